@@ -1,0 +1,43 @@
+import type { Op } from '../history/op.ts';
+
+/** A checker's verdict. `unknown`: it could not decide (time budget, missing data). */
+export type Validity = true | false | 'unknown';
+
+/** Plain data, serialised into results.json under the checker's name. */
+export interface CheckerResult {
+  valid: Validity;
+  [key: string]: unknown;
+}
+
+/** A fault window, derived from the nemesis ops of a history. */
+export interface FaultWindow {
+  f: string;
+  /** ns since run start */
+  start: number;
+  /** ns since run start; Infinity when never healed in the history */
+  end: number;
+  value: unknown;
+}
+
+export interface CheckContext {
+  /** Nodes of the run, in order. */
+  nodes: readonly string[];
+  /** Aborting makes searching checkers answer `unknown`. */
+  signal?: AbortSignal;
+  /** Budget for searching checkers; beyond it they answer `unknown`. */
+  timeoutMs?: number;
+  /** Workload options (e.g. the model and initial value for `linearizable`). */
+  options?: Readonly<Record<string, unknown>>;
+}
+
+export interface Checker<R extends CheckerResult = CheckerResult> {
+  readonly name: string;
+  check(history: readonly Op[], ctx: CheckContext): Promise<R>;
+}
+
+/** Composition ranks false over unknown over true. */
+export const mergeValidity = (vs: readonly Validity[]): Validity => {
+  if (vs.includes(false)) return false;
+  if (vs.includes('unknown')) return 'unknown';
+  return true;
+};
