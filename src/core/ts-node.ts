@@ -13,5 +13,4 @@ const tsxLoader = import.meta.resolve('tsx');
 export const tsNodeArgs = (file: string): string[] => ['--import', tsxLoader, file];
 
 /** Absolute path of a file in this package, from a path relative to the package root. */
-export const packagePath = (relative: string): string =>
-  fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+export const packagePath = (relative: string): string => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
