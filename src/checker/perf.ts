@@ -1,0 +1,174 @@
+import { NS_PER_MS } from '../core/time.ts';
+import { describeFault, faultWindows } from '../history/faults.ts';
+import type { Op } from '../history/op.ts';
+import { historyEnd, type OpPair, type Outcome, outcomeOf, pairClientOps } from '../history/pairs.ts';
+import type { Checker, CheckerResult, FaultWindow } from './checker.ts';
+import { type Quantiles, quantiles, round3 } from './quantiles.ts';
+
+/**
+ * The `perf` checker: latency, throughput and availability. It never fails a
+ * run (`valid` is always true); it measures. Results stay small (quantiles and
+ * buckets, never raw points): the report plots raw points from the history.
+ */
+
+export interface OutcomeCounts {
+  ok: number;
+  fail: number;
+  info: number;
+}
+
+export interface Availability extends OutcomeCounts {
+  /** Completions counted. */
+  total: number;
+  /** ok / total; null when nothing completed. */
+  share: number | null;
+}
+
+export interface WindowAvailability extends Availability {
+  /** Fault kind: kill, partition, pause, clock, shape. */
+  f: string;
+  description: string;
+  startMs: number;
+  /** null when the fault was never healed in the history. */
+  endMs: number | null;
+}
+
+export interface Throughput extends Record<Outcome, number[]> {
+  /** Width of each bucket; bucket i covers [i·bucketMs, (i+1)·bucketMs). */
+  bucketMs: number;
+}
+
+/** results.json `checkers.perf`. Names are a contract: add fields, never rename. */
+export interface PerfCheckerResult extends CheckerResult {
+  valid: true;
+  /** Client operations invoked. */
+  ops: number;
+  /** Invoked but never completed (the run was interrupted); counted as info below. */
+  unfinished: number;
+  counts: OutcomeCounts;
+  /** Latency of ok operations, ms. */
+  latencyMs: Quantiles;
+  byF: Record<string, OutcomeCounts & { latencyMs: Quantiles }>;
+  /** Completions per bucket, by outcome. */
+  throughput: Throughput;
+  availability: {
+    overall: Availability;
+    /** Completions outside every fault window. */
+    outside: Availability;
+    /** One entry per fault window, completions whose completion time falls inside it. */
+    windows: WindowAvailability[];
+  };
+  summary: string;
+}
+
+/** At most this many throughput buckets; longer runs get wider buckets. */
+export const MAX_BUCKETS = 3600;
+
+export const perfChecker: Checker<PerfCheckerResult> = {
+  name: 'perf',
+  check: async (history) => checkPerf(history),
+};
+
+export const checkPerf = (history: readonly Op[]): PerfCheckerResult => {
+  const pairs = pairClientOps(history);
+  const windows = faultWindows(history);
+  const counts: OutcomeCounts = { ok: 0, fail: 0, info: 0 };
+  const okLatencies: number[] = [];
+  const perF = new Map<string, { counts: OutcomeCounts; latencies: number[] }>();
+  let unfinished = 0;
+  for (const p of pairs) {
+    const outcome = outcomeOf(p);
+    counts[outcome]++;
+    if (p.completion === undefined) unfinished++;
+    let entry = perF.get(p.f);
+    if (entry === undefined) {
+      entry = { counts: { ok: 0, fail: 0, info: 0 }, latencies: [] };
+      perF.set(p.f, entry);
+    }
+    entry.counts[outcome]++;
+    if (outcome === 'ok') {
+      const ms = (p.completion!.time - p.invoke.time) / NS_PER_MS;
+      okLatencies.push(ms);
+      entry.latencies.push(ms);
+    }
+  }
+  const byF: PerfCheckerResult['byF'] = {};
+  for (const f of [...perF.keys()].sort()) {
+    const e = perF.get(f)!;
+    byF[f] = { ...e.counts, latencyMs: quantiles(e.latencies) };
+  }
+
+  const result: PerfCheckerResult = {
+    valid: true,
+    ops: pairs.length,
+    unfinished,
+    counts,
+    latencyMs: quantiles(okLatencies),
+    byF,
+    throughput: throughputBuckets(pairs, historyEnd(history)),
+    availability: availability(pairs, windows),
+    summary: '',
+  };
+  const lat = result.latencyMs;
+  result.summary =
+    `${pairs.length} ops: ${counts.ok} ok, ${counts.fail} fail, ${counts.info} info` +
+    (lat.count > 0 ? `; ok latency p50 ${lat.p50} ms, p99 ${lat.p99} ms` : '');
+  return result;
+};
+
+/** Completions per time bucket, by outcome; bucket width 1 s, wider for runs over MAX_BUCKETS seconds. */
+export const throughputBuckets = (pairs: readonly OpPair[], endNs: number): Throughput => {
+  let bucketMs = 1000;
+  while (endNs / NS_PER_MS / bucketMs >= MAX_BUCKETS) bucketMs *= 2;
+  const n = Math.floor(endNs / NS_PER_MS / bucketMs) + 1;
+  const out: Throughput = {
+    bucketMs,
+    ok: new Array(n).fill(0),
+    fail: new Array(n).fill(0),
+    info: new Array(n).fill(0),
+  };
+  for (const p of pairs) {
+    if (p.completion === undefined) continue;
+    const i = Math.min(n - 1, Math.floor(p.completion.time / NS_PER_MS / bucketMs));
+    out[outcomeOf(p)][i]!++;
+  }
+  return out;
+};
+
+const availability = (pairs: readonly OpPair[], windows: readonly FaultWindow[]): PerfCheckerResult['availability'] => {
+  const overall = emptyAvailability();
+  const outside = emptyAvailability();
+  const inWindow = windows.map(emptyAvailability);
+  for (const p of pairs) {
+    if (p.completion === undefined) continue;
+    const t = p.completion.time;
+    const outcome = outcomeOf(p);
+    overall[outcome]++;
+    let inside = false;
+    windows.forEach((w, i) => {
+      if (t >= w.start && t <= w.end) {
+        inWindow[i]![outcome]++;
+        inside = true;
+      }
+    });
+    if (!inside) outside[outcome]++;
+  }
+  return {
+    overall: finish(overall),
+    outside: finish(outside),
+    windows: windows.map((w, i) => ({
+      f: w.f,
+      description: describeFault(w),
+      startMs: round3(w.start / NS_PER_MS),
+      endMs: Number.isFinite(w.end) ? round3(w.end / NS_PER_MS) : null,
+      ...finish(inWindow[i]!),
+    })),
+  };
+};
+
+const emptyAvailability = (): OutcomeCounts => ({ ok: 0, fail: 0, info: 0 });
+
+const finish = (c: OutcomeCounts): Availability => {
+  const total = c.ok + c.fail + c.info;
+  return { ...c, total, share: total === 0 ? null : round3(c.ok / total) };
+};
