@@ -4,7 +4,9 @@ import { HistoryBuilder } from '../fixtures/history-builder.ts';
 
 const nodes = ['n1', 'n2', 'n3'];
 const finalReads = (b: HistoryBuilder, value: unknown, ns = nodes): HistoryBuilder => {
-  ns.forEach((n, i) => b.read(100 + i, n, value));
+  ns.forEach((n, i) => {
+    b.read(100 + i, n, value);
+  });
   return b;
 };
 
