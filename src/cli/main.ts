@@ -1,4 +1,242 @@
-export const main = async (_argv: readonly string[]): Promise<number> => {
-  console.log('faultline: not yet');
-  return 0;
+import { Command, CommanderError, Option } from 'commander';
+import { cleanupLeftovers, findLeftovers } from '../cluster/cleanup.ts';
+import { checkRunDir } from '../core/analyse.ts';
+import { parseDuration } from '../core/duration.ts';
+import { EXIT, FaultlineError, isFaultlineError } from '../core/errors.ts';
+import { listPresets, PRESET_DIRS, type PresetKind } from '../core/presets.ts';
+import { type RunOptions, resolveRunConfig } from '../core/resolve.ts';
+import type { RunResults } from '../core/results.ts';
+import { runTest } from '../core/run.ts';
+import { runCheckHistory } from './check-history.ts';
+import { createProgress } from './progress.ts';
+
+/**
+ * The command line. Commander only parses strings; everything is validated
+ * by resolveRunConfig (or the command) so that bad input exits 3 with a
+ * message that names the problem, before anything is started.
+ */
+export const main = async (argv: readonly string[]): Promise<number> => {
+  let code: number = EXIT.ok;
+  const program = new Command('faultline')
+    .description('Jepsen-style fault injection: run a replicated system under faults and check what it claims.')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('run')
+    .description('run a test: cluster up, workload + nemesis for the time limit, heal, final reads, check, report')
+    .option('-c, --config <file>', 'a run YAML file referencing or inlining cluster/workload/nemesis presets')
+    .option('--cluster <preset>', 'cluster preset name or YAML path (default single-leader-sync)')
+    .option('--workload <preset>', 'workload preset name or YAML path (default register)')
+    .option('--nemesis <preset>', 'nemesis preset name or YAML path (default leader-kill; "none" for no faults)')
+    .option('--backend <name>', 'where nodes run: local (default)')
+    .option('--nodes <n>', "number of nodes (default: the cluster preset's)")
+    .option('-t, --time-limit <duration>', 'length of the run phase, e.g. 30s (default 30s)')
+    .option('--concurrency <n>', 'client workers (default 5)')
+    .option('--rate <ops/s>', 'total operations per second, 0 for unlimited (default 100)')
+    .option('--seed <n>', 'seed for the operation mix and the fault schedule (default random, printed)')
+    .option('--op-timeout <duration>', 'per-operation timeout; a timed-out op is recorded as info (default 2s)')
+    .option('--quiesce <duration>', 'quiet time after healing, before final reads (default 3s)')
+    .option('--reports-dir <dir>', 'where run folders are written (default ./reports)')
+    .option('--test <name>', 'test name: the folder under the reports dir')
+    .addOption(new Option('--check-timeout <duration>', 'budget for the linearizability search (default 60s)'))
+    .action(async (opts: RunOptions & { checkTimeout?: string }) => {
+      code = await runCommand(opts);
+    });
+
+  program
+    .command('check')
+    .description('re-analyse a stored run folder, or check a history file recorded anywhere (--history)')
+    .argument('[run-dir]', 'a run folder, e.g. reports/<test>/<run-id>')
+    .option('--history <file>', 'a history file: faultline jsonl, Jepsen/Knossos EDN, Jepsen log or porcupine kv')
+    .addOption(
+      new Option('--format <format>', 'history format')
+        .choices(['auto', 'jsonl', 'edn', 'jepsen-log', 'porcupine-kv'])
+        .default('auto'),
+    )
+    .option(
+      '--model <model>',
+      'model for --history (e.g. cas-register, register, kv, kv-append, set, queue, mutex)',
+      'cas-register',
+    )
+    .option('--initial <edn>', 'initial model state as EDN: nil, 0, ""')
+    .option('--timeout <duration>', 'checker time budget; beyond it the verdict is unknown (exit 2)')
+    .option('--html <file>', 'write a visual explanation of a non-linearizable history')
+    .action(async (runDir: string | undefined, opts: CheckOptions) => {
+      code = await checkCommand(runDir, opts);
+    });
+
+  program
+    .command('cleanup')
+    .description('remove processes and temp dirs that a killed run left behind')
+    .option('--run-id <id>', 'only this run (default: every run whose controller is gone)')
+    .option('--dry-run', 'list what would be removed')
+    .action(async (opts: { runId?: string; dryRun?: boolean }) => {
+      code = await cleanupCommand(opts);
+    });
+
+  program
+    .command('presets')
+    .description('list the cluster, workload and nemesis presets')
+    .action(() => {
+      for (const kind of Object.keys(PRESET_DIRS) as PresetKind[])
+        console.log(`${kind}: ${listPresets(kind).join(', ')}`);
+    });
+
+  try {
+    await program.parseAsync([...argv]);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return EXIT.ok;
+      return EXIT.harness; // usage errors are bad input; commander already printed why
+    }
+    return reportError(e);
+  }
+  return code;
+};
+
+const reportError = (e: unknown): number => {
+  if (isFaultlineError(e)) {
+    console.error(`error: ${e.describe()}`);
+    return EXIT.harness;
+  }
+  console.error(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  return EXIT.harness;
+};
+
+/** Ctrl-C once: stop, heal, tear down, report. Twice: remove this run's leftovers and exit now. */
+const interruptOnSignals = (
+  onFirst: () => void,
+  runId: () => string | undefined,
+): { signal: AbortSignal; release: () => void } => {
+  const controller = new AbortController();
+  let count = 0;
+  const handler = (signal: NodeJS.Signals) => {
+    count += 1;
+    if (count === 1) {
+      onFirst();
+      process.stderr.write(
+        `\n${signal}: interrupting — healing faults, stopping nodes, writing the report (again to force)\n`,
+      );
+      controller.abort();
+      return;
+    }
+    const id = runId();
+    void (id ? cleanupLeftovers(id) : Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  const release = () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+  return { signal: controller.signal, release };
+};
+
+const runCommand = async (opts: RunOptions & { checkTimeout?: string }): Promise<number> => {
+  let config: Awaited<ReturnType<typeof resolveRunConfig>>;
+  try {
+    config = await resolveRunConfig(opts);
+  } catch (e) {
+    return reportError(e);
+  }
+  const checkTimeoutMs = opts.checkTimeout ? parseDuration(opts.checkTimeout) : undefined;
+  const progress = createProgress(process.stderr, config);
+  let runId: string | undefined;
+  const { signal, release } = interruptOnSignals(
+    () => progress.stop(),
+    () => runId,
+  );
+  try {
+    const outcome = await runTest(config, {
+      signal,
+      observer: {
+        ...progress,
+        onStart: (info) => {
+          runId = info.runId;
+          progress.onStart?.(info);
+        },
+      },
+      ...(checkTimeoutMs !== undefined ? { checkTimeoutMs } : {}),
+    });
+    progress.stop();
+    printSummary(outcome.results, outcome.dir);
+    return outcome.exitCode;
+  } catch (e) {
+    progress.stop();
+    return reportError(e);
+  } finally {
+    release();
+  }
+};
+
+interface CheckOptions {
+  history?: string;
+  format: 'auto' | 'jsonl' | 'edn' | 'jepsen-log' | 'porcupine-kv';
+  model: string;
+  initial?: string;
+  timeout?: string;
+  html?: string;
+}
+
+const checkCommand = async (runDir: string | undefined, opts: CheckOptions): Promise<number> => {
+  try {
+    const timeoutMs = opts.timeout ? parseDuration(opts.timeout) : undefined;
+    if (opts.history) {
+      return await runCheckHistory({
+        history: opts.history,
+        format: opts.format,
+        model: opts.model,
+        ...(opts.initial !== undefined ? { initial: opts.initial } : {}),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        ...(opts.html ? { html: opts.html } : {}),
+      });
+    }
+    if (!runDir)
+      throw new FaultlineError('FL_ERR_CONFIG', 'give a run folder or --history FILE', {
+        hint: 'faultline check reports/<test>/<run-id>',
+      });
+    const { results, exitCode } = await checkRunDir(
+      runDir,
+      timeoutMs !== undefined ? { checkTimeoutMs: timeoutMs } : {},
+    );
+    printSummary(results, runDir);
+    return exitCode;
+  } catch (e) {
+    return reportError(e);
+  }
+};
+
+const cleanupCommand = async (opts: { runId?: string; dryRun?: boolean }): Promise<number> => {
+  try {
+    const found = opts.dryRun ? await findLeftovers(opts.runId) : await cleanupLeftovers(opts.runId);
+    const verb = opts.dryRun ? 'would remove' : 'removed';
+    for (const p of found.processes) console.log(`${verb} process ${p.pid} (run ${p.runId}): ${p.command}`);
+    for (const d of found.dirs) console.log(`${verb} ${d.path} (run ${d.runId})`);
+    console.log(`${found.processes.length} processes, ${found.dirs.length} temp dirs ${verb}`);
+    return EXIT.ok;
+  } catch (e) {
+    return reportError(e);
+  }
+};
+
+const printSummary = (results: RunResults, dir: string): void => {
+  const verdict = results.valid === true ? 'PASS' : results.valid === false ? 'FAIL' : 'UNKNOWN';
+  const out: string[] = [''];
+  out.push(`${verdict}${results.interrupted ? ' (interrupted)' : ''}: ${results.test}, seed ${results.seed}`);
+  for (const c of results.claims) {
+    const mark = c.held === true ? 'held' : c.held === false ? 'VIOLATED' : c.held;
+    out.push(`  ${c.name.padEnd(14)} ${String(mark).padEnd(9)} ${c.detail}`);
+  }
+  for (const [name, r] of Object.entries(results.checkers)) {
+    const summary = typeof r.summary === 'string' ? r.summary : '';
+    out.push(
+      `  checker ${name}: ${r.valid === true ? 'valid' : r.valid === false ? 'invalid' : 'unknown'}${summary ? ` — ${summary}` : ''}`,
+    );
+  }
+  out.push(`  report: ${dir}/report.html`);
+  if (results.valid !== true) out.push(`  replay: ${results.replay}`);
+  console.log(out.join('\n'));
 };

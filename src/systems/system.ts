@@ -58,6 +58,8 @@ export interface Completion {
   type: 'ok' | 'fail' | 'info';
   value?: unknown;
   error?: string;
+  /** The node that actually served the op, when the client followed a redirect. */
+  node?: NodeId;
 }
 
 /** One client connection, bound to one node, used by one worker at a time. */

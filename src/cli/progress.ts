@@ -1,0 +1,96 @@
+import type { ResolvedRunConfig } from '../core/resolve.ts';
+import type { Phase, RunObserver } from '../core/run.ts';
+import type { Op } from '../history/op.ts';
+
+/**
+ * Progress while a run goes: on a TTY one live status line (elapsed / limit,
+ * ops/s, ok / fail / info, active faults), rewritten in place; otherwise a
+ * plain line every few seconds, which is what CI logs want.
+ */
+export interface Progress extends RunObserver {
+  /** Print a line without breaking the live status line. */
+  log(line: string): void;
+  stop(): void;
+}
+
+export const createProgress = (stream: NodeJS.WriteStream, config: ResolvedRunConfig): Progress => {
+  const tty = stream.isTTY === true;
+  const counts = { ok: 0, fail: 0, info: 0 };
+  const active = new Map<string, string>(); // kind → description
+  let phase: Phase = 'setup';
+  let runStartedAt = 0;
+  let recent: number[] = []; // completion timestamps (ms) in the last second
+  let lastLine = '';
+  let timer: NodeJS.Timeout | undefined;
+
+  const status = (): string => {
+    const now = performance.now();
+    recent = recent.filter((t) => now - t < 1000);
+    const elapsed = runStartedAt ? (now - runStartedAt) / 1000 : 0;
+    const limit = config.timeLimitMs / 1000;
+    const faults = active.size > 0 ? [...active.values()].join(', ') : 'none';
+    const time = phase === 'run' ? `${elapsed.toFixed(0)}s/${limit}s` : phase;
+    return `[${time}] ${recent.length} ops/s  ok ${counts.ok}  fail ${counts.fail}  info ${counts.info}  faults: ${faults}`;
+  };
+  const render = () => {
+    const line = status();
+    if (tty) {
+      stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 120) - 1)}`);
+      lastLine = line;
+    } else if (phase === 'run' || line !== lastLine) {
+      stream.write(`${line}\n`);
+      lastLine = line;
+    }
+  };
+  const clearLine = () => {
+    if (tty && lastLine) stream.write('\r\x1b[2K');
+  };
+
+  return {
+    onStart({ runId, dir }) {
+      stream.write(
+        `faultline run ${runId}: ${config.cluster.name} × ${config.workload.name} × ${config.nemesis.name}, seed ${config.seed}\n`,
+      );
+      stream.write(`  writing ${dir}\n`);
+      timer = setInterval(render, tty ? 250 : 5000);
+      timer.unref();
+    },
+    onPhase(p) {
+      phase = p;
+      if (p === 'run') runStartedAt = performance.now();
+      if (!tty) stream.write(`phase: ${p}\n`);
+      else render();
+    },
+    onOp(op: Op) {
+      if (op.process === 'nemesis') {
+        const kind = op.f.replace(/^(start|stop)-/, '');
+        if (op.type === 'info' && op.f.startsWith('start-')) active.set(kind, describe(kind, op.value));
+        if (op.type === 'info' && op.f.startsWith('stop-')) active.delete(kind);
+        return;
+      }
+      if (op.type === 'invoke') return;
+      counts[op.type] += 1;
+      recent.push(performance.now());
+    },
+    onIncident(message) {
+      clearLine();
+      stream.write(`warning: ${message}\n`);
+    },
+    log(line) {
+      clearLine();
+      stream.write(`${line}\n`);
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      clearLine();
+      lastLine = '';
+    },
+  };
+};
+
+const describe = (kind: string, value: unknown): string => {
+  const v = (value ?? {}) as { targets?: unknown; description?: unknown };
+  if (typeof v.description === 'string') return `${kind} (${v.description})`;
+  if (Array.isArray(v.targets)) return `${kind} ${v.targets.join(',')}`;
+  return kind;
+};

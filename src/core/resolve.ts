@@ -1,0 +1,351 @@
+import { randomInt } from 'node:crypto';
+import { resolve as resolvePath } from 'node:path';
+import { KNOWN_CHECKERS } from '../checker/index.ts';
+import type { FaultKind } from '../cluster/backend.ts';
+import { getBackendCapabilities } from '../cluster/index.ts';
+import { getSystem } from '../systems/index.ts';
+import {
+  BACKENDS,
+  type ClusterPreset,
+  clusterSchema,
+  type FaultSpec,
+  formatPath,
+  type NemesisPreset,
+  nemesisSchema,
+  parseWith,
+  type RunFile,
+  runFileSchema,
+  type WorkloadPreset,
+  workloadSchema,
+} from './config.ts';
+import { parseDuration } from './duration.ts';
+import { configError, FaultlineError } from './errors.ts';
+import { locatePreset, type PresetKind } from './presets.ts';
+import { readYamlFile, type YamlSource } from './yaml.ts';
+
+/** What a user gives, from CLI flags (strings) or code. Every field optional. */
+export interface RunOptions {
+  /** A run YAML file that references or inlines presets; flags override it. */
+  config?: string;
+  test?: string;
+  cluster?: string;
+  workload?: string;
+  nemesis?: string;
+  backend?: string;
+  nodes?: string | number;
+  timeLimit?: string | number;
+  concurrency?: string | number;
+  rate?: string | number;
+  seed?: string | number;
+  opTimeout?: string | number;
+  quiesce?: string | number;
+  reportsDir?: string;
+}
+
+/** A preset with where it came from (a file, or a run file's key). */
+export type Sourced<T> = T & { source: string };
+
+/** Everything a run needs, fully resolved and checked. Frozen; goes into the history header and the report. */
+export interface ResolvedRunConfig {
+  readonly test: string;
+  readonly seed: number;
+  readonly backend: (typeof BACKENDS)[number];
+  readonly nodes: readonly string[];
+  readonly timeLimitMs: number;
+  readonly concurrency: number;
+  /** Total ops/s; 0 = unlimited. */
+  readonly rate: number;
+  readonly opTimeoutMs: number;
+  readonly quiesceMs: number;
+  readonly reportsDir: string;
+  readonly cluster: Sourced<ClusterPreset>;
+  readonly workload: Sourced<WorkloadPreset>;
+  readonly nemesis: Sourced<NemesisPreset>;
+}
+
+export const DEFAULTS = {
+  cluster: 'single-leader-sync',
+  workload: 'register',
+  nemesis: 'leader-kill',
+  backend: 'local',
+  timeLimitMs: 30_000,
+  concurrency: 5,
+  rate: 100,
+  opTimeoutMs: 2_000,
+  quiesceMs: 3_000,
+  reportsDir: 'reports',
+} as const;
+
+/** Operations each workload client understands. */
+export const WORKLOAD_OPS: Readonly<Record<WorkloadPreset['client'], readonly string[]>> = {
+  register: ['read', 'write', 'cas'],
+  set: ['add', 'read'],
+};
+
+/** Resolves and validates a run; throws FaultlineError(FL_ERR_CONFIG) naming the problem. Starts nothing. */
+export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRunConfig> => {
+  const runFile = options.config ? await loadRunFile(options.config) : undefined;
+  const file = runFile?.source.file;
+  const fromFile: RunFile = runFile?.data ?? {};
+
+  const cluster = await loadPreset('cluster', options.cluster ?? fromFile.cluster ?? DEFAULTS.cluster, {
+    flag: options.cluster ? '--cluster' : 'cluster',
+    runFile: options.cluster ? undefined : runFile?.source,
+  });
+  const workload = await loadPreset('workload', options.workload ?? fromFile.workload ?? DEFAULTS.workload, {
+    flag: options.workload ? '--workload' : 'workload',
+    runFile: options.workload ? undefined : runFile?.source,
+  });
+  const nemesis = await loadPreset('nemesis', options.nemesis ?? fromFile.nemesis ?? DEFAULTS.nemesis, {
+    flag: options.nemesis ? '--nemesis' : 'nemesis',
+    runFile: options.nemesis ? undefined : runFile?.source,
+  });
+
+  const flagOr = <T>(
+    flag: string,
+    raw: string | number | undefined,
+    parse: (v: string | number) => T,
+    fallback: T,
+  ): T => {
+    if (raw === undefined) return fallback;
+    try {
+      return parse(raw);
+    } catch (e) {
+      throw configError((e as Error).message, { path: flag });
+    }
+  };
+
+  const nodeCount = flagOr('--nodes', options.nodes, (v) => int(v, 1, 9), fromFile.nodes ?? cluster.nodes);
+  const nodes = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
+  const backend = flagOr(
+    '--backend',
+    options.backend,
+    (v) => oneOf(String(v), BACKENDS),
+    fromFile.backend ?? DEFAULTS.backend,
+  );
+  const timeLimitMs = flagOr(
+    '--time-limit',
+    options.timeLimit,
+    (v) => positiveDuration(v),
+    fromFile.timeLimit ?? DEFAULTS.timeLimitMs,
+  );
+  if (timeLimitMs <= 0)
+    throw configError('expected a time limit greater than 0', { path: 'timeLimit', ...(file ? { file } : {}) });
+  const concurrency = flagOr(
+    '--concurrency',
+    options.concurrency,
+    (v) => int(v, 1, 256),
+    fromFile.concurrency ?? workload.concurrency ?? DEFAULTS.concurrency,
+  );
+  const rate = flagOr('--rate', options.rate, (v) => nonNegative(v), fromFile.rate ?? workload.rate ?? DEFAULTS.rate);
+  const seed = flagOr('--seed', options.seed, (v) => int(v, 0, 2 ** 32 - 1), fromFile.seed ?? randomInt(0, 2 ** 31));
+  const opTimeoutMs = flagOr(
+    '--op-timeout',
+    options.opTimeout,
+    (v) => positiveDuration(v),
+    fromFile.opTimeout ?? workload.opTimeout ?? DEFAULTS.opTimeoutMs,
+  );
+  const quiesceMs = flagOr(
+    '--quiesce',
+    options.quiesce,
+    (v) => parseDuration(v),
+    fromFile.quiesce ?? DEFAULTS.quiesceMs,
+  );
+  const test = flagOr(
+    '--test',
+    options.test,
+    (v) => testName(String(v)),
+    fromFile.test ?? `${cluster.name}-${workload.name}-${nemesis.name}`,
+  );
+
+  checkCompatible(cluster, workload, nemesis, nodes, backend);
+
+  return deepFreeze({
+    test,
+    seed,
+    backend,
+    nodes,
+    timeLimitMs,
+    concurrency,
+    rate,
+    opTimeoutMs,
+    quiesceMs,
+    reportsDir: resolvePath(options.reportsDir ?? fromFile.reportsDir ?? DEFAULTS.reportsDir),
+    cluster,
+    workload,
+    nemesis,
+  });
+};
+
+/** Cross-checks between presets: the system runs the workload, grudges name real nodes, the backend can do the faults. */
+const checkCompatible = (
+  cluster: Sourced<ClusterPreset>,
+  workload: Sourced<WorkloadPreset>,
+  nemesis: Sourced<NemesisPreset>,
+  nodes: readonly string[],
+  backend: string,
+): void => {
+  const system = getSystem(cluster.system, { file: cluster.source, path: 'system' });
+  if (!system.workloads.includes(workload.client)) {
+    throw configError(`system ${JSON.stringify(system.name)} has no ${JSON.stringify(workload.client)} client`, {
+      file: workload.source,
+      path: 'client',
+      hint: `${system.name} supports: ${system.workloads.join(', ')}`,
+    });
+  }
+  try {
+    system.validateOptions?.(cluster.options, nodes.length);
+  } catch (e) {
+    if (e instanceof FaultlineError) throw configError(e.message, { file: cluster.source, path: e.path ?? 'options' });
+    throw e;
+  }
+
+  const ops = WORKLOAD_OPS[workload.client];
+  for (const f of Object.keys(workload.mix)) {
+    if (!ops.includes(f)) {
+      throw configError(`unknown operation ${JSON.stringify(f)} for the ${workload.client} workload`, {
+        file: workload.source,
+        path: `mix.${f}`,
+        hint: `known operations: ${ops.join(', ')}`,
+      });
+    }
+  }
+  if (!Object.values(workload.mix).some((w) => w > 0)) {
+    throw configError('at least one operation needs a weight above 0', { file: workload.source, path: 'mix' });
+  }
+  workload.checkers.forEach((name, i) => {
+    if (!KNOWN_CHECKERS.includes(name)) {
+      throw configError(`unknown checker ${JSON.stringify(name)}`, {
+        file: workload.source,
+        path: `checkers[${i}]`,
+        hint: `known checkers: ${KNOWN_CHECKERS.join(', ')}`,
+      });
+    }
+  });
+
+  const capabilities = getBackendCapabilities(backend);
+  nemesis.faults.forEach((fault, i) => {
+    const at = (key: string) => ({ file: nemesis.source, path: formatPath(['faults', i, key]) });
+    const needed = faultCapability(fault);
+    if (!capabilities.has(needed)) {
+      throw new FaultlineError(
+        'FL_ERR_UNSUPPORTED',
+        `the ${backend} backend cannot inject ${needed} faults`,
+        at('kind'),
+      );
+    }
+    if ('target' in fault && Array.isArray(fault.target)) {
+      for (const n of fault.target) {
+        if (!nodes.includes(n))
+          throw configError(
+            `node ${n} is not in this ${nodes.length}-node cluster (${nodes.join(', ')})`,
+            at('target'),
+          );
+      }
+    }
+    if (fault.kind === 'partition') {
+      if (nodes.length < 2) throw configError('a partition needs at least 2 nodes', at('grudge'));
+      if (typeof fault.grudge === 'object') {
+        for (const [node, dropped] of Object.entries(fault.grudge)) {
+          for (const n of [node, ...dropped]) {
+            if (!nodes.includes(n)) {
+              throw configError(
+                `grudge names node ${n}, but the cluster has ${nodes.length} nodes (${nodes.join(', ')})`,
+                {
+                  file: nemesis.source,
+                  path: formatPath(['faults', i, 'grudge', node]),
+                },
+              );
+            }
+          }
+        }
+      }
+    }
+  });
+};
+
+const faultCapability = (fault: FaultSpec): FaultKind => {
+  switch (fault.kind) {
+    case 'kill':
+    case 'pause':
+    case 'partition':
+    case 'clock':
+      return fault.kind;
+    case 'shape':
+      return fault.loss !== undefined && !fault.delay ? 'loss' : 'delay';
+  }
+};
+
+interface LoadedRunFile {
+  source: YamlSource;
+  data: RunFile;
+}
+
+const loadRunFile = async (path: string): Promise<LoadedRunFile> => {
+  const source = await readYamlFile(path);
+  const data = parseWith(runFileSchema, source.data ?? {}, { file: path, lineOf: source.lineOf });
+  return { source, data };
+};
+
+const SCHEMAS = { cluster: clusterSchema, workload: workloadSchema, nemesis: nemesisSchema } as const;
+type PresetOf<K extends PresetKind> = K extends 'cluster'
+  ? ClusterPreset
+  : K extends 'workload'
+    ? WorkloadPreset
+    : NemesisPreset;
+
+/** A preset by name, by path, or inline in the run file. */
+async function loadPreset<K extends PresetKind>(
+  kind: K,
+  ref: string | Record<string, unknown>,
+  where: { flag: string; runFile: YamlSource | undefined },
+): Promise<Sourced<PresetOf<K>>> {
+  const schema = SCHEMAS[kind];
+  if (typeof ref !== 'string') {
+    const file = where.runFile?.file ?? '<options>';
+    const data = parseWith(schema, ref, { file, prefix: [kind], lineOf: (p) => where.runFile?.lineOf([kind, ...p]) });
+    return { ...(data as PresetOf<K>), source: `${file}#${kind}` };
+  }
+  const path = locatePreset(kind, ref, { flag: where.flag, ...(where.runFile ? { file: where.runFile.file } : {}) });
+  const source = await readYamlFile(path);
+  const data = parseWith(schema, source.data, { file: path, lineOf: source.lineOf });
+  return { ...(data as PresetOf<K>), source: path };
+}
+
+const int = (v: string | number, min: number, max: number): number => {
+  const n = typeof v === 'number' ? v : /^\s*-?\d+\s*$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isInteger(n)) throw new Error(`expected an integer; got ${JSON.stringify(v)}`);
+  if (n < min || n > max) throw new Error(`expected an integer from ${min} to ${max}; got ${n}`);
+  return n;
+};
+
+const nonNegative = (v: string | number): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`expected a number ≥ 0; got ${JSON.stringify(v)}`);
+  return n;
+};
+
+const positiveDuration = (v: string | number): number => {
+  const ms = parseDuration(typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v);
+  if (ms <= 0) throw new Error('expected a duration greater than 0');
+  return ms;
+};
+
+const oneOf = <T extends string>(v: string, options: readonly T[]): T => {
+  if (!(options as readonly string[]).includes(v))
+    throw new Error(`expected one of ${options.join(', ')}; got ${JSON.stringify(v)}`);
+  return v as T;
+};
+
+const testName = (v: string): string => {
+  if (!/^[A-Za-z0-9._-]+$/.test(v)) throw new Error('expected a name of letters, digits, ".", "_" or "-"');
+  return v;
+};
+
+const deepFreeze = <T>(value: T): T => {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+};

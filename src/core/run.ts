@@ -1,0 +1,321 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { makeRunTempDir } from '../cluster/cleanup.ts';
+import { createBackend } from '../cluster/index.ts';
+import { createOpSource } from '../generator/ops.ts';
+import { createRateLimiter } from '../generator/rate.ts';
+import { faultSchedule } from '../generator/schedule.ts';
+import { HISTORY_FORMAT_VERSION } from '../history/jsonl.ts';
+import type { Op } from '../history/op.ts';
+import { invokeRecorded } from '../history/recorded-client.ts';
+import { createRecorder, type Recorder } from '../history/recorder.ts';
+import { createNemesis, type Nemesis } from '../nemesis/index.ts';
+import { getSystem } from '../systems/index.ts';
+import type { Client, ClientOptions, NodeAddress, System } from '../systems/system.ts';
+import { analyseRun } from './analyse.ts';
+import { createRandom } from './random.ts';
+import type { ResolvedRunConfig } from './resolve.ts';
+import type { RunResults } from './results.ts';
+import { createTeardown, type Teardown } from './teardown.ts';
+import { type Clock, createClock, sleep } from './time.ts';
+
+/**
+ * One run, as DESIGN.md draws it:
+ *   cluster up → clients open → run phase (workers + nemesis, time limit)
+ *   → heal → quiesce → final reads → cluster down → check → report.
+ * Everything started registers an undo step on the teardown stack, so an
+ * interrupt (the `signal`) or a crash at any stage still heals, stops every
+ * node, removes temp dirs, and writes the history and a report marked
+ * interrupted.
+ */
+export type Phase = 'setup' | 'run' | 'heal' | 'quiesce' | 'final' | 'teardown' | 'check';
+
+/** Optional hooks for progress output. */
+export interface RunObserver {
+  onStart?(info: { runId: string; dir: string; config: ResolvedRunConfig }): void;
+  onPhase?(phase: Phase): void;
+  onOp?(op: Op): void;
+  /** A harness problem that did not stop the run (a node that would not restart). */
+  onIncident?(message: string): void;
+}
+
+export interface RunTestOptions {
+  /** Aborting interrupts the run: it heals, tears down, and reports what it has. */
+  signal?: AbortSignal;
+  observer?: RunObserver;
+  /** Budget for the linearizability search. */
+  checkTimeoutMs?: number;
+}
+
+export interface RunOutcome {
+  results: RunResults;
+  dir: string;
+  exitCode: number;
+}
+
+export const newRunId = (): string => {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${t}-${randomBytes(2).toString('hex')}`;
+};
+
+export const runTest = async (config: ResolvedRunConfig, options: RunTestOptions = {}): Promise<RunOutcome> => {
+  const interrupt = options.signal ?? new AbortController().signal;
+  const observer = options.observer ?? {};
+  const runId = newRunId();
+  const dir = join(config.reportsDir, config.test, runId);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'config.yaml'), stringify({ runId, ...config }));
+  observer.onStart?.({ runId, dir, config });
+
+  const clock = createClock();
+  const startedAt = new Date(clock.startedAtMs).toISOString();
+  const recorder = createRecorder({
+    file: join(dir, 'history.jsonl'),
+    clock,
+    header: {
+      faultline: 'history',
+      version: HISTORY_FORMAT_VERSION,
+      runId,
+      test: config.test,
+      seed: config.seed,
+      startedAt,
+      nodes: config.nodes,
+      config,
+    },
+  });
+  if (observer.onOp) recorder.onOp(observer.onOp);
+  const incidents: string[] = [];
+  const incident = (message: string) => {
+    incidents.push(message);
+    observer.onIncident?.(message);
+  };
+
+  const teardown = createTeardown();
+  let failure: unknown;
+  try {
+    await execute(config, { runId, dir, clock, recorder, teardown, interrupt, observer, incident });
+  } catch (e) {
+    failure = e;
+  } finally {
+    observer.onPhase?.('teardown');
+    for (const f of await teardown.unwind()) incident(`teardown: ${f.label}: ${errorText(f.error)}`);
+    recorder.close();
+  }
+  // A harness failure before the run phase (a node that would not start) is not a verdict: rethrow.
+  if (failure && !interrupt.aborted && !recorder.ops.some((o) => o.process !== 'nemesis')) throw failure;
+  if (failure && !interrupt.aborted) incident(`run aborted: ${errorText(failure)}`);
+
+  observer.onPhase?.('check');
+  const { results, exitCode } = await analyseRun(
+    dir,
+    recorder.ops,
+    {
+      config,
+      runId,
+      startedAt,
+      durationMs: Math.round(clock.now() / 1e6),
+      interrupted: interrupt.aborted || failure !== undefined,
+      incidents,
+    },
+    options.checkTimeoutMs !== undefined ? { checkTimeoutMs: options.checkTimeoutMs } : {},
+  );
+  return { results, dir, exitCode };
+};
+
+interface RunContext {
+  runId: string;
+  dir: string;
+  clock: Clock;
+  recorder: Recorder;
+  teardown: Teardown;
+  interrupt: AbortSignal;
+  observer: RunObserver;
+  incident: (message: string) => void;
+}
+
+const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void> => {
+  const { recorder, teardown, interrupt, observer } = run;
+  const rng = createRandom(config.seed);
+  const system = getSystem(config.cluster.system);
+
+  // ---- cluster up
+  observer.onPhase?.('setup');
+  const backend = createBackend(config.backend);
+  const workDir = await makeRunTempDir(run.runId, 'cluster');
+  teardown.push('remove work dir', () =>
+    import('node:fs/promises').then((fs) => fs.rm(workDir, { recursive: true, force: true })),
+  );
+  teardown.push('cluster down', () => backend.down({ keepLogsIn: join(run.dir, 'logs') }));
+  await backend.up(
+    { runId: run.runId, system, nodes: config.nodes, options: config.cluster.options, workDir },
+    interrupt,
+  );
+  const addresses = backend.addresses();
+
+  // ---- clients open
+  const clientOptions: ClientOptions = {
+    timeoutMs: config.opTimeoutMs,
+    nodes: addresses,
+    options: config.workload.options,
+  };
+  const open = async (node: NodeAddress): Promise<Client> => {
+    const client = await system.openClient(config.workload.client, node, clientOptions);
+    const remove = teardown.push(`close client of ${node.id}`, () => client.close());
+    const close = client.close.bind(client);
+    return { invoke: client.invoke.bind(client), close: async () => (remove(), close()) };
+  };
+
+  const nemesis = createNemesis(
+    { backend, system, nodes: config.nodes, rng: rng.fork('nemesis'), signal: interrupt },
+    recorder,
+  );
+  // Heal before the cluster goes down (the stack unwinds newest first).
+  teardown.push('heal every fault', () => nemesis.healAll());
+
+  // ---- run phase
+  observer.onPhase?.('run');
+  const stop = AbortSignal.any([interrupt, AbortSignal.timeout(config.timeLimitMs)]);
+  const limiter = createRateLimiter(config.rate);
+  const workers = Array.from({ length: config.concurrency }, (_, w) =>
+    runWorker(w, { config, system, addresses, open, recorder, limiter, stop, interrupt, rng }),
+  );
+  const schedule = faultSchedule(config.nemesis, rng.fork('schedule'), config.timeLimitMs);
+  const nemesisLoop = runNemesis(schedule, nemesis, stop, run);
+  await Promise.all([...workers, nemesisLoop]);
+
+  // ---- heal, quiesce
+  observer.onPhase?.('heal');
+  await nemesis.healAll();
+  await restartDownNodes(config, backend, interrupt, run.incident);
+  if (interrupt.aborted) return;
+  observer.onPhase?.('quiesce');
+  await sleep(config.quiesceMs, interrupt);
+
+  // ---- final reads: every node, after every fault is healed
+  if (config.workload.final === 'read-each-node' && !interrupt.aborted) {
+    observer.onPhase?.('final');
+    await finalReads(config, addresses, open, recorder, interrupt);
+  }
+};
+
+interface WorkerContext {
+  config: ResolvedRunConfig;
+  system: System;
+  addresses: readonly NodeAddress[];
+  open: (node: NodeAddress) => Promise<Client>;
+  recorder: Recorder;
+  limiter: ReturnType<typeof createRateLimiter>;
+  stop: AbortSignal;
+  interrupt: AbortSignal;
+  rng: ReturnType<typeof createRandom>;
+}
+
+/**
+ * One client worker, bound to node w mod N. After an `info` the worker
+ * continues as a new process (Jepsen's rule: the old process may still have
+ * an operation in flight) with a fresh connection.
+ */
+const runWorker = async (w: number, ctx: WorkerContext): Promise<void> => {
+  const { config, recorder, limiter, stop, interrupt } = ctx;
+  const node = ctx.addresses[w % ctx.addresses.length]!;
+  const source = createOpSource(config.workload, ctx.rng.fork(`worker-${w}`), w, config.concurrency);
+  let process = w;
+  let client = await ctx.open(node);
+  try {
+    while (!stop.aborted) {
+      await limiter.acquire(stop);
+      if (stop.aborted) break;
+      const op = source.next();
+      const { completion } = await invokeRecorded(
+        recorder,
+        client,
+        { process, op, node: node.id, timeoutMs: config.opTimeoutMs },
+        interrupt,
+      );
+      if (completion.type === 'ok') source.observe(op, completion.value);
+      if (completion.type === 'info') {
+        process += config.concurrency;
+        await client.close().catch(() => {});
+        if (interrupt.aborted) return;
+        client = await ctx.open(node);
+      }
+    }
+  } finally {
+    await client.close().catch(() => {});
+  }
+};
+
+/** Follows the seeded schedule: inject at startMs, heal at stopMs. */
+const runNemesis = async (
+  schedule: ReturnType<typeof faultSchedule>,
+  nemesis: Nemesis,
+  stop: AbortSignal,
+  run: RunContext,
+): Promise<void> => {
+  const phaseStart = run.clock.now();
+  const untilMs = (ms: number) => sleep(ms - (run.clock.now() - phaseStart) / 1e6, stop);
+  for (const s of schedule) {
+    await untilMs(s.startMs);
+    if (stop.aborted) return;
+    const active = await nemesis.inject(s.fault).catch((e) => {
+      run.incident(`nemesis: start-${s.fault.kind} failed: ${errorText(e)}`);
+      return undefined;
+    });
+    await untilMs(s.stopMs);
+    if (active)
+      await nemesis.heal(active).catch((e) => run.incident(`nemesis: stop-${s.fault.kind} failed: ${errorText(e)}`));
+  }
+};
+
+/** A node that a failed heal left down gets another chance before the final phase. */
+const restartDownNodes = async (
+  config: ResolvedRunConfig,
+  backend: ReturnType<typeof createBackend>,
+  signal: AbortSignal,
+  incident: (m: string) => void,
+): Promise<void> => {
+  for (const n of config.nodes) {
+    if (backend.isRunning(n) || signal.aborted) continue;
+    await backend.start(n, signal).catch((e) => incident(`node ${n} did not restart after healing: ${errorText(e)}`));
+  }
+};
+
+/**
+ * One read per node, each retried until it succeeds or the final phase's
+ * budget runs out: a node still catching up may refuse at first. Final reads
+ * run under fresh process numbers after every worker's.
+ */
+const finalReads = async (
+  config: ResolvedRunConfig,
+  addresses: readonly NodeAddress[],
+  open: (node: NodeAddress) => Promise<Client>,
+  recorder: Recorder,
+  interrupt: AbortSignal,
+): Promise<void> => {
+  const used = recorder.ops.reduce((m, o) => (typeof o.process === 'number' ? Math.max(m, o.process) : m), -1);
+  let process = used + 1;
+  const deadline = performance.now() + Math.max(10_000, config.opTimeoutMs * 5);
+  for (const node of addresses) {
+    const client = await open(node);
+    try {
+      while (!interrupt.aborted) {
+        const { completion } = await invokeRecorded(
+          recorder,
+          client,
+          { process, op: { f: 'read', value: null }, node: node.id, timeoutMs: config.opTimeoutMs },
+          interrupt,
+        );
+        if (completion.type === 'info') process += 1;
+        if (completion.type === 'ok' || performance.now() > deadline) break;
+        await sleep(250, interrupt);
+      }
+    } finally {
+      await client.close().catch(() => {});
+    }
+    process += 1;
+  }
+};
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -1,0 +1,51 @@
+import type { Target } from '../core/config.ts';
+import { sleep } from '../core/time.ts';
+import type { NodeId } from '../systems/system.ts';
+import type { NemesisContext } from './nemesis.ts';
+
+/**
+ * The current leader, asking the system for a few seconds: right after a
+ * failover an election may still be running. Undefined for leaderless
+ * systems or when none emerges.
+ */
+export const findLeader = async (ctx: NemesisContext, patienceMs = 3000): Promise<NodeId | undefined> => {
+  const deadline = performance.now() + patienceMs;
+  const running = () => ctx.backend.addresses().filter((a) => ctx.backend.isRunning(a.id));
+  do {
+    const leader = await ctx.system.leader(running(), ctx.signal).catch(() => undefined);
+    if (leader) return leader;
+    await sleep(200, ctx.signal);
+  } while (performance.now() < deadline && !ctx.signal.aborted);
+  return undefined;
+};
+
+/** Resolves a target to node ids. `note` says when a role could not be found and a random node was chosen. */
+export const resolveTarget = async (
+  ctx: NemesisContext,
+  target: Target,
+): Promise<{ targets: NodeId[]; note?: string }> => {
+  const nodes = [...ctx.nodes];
+  if (Array.isArray(target)) return { targets: [...target] };
+  const shuffled = ctx.rng.shuffle(nodes);
+  switch (target) {
+    case 'all':
+      return { targets: nodes };
+    case 'random':
+      return { targets: [shuffled[0]!] };
+    case 'minority':
+      return { targets: shuffled.slice(0, Math.max(1, Math.floor((nodes.length - 1) / 2))).sort() };
+    case 'majority':
+      return { targets: shuffled.slice(0, Math.floor(nodes.length / 2) + 1).sort() };
+    case 'leader':
+    case 'followers': {
+      const leader = await findLeader(ctx);
+      if (!leader) {
+        return {
+          targets: target === 'leader' ? [shuffled[0]!] : shuffled.slice(1).sort(),
+          note: 'no leader found; chose at random',
+        };
+      }
+      return { targets: target === 'leader' ? [leader] : nodes.filter((n) => n !== leader) };
+    }
+  }
+};
