@@ -4,16 +4,15 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { makeRunTempDir } from '../cluster/cleanup.ts';
 import { createBackend } from '../cluster/index.ts';
-import { createOpSource } from '../generator/ops.ts';
-import { createRateLimiter } from '../generator/rate.ts';
 import { faultSchedule } from '../generator/schedule.ts';
+import { runWorkers } from '../generator/workers.ts';
 import { HISTORY_FORMAT_VERSION } from '../history/jsonl.ts';
 import type { Op } from '../history/op.ts';
 import { invokeRecorded } from '../history/recorded-client.ts';
 import { createRecorder, type Recorder } from '../history/recorder.ts';
 import { createNemesis, type Nemesis } from '../nemesis/index.ts';
 import { getSystem } from '../systems/index.ts';
-import type { Client, ClientOptions, NodeAddress, System } from '../systems/system.ts';
+import type { Client, ClientOptions, NodeAddress } from '../systems/system.ts';
 import { analyseRun } from './analyse.ts';
 import { createRandom } from './random.ts';
 import type { ResolvedRunConfig } from './resolve.ts';
@@ -163,8 +162,13 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   const open = async (node: NodeAddress): Promise<Client> => {
     const client = await system.openClient(config.workload.client, node, clientOptions);
     const remove = teardown.push(`close client of ${node.id}`, () => client.close());
-    const close = client.close.bind(client);
-    return { invoke: client.invoke.bind(client), close: async () => (remove(), close()) };
+    return {
+      invoke: (op, signal) => client.invoke(op, signal),
+      close: async () => {
+        remove();
+        await client.close();
+      },
+    };
   };
 
   const nemesis = createNemesis(
@@ -177,13 +181,22 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   // ---- run phase
   observer.onPhase?.('run');
   const stop = AbortSignal.any([interrupt, AbortSignal.timeout(config.timeLimitMs)]);
-  const limiter = createRateLimiter(config.rate);
-  const workers = Array.from({ length: config.concurrency }, (_, w) =>
-    runWorker(w, { config, system, addresses, open, recorder, limiter, stop, interrupt, rng }),
-  );
   const schedule = faultSchedule(config.nemesis, rng.fork('schedule'), config.timeLimitMs);
-  const nemesisLoop = runNemesis(schedule, nemesis, stop, run);
-  await Promise.all([...workers, nemesisLoop]);
+  await Promise.all([
+    runWorkers({
+      workload: config.workload,
+      concurrency: config.concurrency,
+      rate: config.rate,
+      opTimeoutMs: config.opTimeoutMs,
+      addresses,
+      open,
+      recorder,
+      stop,
+      interrupt,
+      rng,
+    }),
+    runNemesis(schedule, nemesis, stop, run),
+  ]);
 
   // ---- heal, quiesce
   observer.onPhase?.('heal');
@@ -197,53 +210,6 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   if (config.workload.final === 'read-each-node' && !interrupt.aborted) {
     observer.onPhase?.('final');
     await finalReads(config, addresses, open, recorder, interrupt);
-  }
-};
-
-interface WorkerContext {
-  config: ResolvedRunConfig;
-  system: System;
-  addresses: readonly NodeAddress[];
-  open: (node: NodeAddress) => Promise<Client>;
-  recorder: Recorder;
-  limiter: ReturnType<typeof createRateLimiter>;
-  stop: AbortSignal;
-  interrupt: AbortSignal;
-  rng: ReturnType<typeof createRandom>;
-}
-
-/**
- * One client worker, bound to node w mod N. After an `info` the worker
- * continues as a new process (Jepsen's rule: the old process may still have
- * an operation in flight) with a fresh connection.
- */
-const runWorker = async (w: number, ctx: WorkerContext): Promise<void> => {
-  const { config, recorder, limiter, stop, interrupt } = ctx;
-  const node = ctx.addresses[w % ctx.addresses.length]!;
-  const source = createOpSource(config.workload, ctx.rng.fork(`worker-${w}`), w, config.concurrency);
-  let process = w;
-  let client = await ctx.open(node);
-  try {
-    while (!stop.aborted) {
-      await limiter.acquire(stop);
-      if (stop.aborted) break;
-      const op = source.next();
-      const { completion } = await invokeRecorded(
-        recorder,
-        client,
-        { process, op, node: node.id, timeoutMs: config.opTimeoutMs },
-        interrupt,
-      );
-      if (completion.type === 'ok') source.observe(op, completion.value);
-      if (completion.type === 'info') {
-        process += config.concurrency;
-        await client.close().catch(() => {});
-        if (interrupt.aborted) return;
-        client = await ctx.open(node);
-      }
-    }
-  } finally {
-    await client.close().catch(() => {});
   }
 };
 
