@@ -1,0 +1,262 @@
+import { FaultlineError } from '../../core/errors.ts';
+import { type DescribeLimits, describePartition } from './describe.ts';
+import { type Partition, type ResolvedModel, resolveModel } from './model.ts';
+import { checkInWorkers, shouldUseWorkers } from './parallel.ts';
+import { PartitionSearch } from './search.ts';
+import type { AnyModel, CheckOptions, CheckOutcome, CheckResult, Operation, PartitionResult } from './types.ts';
+
+/** Iterations of the search between two looks at the clock and the abort signal. */
+const SLICE = 1 << 14;
+/** Iterations each partition gets in the first pass, which settles the easy ones (most of them). */
+const FIRST_PASS = 1 << 15;
+/** How long the async check works before yielding to the event loop (so aborts and timers can fire). */
+const YIELD_EVERY_MS = 20;
+
+export const DEFAULT_MAX_PARTIAL_LINEARIZATIONS = 32;
+export const DEFAULT_MAX_PARTIAL_STEPS = 20_000;
+
+/** CheckOptions with every default applied. */
+export interface ResolvedCheckOptions extends DescribeLimits {
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  workers: number | 'auto';
+}
+
+export const resolveCheckOptions = (options: CheckOptions = {}): ResolvedCheckOptions => {
+  const timeoutMs = options.timeoutMs ?? Number.POSITIVE_INFINITY;
+  if (!(timeoutMs > 0))
+    throw new FaultlineError('FL_ERR_CONFIG', `timeoutMs must be a positive number, got ${timeoutMs}`);
+  const maxPartialLinearizations = options.maxPartialLinearizations ?? DEFAULT_MAX_PARTIAL_LINEARIZATIONS;
+  const maxPartialSteps = options.maxPartialSteps ?? DEFAULT_MAX_PARTIAL_STEPS;
+  if (!(maxPartialLinearizations >= 1) || !(maxPartialSteps >= 1)) {
+    throw new FaultlineError('FL_ERR_CONFIG', 'maxPartialLinearizations and maxPartialSteps must be at least 1');
+  }
+  return {
+    timeoutMs,
+    signal: options.signal,
+    keepPartial: options.keepPartial ?? false,
+    maxPartialLinearizations,
+    maxPartialSteps,
+    workers: options.workers ?? 'auto',
+  };
+};
+
+/**
+ * Checks that `operations` are linearizable with respect to `model`.
+ * Partitions (P-compositionality) are checked independently; the first
+ * illegal one ends the check. Answers `unknown` past `timeoutMs` or when
+ * `signal` aborts. Large multi-partition checks of built-in models use
+ * worker threads.
+ */
+export const check = async <S, I, O>(
+  model: AnyModel<S, I, O>,
+  operations: readonly Operation<I, O>[],
+  options: CheckOptions = {},
+): Promise<CheckResult<I, O>> => {
+  const run = new CheckRun(model, operations, resolveCheckOptions(options));
+  let done = run.work(YIELD_EVERY_MS);
+  if (!done && shouldUseWorkers(run.resolved, run.options, run.remaining())) {
+    const settled = await checkInWorkers(run.resolved, run.remainingPartitions(), run.options, run.deadline);
+    run.absorb(settled);
+    done = run.finished();
+  }
+  while (!done) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    done = run.work(YIELD_EVERY_MS);
+  }
+  return run.result();
+};
+
+/** `check` without worker threads or yielding: blocks until done. The signal is only looked at between slices. */
+export const checkSync = <S, I, O>(
+  model: AnyModel<S, I, O>,
+  operations: readonly Operation<I, O>[],
+  options: CheckOptions = {},
+): CheckResult<I, O> => {
+  const run = new CheckRun(model, operations, resolveCheckOptions(options));
+  while (!run.work(Number.POSITIVE_INFINITY)) {
+    // work() returns after each pass; keep going
+  }
+  return run.result();
+};
+
+/** A partition settled elsewhere (a worker thread). */
+export interface SettledPartition<I, O> {
+  index: number;
+  result: PartitionResult<I, O>;
+}
+
+/** The state of one check: partitions, their searches and results. */
+class CheckRun<I, O> {
+  readonly resolved: ResolvedModel<unknown, I, O>;
+  readonly partitions: Partition<I, O>[];
+  readonly results: (PartitionResult<I, O> | undefined)[];
+  readonly started = performance.now();
+  readonly deadline: number;
+  private search: PartitionSearch<unknown, I, O> | undefined;
+  private searchIndex = -1;
+  private searchStarted = 0;
+  /** Next partition for the first pass; then the partition being finished. */
+  private cursor = 0;
+  private firstPass = true;
+  private stopped: 'timeout' | 'aborted' | undefined;
+  private illegal = -1;
+
+  constructor(
+    model: AnyModel<unknown, I, O> | AnyModel<never, I, O>,
+    private readonly operations: readonly Operation<I, O>[],
+    readonly options: ResolvedCheckOptions,
+  ) {
+    validateOperations(operations);
+    this.resolved = resolveModel(model as AnyModel<unknown, I, O>);
+    this.partitions = this.resolved.partitions(operations).filter((p) => p.ops.length > 0);
+    this.results = new Array(this.partitions.length).fill(undefined);
+    this.deadline = this.started + options.timeoutMs;
+  }
+
+  finished(): boolean {
+    return this.stopped !== undefined || this.illegal >= 0 || this.results.every((r) => r !== undefined);
+  }
+
+  /** Partitions without a result. */
+  remaining(): number {
+    return this.results.filter((r) => r === undefined).length;
+  }
+
+  remainingPartitions(): { index: number; partition: Partition<I, O> }[] {
+    if (this.search) {
+      // Workers restart it from scratch; drop the inline search to free its memory.
+      this.search = undefined;
+      this.searchIndex = -1;
+    }
+    return this.partitions.flatMap((partition, index) => (this.results[index] ? [] : [{ index, partition }]));
+  }
+
+  absorb(settled: { partitions: SettledPartition<I, O>[]; stopped: 'timeout' | 'aborted' | undefined }): void {
+    for (const s of settled.partitions) {
+      this.results[s.index] = s.result;
+      if (s.result.result === 'illegal' && (this.illegal < 0 || s.index < this.illegal)) this.illegal = s.index;
+    }
+    this.stopped ??= settled.stopped;
+  }
+
+  /** Works for about `budgetMs`; true when the check is decided. */
+  work(budgetMs: number): boolean {
+    const until = performance.now() + budgetMs;
+    for (;;) {
+      if (this.finished()) return true;
+      const now = performance.now();
+      if (now > this.deadline) {
+        this.stopped = 'timeout';
+        return true;
+      }
+      if (this.options.signal?.aborted) {
+        this.stopped = 'aborted';
+        return true;
+      }
+      if (now > until) return false;
+      this.advance();
+    }
+  }
+
+  /** One slice of work on the current partition. */
+  private advance(): void {
+    if (this.search === undefined) {
+      while (this.cursor < this.partitions.length && this.results[this.cursor] !== undefined) this.cursor++;
+      if (this.cursor >= this.partitions.length) {
+        if (!this.firstPass) return;
+        this.firstPass = false;
+        this.cursor = 0;
+        return;
+      }
+      const ops = this.partitions[this.cursor]!.ops;
+      const budget = this.options.keepPartial
+        ? { budget: Math.max(2 * this.options.maxPartialSteps, 2 * ops.length) }
+        : undefined;
+      this.search = new PartitionSearch(this.resolved, ops, budget);
+      this.searchIndex = this.cursor;
+      this.searchStarted = performance.now();
+    }
+    const search = this.search;
+    const status = search.run(SLICE);
+    if (status === 'running' && !(this.firstPass && search.iterations >= FIRST_PASS)) return;
+    if (status === 'running') {
+      // First pass: leave the hard ones for later, after every partition had its chance to be illegal.
+      this.search = undefined;
+      this.cursor++;
+      return;
+    }
+    this.settle(status);
+  }
+
+  private settle(status: CheckOutcome): void {
+    const search = this.search!;
+    const index = this.searchIndex;
+    const partition = this.partitions[index]!;
+    this.results[index] = describePartition(
+      index,
+      partition.key,
+      search,
+      status,
+      performance.now() - this.searchStarted,
+      this.options,
+    );
+    if (status === 'illegal') this.illegal = index;
+    this.search = undefined;
+    this.searchIndex = -1;
+    this.cursor++;
+  }
+
+  result(): CheckResult<I, O> {
+    if (this.search && this.searchIndex >= 0 && this.results[this.searchIndex] === undefined) {
+      // Interrupted mid-search: report what it found so far.
+      this.settleInterrupted();
+    }
+    const partitions = this.partitions.map(
+      (p, index): PartitionResult<I, O> =>
+        this.results[index] ?? {
+          index,
+          ...(p.key === undefined ? {} : { key: p.key }),
+          result: 'unknown',
+          opCount: p.ops.length,
+        },
+    );
+    const result: CheckOutcome =
+      this.illegal >= 0 ? 'illegal' : partitions.every((p) => p.result === 'ok') ? 'ok' : 'unknown';
+    return {
+      result,
+      ...(result === 'unknown' && this.stopped ? { reason: this.stopped } : {}),
+      model: this.resolved.name,
+      opCount: this.operations.length,
+      partitions,
+      ...(this.illegal >= 0 ? { failingPartition: this.illegal } : {}),
+      elapsedMs: performance.now() - this.started,
+    };
+  }
+
+  private settleInterrupted(): void {
+    const search = this.search!;
+    const index = this.searchIndex;
+    this.results[index] = describePartition(
+      index,
+      this.partitions[index]!.key,
+      search,
+      'unknown',
+      performance.now() - this.searchStarted,
+      this.options,
+    );
+    this.search = undefined;
+  }
+}
+
+const validateOperations = (ops: readonly Operation<unknown, unknown>[]): void => {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (!Number.isFinite(op.call) || !(op.return >= op.call)) {
+      throw new FaultlineError(
+        'FL_ERR_HISTORY_PARSE',
+        `operation ${op.id} (position ${i}) has call ${op.call} and return ${op.return}; a call must be finite and no later than its return`,
+      );
+    }
+  }
+};

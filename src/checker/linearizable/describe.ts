@@ -1,0 +1,119 @@
+import { buildEntryList, CALL, lift } from './entries.ts';
+import type { PartitionSearch } from './search.ts';
+import type {
+  CheckOutcome,
+  DescribedOperation,
+  LinearizationStep,
+  PartialLinearization,
+  PartitionResult,
+  StuckOperation,
+} from './types.ts';
+
+export interface DescribeLimits {
+  keepPartial: boolean;
+  maxPartialLinearizations: number;
+  maxPartialSteps: number;
+}
+
+/**
+ * A partition's result, and with `keepPartial` the material for reports:
+ * its operations described, its longest partial linearizations (capped)
+ * with the states around each step, and the operations that could not come
+ * next where the longest one stops.
+ */
+export const describePartition = <S, I, O>(
+  index: number,
+  key: string | undefined,
+  search: PartitionSearch<S, I, O>,
+  result: CheckOutcome,
+  elapsedMs: number,
+  limits: DescribeLimits,
+): PartitionResult<I, O> => {
+  const out: PartitionResult<I, O> = {
+    index,
+    ...(key === undefined ? {} : { key }),
+    result,
+    opCount: search.ops.length,
+    stats: {
+      steps: search.iterations,
+      cacheEntries: search.cache.count,
+      states: search.space.size,
+      elapsedMs,
+    },
+  };
+  if (!limits.keepPartial) return out;
+
+  const { model, ops, space } = search;
+  const stateText = new Map<number, string>();
+  const describeState = (id: number): string => {
+    let s = stateText.get(id);
+    if (s === undefined) {
+      s = model.describeState(space.states[id]!);
+      stateText.set(id, s);
+    }
+    return s;
+  };
+
+  const operations: DescribedOperation<I, O>[] = ops
+    .map((o) => ({ ...o, description: model.describeOperation(o.input, o.output) }))
+    .sort((a, b) => a.call - b.call || a.id - b.id);
+
+  const prefixes: Int32Array[] =
+    result === 'ok' ? [search.linearized()] : (search.partial?.prefixes() ?? [search.linearized()]);
+  if (result === 'illegal' && prefixes.length === 0) prefixes.push(new Int32Array(0));
+
+  let truncated = search.partial?.truncated ?? false;
+  const linearizations: PartialLinearization[] = [];
+  const longestFor: Record<number, number> = {};
+  let budget = limits.maxPartialSteps;
+  for (const seq of prefixes) {
+    if (linearizations.length >= limits.maxPartialLinearizations || budget <= 0) {
+      truncated = true;
+      break;
+    }
+    const length = Math.min(seq.length, budget);
+    if (length < seq.length) truncated = true;
+    budget -= length;
+    const steps: LinearizationStep[] = [];
+    let state = search.initialState;
+    for (let k = 0; k < length; k++) {
+      const op = seq[k]!;
+      const after = space.next(state, op);
+      const id = ops[op]!.id;
+      steps.push({ id, stateBefore: describeState(state), stateAfter: describeState(after) });
+      if (longestFor[id] === undefined) longestFor[id] = linearizations.length;
+      state = after;
+    }
+    linearizations.push({ steps });
+  }
+
+  out.operations = operations;
+  out.initialState = describeState(search.initialState);
+  out.linearizations = linearizations;
+  out.longestFor = longestFor;
+  if (result === 'illegal') out.stuck = stuckAfter(search, prefixes[0]!);
+  out.truncated = truncated;
+  return out;
+};
+
+/**
+ * The operations that could come next after `prefix` (calls before the
+ * first remaining return) and why each did not: the model rejects it there,
+ * or it leads nowhere (the search exhausted every continuation).
+ */
+const stuckAfter = <S, I, O>(search: PartitionSearch<S, I, O>, prefix: Int32Array): StuckOperation[] => {
+  const list = buildEntryList(search.ops as never);
+  const callNode = new Int32Array(list.n);
+  for (let node = 0; node < 2 * list.n; node++) if (list.kind[node] === CALL) callNode[list.opOf[node]!] = node;
+  let state = search.initialState;
+  for (const op of prefix) {
+    lift(list, callNode[op]!);
+    state = search.space.next(state, op);
+  }
+  const stuck: StuckOperation[] = [];
+  for (let node = list.next[list.head]!; node !== -1 && list.kind[node] === CALL; node = list.next[node]!) {
+    const op = list.opOf[node]!;
+    stuck.push({ id: search.ops[op]!.id, why: search.space.next(state, op) < 0 ? 'illegal' : 'dead-end' });
+  }
+  return stuck;
+};

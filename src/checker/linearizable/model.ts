@@ -1,0 +1,125 @@
+import { deepEqual, deepHash } from './structural.ts';
+import {
+  type AnyModel,
+  ILLEGAL,
+  type Illegal,
+  type Model,
+  type ModelSpec,
+  type NondeterministicModel,
+  type Operation,
+} from './types.ts';
+
+/**
+ * A model with every optional hook filled in (porcupine's `fillDefault`), and
+ * nondeterministic models turned into deterministic ones over sets of states.
+ * The search only ever sees this shape.
+ */
+export interface ResolvedModel<S = unknown, I = unknown, O = unknown> {
+  readonly name: string;
+  readonly spec: ModelSpec | undefined;
+  init(): S;
+  step(state: S, input: I, output: O | undefined): S | Illegal;
+  equal(a: S, b: S): boolean;
+  hash(state: S): number;
+  partitions(ops: readonly Operation<I, O>[]): Partition<I, O>[];
+  describeOperation(input: I, output: O | undefined): string;
+  describeState(state: S): string;
+}
+
+/** A group of operations checked on its own; `key` labels it when the model partitions by key. */
+export interface Partition<I = unknown, O = unknown> {
+  key: string | undefined;
+  ops: Operation<I, O>[];
+}
+
+/** Short, single-line rendering of a value for reports. */
+export const showValue = (v: unknown): string => {
+  if (v === undefined) return '?';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v instanceof Map) return `{${[...v].map(([k, x]) => `${showValue(k)}: ${showValue(x)}`).join(', ')}}`;
+  if (v instanceof Set) return `#{${[...v].map(showValue).join(', ')}}`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+};
+
+export const resolveModel = <S, I, O>(model: AnyModel<S, I, O>): ResolvedModel<unknown, I, O> =>
+  model.nondeterministic === true
+    ? (resolveDeterministic(powersetModel(model)) as ResolvedModel<unknown, I, O>)
+    : (resolveDeterministic(model) as ResolvedModel<unknown, I, O>);
+
+const resolveDeterministic = <S, I, O>(model: Model<S, I, O>): ResolvedModel<S, I, O> => {
+  const partitionKey = model.partitionKey?.bind(model);
+  const partition = model.partition?.bind(model);
+  const describeOperation = model.describeOperation?.bind(model);
+  const describeState = model.describeState?.bind(model);
+  return {
+    name: model.name,
+    spec: model.spec,
+    init: () => model.init(),
+    step: (s, i, o) => model.step(s, i, o),
+    equal: model.equal ? model.equal.bind(model) : deepEqual,
+    hash: model.hash ? model.hash.bind(model) : deepHash,
+    partitions: (ops) => {
+      if (partition) return partition(ops).map((group) => ({ key: undefined, ops: group }));
+      if (partitionKey) return groupByKey(ops, partitionKey);
+      return [{ key: undefined, ops: [...ops] }];
+    },
+    describeOperation: describeOperation ?? ((i, o) => `${showValue(i)} → ${showValue(o)}`),
+    describeState: describeState ?? showValue,
+  };
+};
+
+const groupByKey = <I, O>(ops: readonly Operation<I, O>[], keyOf: (input: I) => string): Partition<I, O>[] => {
+  const groups = new Map<string, Operation<I, O>[]>();
+  for (const op of ops) {
+    const key = keyOf(op.input);
+    let group = groups.get(key);
+    if (!group) {
+      group = [];
+      groups.set(key, group);
+    }
+    group.push(op);
+  }
+  return [...groups].map(([key, group]) => ({ key, ops: group }));
+};
+
+/**
+ * The powerset construction: a nondeterministic model becomes a
+ * deterministic one whose state is the set of states the object may be in.
+ * An operation is legal when it is legal in at least one of them.
+ */
+export const powersetModel = <S, I, O>(model: NondeterministicModel<S, I, O>): Model<readonly S[], I, O> => {
+  const equal = model.equal ? model.equal.bind(model) : deepEqual;
+  const hash = model.hash ? model.hash.bind(model) : deepHash;
+  const dedupe = (states: readonly S[]): S[] => {
+    const out: S[] = [];
+    for (const s of states) if (!out.some((t) => equal(s, t))) out.push(s);
+    return out;
+  };
+  const describeState = model.describeState?.bind(model) ?? showValue;
+  return {
+    name: model.name,
+    spec: model.spec,
+    init: () => dedupe(model.init()),
+    step: (states, input, output) => {
+      const next: S[] = [];
+      for (const s of states) for (const t of model.step(s, input, output)) next.push(t);
+      return next.length === 0 ? ILLEGAL : dedupe(next);
+    },
+    equal: (a, b) => a.length === b.length && a.every((s) => b.some((t) => equal(s, t))),
+    // Order-insensitive, so equal sets hash alike.
+    hash: (states) => {
+      let h = states.length;
+      for (const s of states) h = (h + Math.imul(hash(s) | 0, 0x9e3779b1)) | 0;
+      return h;
+    },
+    ...(model.partition ? { partition: model.partition.bind(model) } : {}),
+    ...(model.partitionKey ? { partitionKey: model.partitionKey.bind(model) } : {}),
+    ...(model.describeOperation ? { describeOperation: model.describeOperation.bind(model) } : {}),
+    describeState: (states) =>
+      states.length === 1 ? describeState(states[0]!) : `{${states.map(describeState).join(' | ')}}`,
+  };
+};
