@@ -1,0 +1,16 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type RunReportInput, renderRunReport } from './html.ts';
+import { renderJunit } from './junit.ts';
+
+/**
+ * Writes report.html and junit.xml into a run folder (which must exist).
+ * Returns the paths of the two files written.
+ */
+export const writeRunReport = async (dir: string, input: RunReportInput): Promise<{ html: string; junit: string }> => {
+  const html = join(dir, 'report.html');
+  const junit = join(dir, 'junit.xml');
+  await writeFile(html, renderRunReport(input));
+  await writeFile(junit, renderJunit(input.results));
+  return { html, junit };
+};
