@@ -1,0 +1,164 @@
+/**
+ * The replica's HTTP/JSON front: parses requests, hands them to the topology,
+ * writes its replies. No replication logic lives here.
+ *
+ *   GET  /kv/:key[?local=1]          → 200 {value, index, node}
+ *   PUT  /kv/:key        {value}     → 200 {ok, index}
+ *   POST /kv/:key/cas    {from, to}  → 200 {ok, index} | 412 {error:"cas-mismatch", current}
+ *   POST /set/:key/add   {element}   → 200 {ok, index}
+ *   GET  /set/:key[?local=1]         → 200 {elements, index, node}   (sorted)
+ *   GET  /admin/status               → 200 StatusReport
+ *   POST /admin/clock    {offsetMs, driftPpm?} → 200 {offsetMs, driftPpm}
+ *   POST /peer/:method   {from, ...} → node-to-node RPC (append, vote)
+ *
+ * Every error body is {error, maybeApplied, ...}: maybeApplied false is a
+ * definite refusal (the op did not and will not take effect).
+ */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { NodeClock } from './clock.ts';
+import type { ReplicaConfig } from './config.ts';
+import type { Logger } from './logger.ts';
+import { isScalar } from './state-machine.ts';
+import type { ClientRequest, Reply, Topology } from './topology.ts';
+import { PeerRequestError, replies } from './topology.ts';
+
+export interface ReplicaServer {
+  /** Resolves with the bound port once listening. */
+  listen(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+class BadRequest extends Error {}
+
+const readJson = async (req: IncomingMessage): Promise<Record<string, unknown>> => {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BadRequest(`body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new BadRequest('body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new BadRequest('body must be a JSON object');
+  return parsed as Record<string, unknown>;
+};
+
+const scalarField = (body: Record<string, unknown>, field: string) => {
+  const v = body[field];
+  if (!(field in body) || !isScalar(v))
+    throw new BadRequest(`"${field}" must be a JSON scalar (string, number, boolean, null)`);
+  return v;
+};
+
+/** Maps method + path + body to a client request, or undefined when no route matches. */
+const parseClientRequest = async (
+  method: string,
+  parts: readonly string[],
+  local: boolean,
+  req: IncomingMessage,
+): Promise<ClientRequest | undefined> => {
+  const [kind, rawKey, action] = parts;
+  if ((kind !== 'kv' && kind !== 'set') || rawKey === undefined || parts.length > 3) return undefined;
+  const key = decodeURIComponent(rawKey);
+  if (key === '') throw new BadRequest('empty key');
+  if (kind === 'kv') {
+    if (method === 'GET' && action === undefined) return { kind: 'get', key, local };
+    if (method === 'PUT' && action === undefined)
+      return { kind: 'write', op: { type: 'put', key, value: scalarField(await readJson(req), 'value') } };
+    if (method === 'POST' && action === 'cas') {
+      const body = await readJson(req);
+      return { kind: 'write', op: { type: 'cas', key, from: scalarField(body, 'from'), to: scalarField(body, 'to') } };
+    }
+    return undefined;
+  }
+  if (method === 'GET' && action === undefined) return { kind: 'members', key, local };
+  if (method === 'POST' && action === 'add')
+    return { kind: 'write', op: { type: 'add', key, element: scalarField(await readJson(req), 'element') } };
+  return undefined;
+};
+
+export const createReplicaServer = (
+  config: ReplicaConfig,
+  topology: Topology,
+  clock: NodeClock,
+  logger: Logger,
+): ReplicaServer => {
+  const send = (res: ServerResponse, reply: Reply) => {
+    const body = JSON.stringify(reply.body);
+    res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+
+  const route = async (req: IncomingMessage): Promise<Reply> => {
+    const url = new URL(req.url ?? '/', 'http://replica');
+    const parts = url.pathname.split('/').filter((p) => p !== '');
+    const method = req.method ?? 'GET';
+    const local = ['1', 'true'].includes(url.searchParams.get('local') ?? '');
+
+    if (parts[0] === 'peer' && parts.length === 2 && method === 'POST') {
+      const body = await readJson(req);
+      if (typeof body.from !== 'string' || !(body.from in config.peers))
+        throw new BadRequest(`peer request from unknown node ${JSON.stringify(body.from)}`);
+      return replies.ok(await topology.handlePeer(parts[1]!, body));
+    }
+    if (parts[0] === 'admin' && parts.length === 2) {
+      if (parts[1] === 'status' && method === 'GET') return replies.ok({ ...topology.status() });
+      if (parts[1] === 'clock' && method === 'POST') {
+        const body = await readJson(req);
+        const { offsetMs, driftPpm = 0 } = body;
+        if (typeof offsetMs !== 'number' || !Number.isFinite(offsetMs))
+          throw new BadRequest('"offsetMs" must be a finite number');
+        if (typeof driftPpm !== 'number' || !Number.isFinite(driftPpm))
+          throw new BadRequest('"driftPpm" must be a finite number');
+        clock.set(offsetMs, driftPpm);
+        logger.info(`clock offset set to ${offsetMs} ms, drift ${driftPpm} ppm`);
+        return replies.ok({ offsetMs, driftPpm });
+      }
+    }
+    const clientReq = await parseClientRequest(method, parts, local, req);
+    if (!clientReq) return { status: 404, body: { error: 'not-found', message: `${method} ${url.pathname}` } };
+    return topology.handleClient(clientReq);
+  };
+
+  const server = createServer((req, res) => {
+    route(req).then(
+      (reply) => send(res, reply),
+      (e: unknown) => {
+        if (e instanceof BadRequest || e instanceof PeerRequestError || e instanceof URIError)
+          return send(res, replies.badRequest((e as Error).message));
+        logger.warn(`internal error on ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`);
+        send(res, { status: 500, body: { error: 'internal', message: String(e), maybeApplied: true } });
+      },
+    );
+  });
+  // Peers and clients keep connections alive; keep our side longer than undici's 4 s default.
+  server.keepAliveTimeout = 15_000;
+
+  return {
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          const addr = server.address();
+          resolve(typeof addr === 'object' && addr ? addr.port : config.port);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+};

@@ -1,0 +1,72 @@
+/**
+ * The one small interface the HTTP server calls. Each topology
+ * (single-leader, and in later versions multi-leader and leaderless)
+ * implements it; the server only parses requests and writes replies.
+ */
+import type { Scalar, WriteOp } from './state-machine.ts';
+
+/** A client request, already parsed and validated by the server. */
+export type ClientRequest =
+  /** Read a register. `local`: answer from this node's own state, whatever its role. */
+  | { kind: 'get'; key: string; local: boolean }
+  /** Read a set's elements. */
+  | { kind: 'members'; key: string; local: boolean }
+  | { kind: 'write'; op: Exclude<WriteOp, { type: 'noop' }> };
+
+/** An HTTP reply: status and JSON body. */
+export interface Reply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** What `GET /admin/status` reports. */
+export interface StatusReport {
+  id: string;
+  role: 'leader' | 'follower' | 'candidate' | 'peer';
+  term: number;
+  leader: string | null;
+  commitIndex: number;
+  appliedIndex: number;
+  lastLogIndex: number;
+  topology: string;
+  replication: string;
+  clockOffsetMs: number;
+  [key: string]: unknown;
+}
+
+export interface Topology {
+  start(): void;
+  /** Stops timers and peer traffic; pending requests are answered 503 maybe-applied. */
+  stop(): Promise<void>;
+  handleClient(req: ClientRequest): Promise<Reply>;
+  /** A peer RPC; throws PeerRequestError for an unknown method or a malformed body. */
+  handlePeer(method: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  status(): StatusReport;
+}
+
+export class PeerRequestError extends Error {}
+
+/**
+ * Error replies. `maybeApplied` tells a client whether the operation may
+ * have taken effect: false is a definite refusal (faultline records `fail`),
+ * true means the outcome is unknown (`info`).
+ */
+export const replies = {
+  ok: (body: Record<string, unknown>): Reply => ({ status: 200, body }),
+  notLeader: (leader: string | null): Reply => ({
+    status: 421,
+    body: { error: 'not-leader', leader, maybeApplied: false },
+  }),
+  casMismatch: (current: Scalar, index: number): Reply => ({
+    status: 412,
+    body: { error: 'cas-mismatch', current, index, maybeApplied: false },
+  }),
+  unavailable: (error: string, maybeApplied: boolean, message?: string): Reply => ({
+    status: 503,
+    body: { error, maybeApplied, ...(message ? { message } : {}) },
+  }),
+  badRequest: (message: string): Reply => ({
+    status: 400,
+    body: { error: 'bad-request', message, maybeApplied: false },
+  }),
+};

@@ -1,0 +1,183 @@
+/**
+ * Test harness: real replica processes on 127.0.0.1, peers pointing straight
+ * at each other's ports (no proxy). Every cluster registers its own cleanup
+ * with onTestFinished: processes killed, data dirs removed.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { onTestFinished } from 'vitest';
+import { packagePath, tsNodeArgs } from '../../src/core/ts-node.ts';
+
+const MAIN = packagePath('src/replica/main.ts');
+
+export const freePorts = async (n: number): Promise<number[]> => {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+};
+
+export interface Reply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface TestNode {
+  id: string;
+  port: number;
+  dataDir: string;
+  proc: ChildProcess | undefined;
+  /** Everything the node printed, across restarts. */
+  output: string;
+}
+
+export interface TestCluster {
+  nodes: TestNode[];
+  node(id: string): TestNode;
+  start(id: string): Promise<void>;
+  /** SIGKILL, and wait for the exit. */
+  kill(id: string): Promise<void>;
+  signal(id: string, sig: NodeJS.Signals): void;
+  http(id: string, method: string, path: string, body?: unknown, timeoutMs?: number): Promise<Reply>;
+  status(id: string): Promise<Record<string, unknown> | undefined>;
+  /** Waits until exactly one running node (not excluded) claims leadership, in a term >= minTerm. */
+  waitForLeader(options?: { exclude?: string[]; timeoutMs?: number; minTerm?: number }): Promise<string>;
+  /** Repeats `check` until it returns a value other than undefined. */
+  eventually<T>(check: () => Promise<T | undefined>, timeoutMs?: number, what?: string): Promise<T>;
+  destroy(): Promise<void>;
+}
+
+export const startCluster = async (size: number, flags: readonly string[] = []): Promise<TestCluster> => {
+  const ports = await freePorts(size);
+  const root = await mkdtemp(join(tmpdir(), 'replica-test-'));
+  const nodes: TestNode[] = ports.map((port, i) => ({
+    id: `n${i + 1}`,
+    port,
+    dataDir: join(root, `n${i + 1}`),
+    proc: undefined,
+    output: '',
+  }));
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const node = (id: string) => {
+    const n = byId.get(id);
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  };
+
+  const exited = (n: TestNode) =>
+    new Promise<void>((resolve) => {
+      const p = n.proc;
+      if (!p || p.exitCode !== null || p.signalCode !== null) return resolve();
+      p.once('exit', () => resolve());
+    });
+
+  const cluster: TestCluster = {
+    nodes,
+    node,
+    async start(id) {
+      const n = node(id);
+      const peers = nodes
+        .filter((p) => p.id !== id)
+        .map((p) => `${p.id}=127.0.0.1:${p.port}`)
+        .join(',');
+      const args = [
+        ...tsNodeArgs(MAIN),
+        '--id',
+        id,
+        '--port',
+        String(n.port),
+        '--data-dir',
+        n.dataDir,
+        '--peers',
+        peers,
+        ...flags,
+      ];
+      const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      n.proc = proc;
+      proc.stdout?.on('data', (d: Buffer) => {
+        n.output += d.toString();
+      });
+      proc.stderr?.on('data', (d: Buffer) => {
+        n.output += d.toString();
+      });
+      await cluster.eventually(() => cluster.status(id), 15_000, `${id} to answer /admin/status`);
+    },
+    async kill(id) {
+      const n = node(id);
+      n.proc?.kill('SIGKILL');
+      await exited(n);
+      n.proc = undefined;
+    },
+    signal(id, sig) {
+      node(id).proc?.kill(sig);
+    },
+    async http(id, method, path, body, timeoutMs = 3000) {
+      const res = await request(`http://127.0.0.1:${node(id).port}${path}`, {
+        method: method as 'GET',
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+      return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> };
+    },
+    async status(id) {
+      try {
+        const r = await cluster.http(id, 'GET', '/admin/status', undefined, 500);
+        return r.status === 200 ? r.body : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async waitForLeader({ exclude = [], timeoutMs = 10_000, minTerm = 0 } = {}) {
+      return cluster.eventually(
+        async () => {
+          const running = nodes.filter((n) => n.proc && !exclude.includes(n.id));
+          const statuses = await Promise.all(running.map((n) => cluster.status(n.id)));
+          const leaders = statuses.filter((s) => s?.role === 'leader' && (s.term as number) >= minTerm);
+          if (leaders.length !== 1) return undefined;
+          const id = leaders[0]!.id as string;
+          return id;
+        },
+        timeoutMs,
+        'a leader',
+      );
+    },
+    async eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition') {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const v = await check().catch(() => undefined);
+        if (v !== undefined) return v;
+        if (Date.now() > deadline) {
+          const logs = nodes.map((n) => `--- ${n.id}\n${n.output.split('\n').slice(-15).join('\n')}`).join('\n');
+          throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${logs}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async destroy() {
+      for (const n of nodes) n.proc?.kill('SIGKILL'); // SIGKILL also ends a SIGSTOPped process
+      await Promise.all(nodes.map(exited));
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  onTestFinished(() => cluster.destroy());
+  await Promise.all(nodes.map((n) => cluster.start(n.id)));
+  return cluster;
+};
+
+/** Fast elections for tests. */
+export const FAST = ['--election-timeout-min-ms', '300', '--election-timeout-max-ms', '600', '--heartbeat-ms', '50'];
