@@ -281,7 +281,7 @@ const nemesisTable = (history: readonly Op[]): string => {
 const configText = (config: unknown): string => {
   if (typeof config === 'string') return config;
   try {
-    return toYaml(config);
+    return toYaml(config, { lineWidth: 0 });
   } catch {
     return previewValue(config, 20_000);
   }
