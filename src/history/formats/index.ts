@@ -76,7 +76,14 @@ export const detectFormat = (text: string, fileName = ''): HistoryFormat | undef
 };
 
 /** Reads and parses a history file. Errors are FL_ERR_HISTORY_PARSE naming the file (and line). */
-export const readHistoryFile = async (path: string, format: HistoryFormat | 'auto' = 'auto'): Promise<Op[]> => {
+export const readHistoryFile = async (path: string, format: HistoryFormat | 'auto' = 'auto'): Promise<Op[]> =>
+  (await readHistory(path, format)).ops;
+
+/** As readHistoryFile, and says which format was read (the detected one under `auto`). */
+export const readHistory = async (
+  path: string,
+  format: HistoryFormat | 'auto' = 'auto',
+): Promise<{ ops: Op[]; format: HistoryFormat }> => {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -97,7 +104,7 @@ export const readHistoryFile = async (path: string, format: HistoryFormat | 'aut
     });
   }
   try {
-    return PARSERS[resolved](text, path);
+    return { ops: PARSERS[resolved](text, path), format: resolved };
   } catch (e) {
     if (isFaultlineError(e)) throw e;
     throw new FaultlineError('FL_ERR_HISTORY_PARSE', `cannot parse the history as ${resolved}: ${String(e)}`, {
