@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { onTestFinished } from 'vitest';
+import { cleanupLeftovers } from '../../src/cluster/cleanup.ts';
+import { createLocalBackend, type LocalBackend, type LocalBackendOptions } from '../../src/cluster/local.ts';
+import type { System } from '../../src/systems/system.ts';
+import { createToySystem } from '../fixtures/toy-system.ts';
+
+export const newRunId = (): string => `test-${randomUUID().slice(0, 8)}`;
+
+/** Whether a pid is a live process (a zombie counts as gone). */
+export const isAlive = (pid: number): boolean => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+/** The state letter of a process: R, S, T (stopped), Z... */
+export const procState = (pid: number): string | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0];
+  } catch {
+    return undefined;
+  }
+};
+
+export interface UpOptions {
+  nodes?: string[];
+  system?: System;
+  backend?: LocalBackendOptions;
+  workDir?: string;
+}
+
+/** A local backend with a toy cluster up; down (and a cleanup by run id) when the test ends. */
+export const upToyCluster = async (o: UpOptions = {}): Promise<{ backend: LocalBackend; runId: string }> => {
+  const runId = newRunId();
+  const backend = createLocalBackend({ stopGraceMs: 1000, ...o.backend });
+  onTestFinished(async () => {
+    await backend.down().catch(() => {});
+    await cleanupLeftovers(runId);
+  });
+  await backend.up(
+    {
+      runId,
+      system: o.system ?? createToySystem(),
+      nodes: o.nodes ?? ['n1', 'n2', 'n3'],
+      options: {},
+      workDir: o.workDir ?? '',
+    },
+    AbortSignal.timeout(30_000),
+  );
+  return { backend, runId };
+};
+
+export const addressOf = (backend: LocalBackend, id: string) => {
+  const a = backend.addresses().find((x) => x.id === id);
+  if (!a) throw new Error(`no node ${id}`);
+  return a;
+};

@@ -1,0 +1,278 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { cleanupLeftovers, findLeftovers } from '../../src/cluster/cleanup.ts';
+import { createLocalBackend } from '../../src/cluster/local.ts';
+import { FaultlineError } from '../../src/core/errors.ts';
+import { canReach, createToySystem, httpGet } from '../fixtures/toy-system.ts';
+import { addressOf, isAlive, newRunId, procState, upToyCluster } from './helpers.ts';
+
+const expectFaultline = async (p: Promise<unknown>, code: string): Promise<FaultlineError> => {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(FaultlineError);
+  expect((e as FaultlineError).code).toBe(code);
+  return e as FaultlineError;
+};
+
+describe('local backend', () => {
+  test('up starts every node behind its own port, down leaves no process and no temp dir', async () => {
+    const { backend, runId } = await upToyCluster();
+    const pids = Object.values(backend.pids());
+    expect(pids).toHaveLength(3);
+    for (const pid of pids) expect(isAlive(pid!)).toBe(true);
+    const ports = backend.addresses().map((a) => a.port);
+    expect(new Set(ports).size).toBe(3);
+    for (const a of backend.addresses()) expect((await httpGet(a, '/ping')).body).toBe(`pong ${a.id}`);
+    const runDir = backend.runDir!;
+    expect(path.basename(runDir)).toMatch(new RegExp(`^faultline-${runId}-local-`));
+    expect(existsSync(path.join(runDir, 'data', 'n2'))).toBe(true);
+    const before = await findLeftovers(runId);
+    // The nodes, plus whatever they spawned (tsx may start an esbuild service on a cold cache).
+    expect(before.processes.map((p) => p.pid)).toEqual(expect.arrayContaining(pids));
+    expect(before.processes.every((p) => p.controllerAlive)).toBe(true);
+    expect(before.dirs.map((d) => d.path)).toEqual([runDir]);
+
+    const keep = await mkdtemp(path.join(os.tmpdir(), 'fl-test-logs-'));
+    onTestFinished(() => rm(keep, { recursive: true, force: true }));
+    await backend.down({ keepLogsIn: keep });
+    for (const pid of pids) expect(isAlive(pid!)).toBe(false);
+    expect(existsSync(runDir)).toBe(false);
+    expect(await findLeftovers(runId)).toEqual({ processes: [], dirs: [] });
+    const log = await readFile(path.join(keep, 'n1.log'), 'utf8');
+    expect(log).toContain('toy-node n1 listening');
+    expect(log).toContain('SIGTERM, closing');
+    await backend.down(); // idempotent
+  });
+
+  test('nodes get their peers as proxy addresses, one per outgoing link', async () => {
+    const { backend } = await upToyCluster();
+    expect(await canReach(addressOf(backend, 'n1'), 'n2')).toBe(true);
+    const counters = backend.linkCounters();
+    expect(Object.keys(counters).sort()).toEqual(['n1->n2', 'n1->n3', 'n2->n1', 'n2->n3', 'n3->n1', 'n3->n2']);
+    expect(counters['n1->n2']!.forward.bytes).toBeGreaterThan(0);
+    expect(counters['n2->n1']!.connections).toBe(0);
+  });
+
+  test('a partitioned node cannot reach its peers while the others still can; heal restores it', async () => {
+    const { backend } = await upToyCluster();
+    const [n1, n2, n3] = ['n1', 'n2', 'n3'].map((id) => addressOf(backend, id));
+    await backend.partition({ n1: ['n2', 'n3'], n2: ['n1'], n3: ['n1'] });
+    expect(await canReach(n1!, 'n2')).toBe(false);
+    expect(await canReach(n1!, 'n3')).toBe(false);
+    expect(await canReach(n2!, 'n1')).toBe(false);
+    expect(await canReach(n2!, 'n3')).toBe(true);
+    expect(await canReach(n3!, 'n2')).toBe(true);
+    // The controller still reaches every node directly: only node-to-node links are cut.
+    expect((await httpGet(n1!, '/ping')).status).toBe(200);
+
+    // A new partition replaces the old one: only n3 drops n2's traffic.
+    await backend.partition({ n3: ['n2'] });
+    expect(await canReach(n1!, 'n2')).toBe(true);
+    expect(await canReach(n2!, 'n3')).toBe(false); // the request is dropped
+    expect(await canReach(n3!, 'n2')).toBe(false); // the reply is dropped
+    expect(await canReach(n1!, 'n3')).toBe(true);
+
+    await backend.heal();
+    expect(await canReach(n2!, 'n3')).toBe(true);
+    expect(await canReach(n3!, 'n2')).toBe(true);
+  });
+
+  test('shape slows a link in both directions of its flow; heal removes it', async () => {
+    const flags = { n1: ['--peer-timeout-ms', '5000'] };
+    const { backend } = await upToyCluster({ system: createToySystem({ flags }) });
+    const n1 = addressOf(backend, 'n1');
+    await backend.shape(
+      [
+        { from: 'n1', to: 'n2' },
+        { from: 'n2', to: 'n1' },
+      ],
+      { delayMs: 100 },
+    );
+    let t0 = performance.now();
+    expect(await canReach(n1, 'n2')).toBe(true);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(200 - 2); // request and reply each delayed
+    t0 = performance.now();
+    expect(await canReach(n1, 'n3')).toBe(true); // unshaped link
+    await backend.heal();
+    expect(await canReach(n1, 'n2')).toBe(true);
+    await expectFaultline(backend.shape([{ from: 'n1', to: 'n9' }], { delayMs: 1 }), 'FL_ERR_CONFIG');
+    await expectFaultline(backend.shape([{ from: 'n1', to: 'n2' }], { loss: 2 }), 'FL_ERR_CONFIG');
+  });
+
+  test('kill is SIGKILL; start respawns on the same port with the same data dir', async () => {
+    const { backend } = await upToyCluster();
+    const before = addressOf(backend, 'n2');
+    const pid = backend.pids().n2!;
+    const marker = path.join(backend.runDir!, 'data', 'n2', 'state');
+    await writeFile(marker, 'kept');
+
+    await backend.kill('n2');
+    expect(isAlive(pid)).toBe(false);
+    expect(backend.isRunning('n2')).toBe(false);
+    expect(backend.pids().n2).toBeUndefined();
+    await expect(httpGet(before, '/ping')).rejects.toThrow();
+    expect(await canReach(addressOf(backend, 'n1'), 'n2')).toBe(false);
+    await backend.kill('n2'); // idempotent
+
+    await backend.start('n2', AbortSignal.timeout(20_000));
+    expect(backend.isRunning('n2')).toBe(true);
+    expect(backend.pids().n2).not.toBe(pid);
+    expect(addressOf(backend, 'n2').port).toBe(before.port);
+    expect((await httpGet(before, '/ping')).body).toBe('pong n2');
+    expect(await readFile(marker, 'utf8')).toBe('kept');
+    expect(await canReach(addressOf(backend, 'n1'), 'n2')).toBe(true);
+    const log = await readFile(backend.logs().n2!, 'utf8');
+    expect(log).toContain('n2 was terminated by SIGKILL');
+    expect(log.match(/starting n2/g)).toHaveLength(2);
+  });
+
+  test('a node that crashes on its own is seen as not running and can be started again', async () => {
+    const flags = { n1: ['--crash-after', '8'] };
+    const { backend } = await upToyCluster({ nodes: ['n1'], system: createToySystem({ flags }) });
+    const n1 = addressOf(backend, 'n1');
+    for (let i = 0; i < 10 && backend.isRunning('n1'); i++) {
+      await httpGet(n1, '/ping').catch(() => {});
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(backend.isRunning('n1')).toBe(false);
+    expect(await readFile(backend.logs().n1!, 'utf8')).toContain('n1 exited with code 3');
+    await backend.start('n1', AbortSignal.timeout(20_000));
+    expect((await httpGet(n1, '/ping')).status).toBe(200);
+  });
+
+  test('pause stops a node answering (SIGSTOP); resume brings it back', async () => {
+    const { backend } = await upToyCluster({ nodes: ['n1', 'n2'] });
+    const n1 = addressOf(backend, 'n1');
+    await backend.pause('n1');
+    const pid = backend.pids().n1!;
+    for (let i = 0; i < 100 && procState(pid) !== 'T'; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(procState(pid)).toBe('T'); // stopped
+    expect(backend.isRunning('n1')).toBe(true);
+    await expect(httpGet(n1, '/ping', { timeoutMs: 300 })).rejects.toThrow(/timed out/);
+    await backend.resume('n1');
+    expect((await httpGet(n1, '/ping')).body).toBe('pong n1');
+  });
+
+  test('down stops a paused node and one that ignores SIGTERM', async () => {
+    const flags = { n1: ['--hang-on-sigterm'] };
+    const { backend, runId } = await upToyCluster({
+      system: createToySystem({ flags }),
+      backend: { stopGraceMs: 300 },
+    });
+    const pids = Object.values(backend.pids());
+    await backend.pause('n2');
+    const logs = backend.logs();
+    const keep = await mkdtemp(path.join(os.tmpdir(), 'fl-test-logs-'));
+    onTestFinished(() => rm(keep, { recursive: true, force: true }));
+    await backend.down({ keepLogsIn: keep });
+    for (const pid of pids) expect(isAlive(pid!)).toBe(false);
+    expect(await findLeftovers(runId)).toEqual({ processes: [], dirs: [] });
+    const n1Log = await readFile(path.join(keep, path.basename(logs.n1!)), 'utf8');
+    expect(n1Log).toContain('ignoring SIGTERM');
+    expect(n1Log).toContain('n1 was terminated by SIGKILL');
+    expect(await readFile(path.join(keep, 'n2.log'), 'utf8')).toContain('SIGTERM, closing');
+  });
+
+  test('a node that fails to start: FL_ERR_NODE_START naming the node, command and stderr; nothing left', async () => {
+    const runId = newRunId();
+    onTestFinished(() => cleanupLeftovers(runId).then(() => {}));
+    const backend = createLocalBackend({ stopGraceMs: 500 });
+    const system = createToySystem({ flags: { n2: ['--fail-start'] } });
+    const e = await expectFaultline(
+      backend.up({ runId, system, nodes: ['n1', 'n2', 'n3'], options: {}, workDir: '' }, AbortSignal.timeout(30_000)),
+      'FL_ERR_NODE_START',
+    );
+    expect(e.message).toContain('node n2 failed to start: it exited with code 1 before it was ready');
+    expect(e.message).toContain('toy-node.ts --id n2 --port');
+    expect(e.message).toContain('toy-node n2: refusing to start (--fail-start)');
+    expect(e.message).toMatch(/log: .*n2\.log/);
+    expect(await findLeftovers(runId)).toEqual({ processes: [], dirs: [] });
+    expect(() => backend.addresses()).toThrow(/not up/);
+  });
+
+  test('a command that cannot be spawned, and a node that never gets ready, fail with FL_ERR_NODE_START', async () => {
+    const runId = newRunId();
+    onTestFinished(() => cleanupLeftovers(runId).then(() => {}));
+    const base = createToySystem();
+    const missing = { ...base, launch: () => ({ command: '/nonexistent/faultline-node', args: ['--x'] }) };
+    const backend = createLocalBackend();
+    const e = await expectFaultline(
+      backend.up({ runId, system: missing, nodes: ['n1'], options: {}, workDir: '' }, AbortSignal.timeout(10_000)),
+      'FL_ERR_NODE_START',
+    );
+    expect(e.message).toContain('could not be spawned');
+    expect(e.message).toContain('/nonexistent/faultline-node --x');
+
+    const sleeper = { ...base, launch: () => ({ command: 'sleep', args: ['30'] }) };
+    const slow = createLocalBackend({ startTimeoutMs: 300 });
+    const e2 = await expectFaultline(
+      slow.up({ runId, system: sleeper, nodes: ['n1'], options: {}, workDir: '' }, AbortSignal.timeout(10_000)),
+      'FL_ERR_NODE_START',
+    );
+    expect(e2.message).toContain('not ready within 300 ms');
+    expect(await findLeftovers(runId)).toEqual({ processes: [], dirs: [] });
+  });
+
+  test('an aborted up stops what it started and says it was interrupted', async () => {
+    const runId = newRunId();
+    onTestFinished(() => cleanupLeftovers(runId).then(() => {}));
+    const backend = createLocalBackend();
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error('Ctrl-C')), 150);
+    await expectFaultline(
+      backend.up({ runId, system: createToySystem(), nodes: ['n1', 'n2'], options: {}, workDir: '' }, ac.signal),
+      'FL_ERR_INTERRUPTED',
+    );
+    expect(await findLeftovers(runId)).toEqual({ processes: [], dirs: [] });
+  });
+
+  test('a user work dir keeps the logs after down but loses the data dirs', async () => {
+    const workDir = await mkdtemp(path.join(os.tmpdir(), 'fl-test-work-'));
+    onTestFinished(() => rm(workDir, { recursive: true, force: true }));
+    const { backend } = await upToyCluster({ nodes: ['n1'], workDir });
+    expect(existsSync(path.join(workDir, 'data', 'n1'))).toBe(true);
+    await backend.down();
+    expect(existsSync(path.join(workDir, 'data'))).toBe(false);
+    expect(await readFile(path.join(workDir, 'logs', 'n1.log'), 'utf8')).toContain('listening');
+  });
+
+  test('start retries while the port is taken, then fails naming EADDRINUSE', async () => {
+    const { backend } = await upToyCluster({ nodes: ['n1'], backend: { startAttempts: 2 } });
+    const { port } = addressOf(backend, 'n1');
+    await backend.kill('n1');
+    // Another program on the port; it hangs up on anyone who connects (the readiness probes).
+    const squatter = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((r) => squatter.listen({ host: '127.0.0.1', port }, r));
+    const release = () => (squatter.listening ? new Promise<void>((r) => squatter.close(() => r())) : undefined);
+    onTestFinished(release);
+    const e = await expectFaultline(backend.start('n1', AbortSignal.timeout(20_000)), 'FL_ERR_NODE_START');
+    expect(e.message).toContain('EADDRINUSE');
+    expect(backend.isRunning('n1')).toBe(false);
+    await release();
+    await backend.start('n1', AbortSignal.timeout(20_000));
+    expect((await httpGet(addressOf(backend, 'n1'), '/ping')).status).toBe(200);
+  });
+
+  test('clock delegates to the system, or is unsupported when it has no setClock', async () => {
+    const { backend } = await upToyCluster({ nodes: ['n1'] });
+    await backend.clock('n1', 1500);
+    expect((await httpGet(addressOf(backend, 'n1'), '/clock')).body).toBe('1500');
+    const { backend: noClock } = await upToyCluster({ nodes: ['n1'], system: createToySystem({ clock: false }) });
+    const e = await expectFaultline(noClock.clock('n1', 10), 'FL_ERR_UNSUPPORTED');
+    expect(e.message).toContain('system toy cannot shift');
+  });
+
+  test('a grudge naming an unknown node is rejected with FL_ERR_CONFIG before anything changes', async () => {
+    const { backend } = await upToyCluster({ nodes: ['n1', 'n2'] });
+    const e = await expectFaultline(backend.partition({ n1: ['n7'] }), 'FL_ERR_CONFIG');
+    expect(e.message).toContain('unknown node "n7"');
+    expect(await canReach(addressOf(backend, 'n1'), 'n2')).toBe(true);
+    await expectFaultline(backend.kill('n5'), 'FL_ERR_CONFIG');
+  });
+});
