@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type CheckHistoryOptions, parseInitial, runCheckHistory } from '../../src/cli/check-history.ts';
 import { formatEdnHistory } from '../../src/history/formats/edn.ts';
 import type { Op } from '../../src/history/op.ts';
-import { CORPUS_DIR, corpusPresent } from '../history/formats/corpus.ts';
+import { CORPUS_DIR, corpusPresent, corpusRows } from '../history/formats/corpus.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-check-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -194,5 +194,17 @@ describe.skipIf(!corpusPresent)('exit codes on corpus histories', () => {
     expect(bad.code).toBe(1);
     expect(bad.text).toContain('(porcupine-kv)');
     expect(bad.text).toMatch(/failing partition \d+ \(key "\d+"\)/);
+  });
+});
+
+describe.skipIf(!corpusPresent)('every EXPECTED.tsv row through the command', () => {
+  it('auto-detects the format, reads the initial value as EDN and exits 0 for valid, 1 for invalid', async () => {
+    const wrong: string[] = [];
+    for (const row of corpusRows()) {
+      const { code, text } = await run({ history: corpus(row.path), model: row.model, initial: row.initial });
+      if (code !== (row.expected === 'valid' ? 0 : 1)) wrong.push(`${row.path}: exit ${code}\n${text}`);
+      expect(text, row.path).toContain(`(${row.format})`);
+    }
+    expect(wrong).toEqual([]);
   });
 });
