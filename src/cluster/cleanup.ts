@@ -161,6 +161,15 @@ export const findLeftovers = async (runId?: string): Promise<Leftovers> => {
   return { processes, dirs };
 };
 
+/** What cleanup may remove: everything of a named run, or else only orphans of dead controllers. Pure. */
+export const selectRemovable = (found: Leftovers, runId: string | undefined): Leftovers =>
+  runId !== undefined
+    ? found
+    : {
+        processes: found.processes.filter((p) => !p.controllerAlive),
+        dirs: found.dirs.filter((d) => !d.controllerAlive),
+      };
+
 const isGone = async (pid: number): Promise<boolean> => (await startTimeOf(pid)) === undefined;
 
 /**
@@ -170,9 +179,7 @@ const isGone = async (pid: number): Promise<boolean> => (await startTimeOf(pid))
  * controller is dead. Returns what it removed.
  */
 export const cleanupLeftovers = async (runId?: string): Promise<Leftovers> => {
-  const found = await findLeftovers(runId);
-  const processes = found.processes.filter((p) => runId !== undefined || !p.controllerAlive);
-  const dirs = found.dirs.filter((d) => runId !== undefined || !d.controllerAlive);
+  const { processes, dirs } = selectRemovable(await findLeftovers(runId), runId);
   for (const p of processes) {
     for (const sig of ['SIGCONT', 'SIGKILL'] as const) {
       try {

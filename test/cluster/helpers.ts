@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { cleanupLeftovers } from '../../src/cluster/cleanup.ts';
 import { createLocalBackend, type LocalBackend, type LocalBackendOptions } from '../../src/cluster/local.ts';
+import { FaultlineError } from '../../src/core/errors.ts';
 import type { System } from '../../src/systems/system.ts';
 import { createToySystem } from '../fixtures/toy-system.ts';
 
@@ -60,4 +61,15 @@ export const addressOf = (backend: LocalBackend, id: string) => {
   const a = backend.addresses().find((x) => x.id === id);
   if (!a) throw new Error(`no node ${id}`);
   return a;
+};
+
+/** Awaits a promise that must reject with a FaultlineError of this code; returns the error. */
+export const expectFaultline = async (p: Promise<unknown>, code: string): Promise<FaultlineError> => {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(FaultlineError);
+  expect((e as FaultlineError).code).toBe(code);
+  return e as FaultlineError;
 };
