@@ -80,17 +80,75 @@ export interface SetCheckerResult extends CheckerResult {
   summary: string;
 }
 
-interface ElementState {
-  ok: boolean;
-  fail: boolean;
-  info: boolean;
-  /** Earliest ok completion time, ns. */
-  ackTime: number;
-}
-
 interface GoodRead {
   pair: OpPair;
-  elements: number[];
+  /** The read's value, validated: safe integers, possibly with duplicates. */
+  elements: readonly number[];
+}
+
+// Outcome flags of an element's adds.
+const OK = 1;
+const FAIL = 2;
+const INFO = 4;
+
+/**
+ * Per-element state in typed arrays indexed by a dense id, so that the inner
+ * loops over read values (tens of millions of entries in a long run) do one
+ * lookup per entry. Ids come from a direct table when the attempted elements
+ * are small non-negative integers (the usual 0, 1, 2, ...), else from a Map.
+ */
+class ElementTable {
+  /** id → element */
+  readonly elements: number[] = [];
+  flags = new Uint8Array(0);
+  /** Earliest ok completion of the element's adds, ns; Infinity when none was ok. */
+  ackTime = new Float64Array(0);
+  private readonly ids = new Map<number, number>();
+  private direct: Int32Array | undefined;
+  private flagList: number[] = [];
+  private ackList: number[] = [];
+
+  /** Records one add's outcome; `ackTime` is its ok completion time (Infinity otherwise). */
+  add(element: number, flag: number, ackTime: number): void {
+    let id = this.ids.get(element);
+    if (id === undefined) {
+      id = this.elements.length;
+      this.ids.set(element, id);
+      this.elements.push(element);
+      this.flagList.push(0);
+      this.ackList.push(Number.POSITIVE_INFINITY);
+    }
+    this.flagList[id]! |= flag;
+    this.ackList[id] = Math.min(this.ackList[id]!, ackTime);
+  }
+
+  /** Freezes the table into typed arrays; call once, after every add. */
+  seal(): void {
+    this.flags = Uint8Array.from(this.flagList);
+    this.ackTime = Float64Array.from(this.ackList);
+    this.flagList = [];
+    this.ackList = [];
+    const max = this.elements.reduce((m, e) => Math.max(m, e), -1);
+    const min = this.elements.reduce((m, e) => Math.min(m, e), 0);
+    if (min >= 0 && max < 4 * this.elements.length + 65_536) {
+      const direct = new Int32Array(max + 1).fill(-1);
+      this.elements.forEach((e, id) => {
+        direct[e] = id;
+      });
+      this.direct = direct;
+    }
+  }
+
+  /** The element's id, or -1 when no add attempted it. */
+  idOf(element: number): number {
+    const d = this.direct;
+    if (d !== undefined) return element >= 0 && element < d.length ? d[element]! : -1;
+    return this.ids.get(element) ?? -1;
+  }
+
+  get size(): number {
+    return this.elements.length;
+  }
 }
 
 export const setChecker: Checker<SetCheckerResult> = {
@@ -101,7 +159,7 @@ export const setChecker: Checker<SetCheckerResult> = {
 /** Pure and synchronous; `setChecker.check` wraps it. */
 export const checkSet = (history: readonly Op[], ctx: Pick<CheckContext, 'nodes'>): SetCheckerResult => {
   const pairs = pairClientOps(history);
-  const elements = new Map<number, ElementState>();
+  const table = new ElementTable();
   const reads: GoodRead[] = [];
   const malformedExamples: string[] = [];
   let malformedReads = 0;
@@ -114,79 +172,97 @@ export const checkSet = (history: readonly Op[], ctx: Pick<CheckContext, 'nodes'
       lastAddEnd = Math.max(lastAddEnd, pair.completion?.time ?? Number.POSITIVE_INFINITY);
       const el = pair.invoke.value;
       if (typeof el !== 'number' || !Number.isSafeInteger(el)) continue;
-      const st = elements.get(el) ?? { ok: false, fail: false, info: false, ackTime: Number.POSITIVE_INFINITY };
       const outcome = outcomeOf(pair);
-      st[outcome] = true;
-      if (outcome === 'ok') st.ackTime = Math.min(st.ackTime, pair.completion!.time);
-      elements.set(el, st);
+      const flag = outcome === 'ok' ? OK : outcome === 'fail' ? FAIL : INFO;
+      table.add(el, flag, outcome === 'ok' ? pair.completion!.time : Number.POSITIVE_INFINITY);
     } else if (pair.f === 'read' && pair.completion?.type === 'ok') {
-      const parsed = parseReadValue(pair.completion.value);
-      if (parsed === undefined) {
-        malformedReads++;
-        if (malformedExamples.length < 5) malformedExamples.push(previewValue(pair.completion.value));
+      const value = pair.completion.value;
+      if (isIntegerArray(value)) {
+        reads.push({ pair, elements: value });
       } else {
-        reads.push({ pair, elements: parsed });
+        malformedReads++;
+        if (malformedExamples.length < 5) malformedExamples.push(previewValue(value));
       }
     }
   }
+  table.seal();
+  const n = table.size;
+  const { flags, ackTime } = table;
 
   const isFinal = (r: GoodRead): boolean => r.pair.invoke.time > lastAddEnd;
   const finals = reads.filter(isFinal);
 
-  // Union of final reads, and each node's latest final read for convergence.
-  const finalUnion = new Set<number>();
+  // One pass over every read, in completion order (for first-seen times).
+  const completionTime = (r: GoodRead): number => r.pair.completion!.time;
+  reads.sort((a, b) => completionTime(a) - completionTime(b));
+  const ackTimes = ackTime.filter((t) => Number.isFinite(t)).sort();
+  const inFinal = new Uint8Array(n);
+  const firstSeen = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  const stamp = new Int32Array(n).fill(-1); // dedupes a read's duplicate entries
+  const distinctSize = new Map<GoodRead, number>();
+  const unexpectedSet = new Set<number>();
+  const failedPresentSet = new Set<number>();
+  let staleReads = 0;
+  reads.forEach((r, k) => {
+    const final = isFinal(r);
+    const t = r.pair.invoke.time;
+    const done = completionTime(r);
+    let present = 0; // elements acknowledged before t that this read returned
+    let distinct = 0;
+    for (const e of r.elements) {
+      const id = table.idOf(e);
+      if (id < 0) {
+        unexpectedSet.add(e);
+        distinct++;
+        continue;
+      }
+      if (stamp[id] === k) continue;
+      stamp[id] = k;
+      distinct++;
+      const fl = flags[id]!;
+      if (fl === FAIL) failedPresentSet.add(e);
+      if (firstSeen[id] === Number.POSITIVE_INFINITY) firstSeen[id] = done;
+      if (final) inFinal[id] = 1;
+      else if (ackTime[id]! < t) present++;
+    }
+    distinctSize.set(r, distinct);
+    // Stale: misses an element acknowledged strictly before the read was invoked
+    // (closed intervals that touch overlap). Those acks are a prefix of ackTimes.
+    if (!final && present < lowerBound(ackTimes, t)) staleReads++;
+  });
+
+  // Each node's latest final read, for convergence.
   const latestByNode = new Map<string, GoodRead>();
   const byNode: FinalReadsSummary['byNode'] = {};
   for (const r of finals) {
-    for (const e of r.elements) finalUnion.add(e);
     const node = r.pair.completion?.node ?? r.pair.invoke.node ?? '?';
     const prev = latestByNode.get(node);
     if (prev === undefined || r.pair.invoke.time >= prev.pair.invoke.time) latestByNode.set(node, r);
     byNode[node] = { reads: (byNode[node]?.reads ?? 0) + 1, elements: 0 };
   }
-  for (const [node, r] of latestByNode) byNode[node]!.elements = r.elements.length;
+  for (const [node, r] of latestByNode) byNode[node]!.elements = distinctSize.get(r)!;
+  const divergentElements = divergent([...latestByNode.values()], table);
 
   const lostElements: number[] = [];
   const recoveredElements: number[] = [];
+  const visibilities: number[] = [];
   let acked = 0;
   let failed = 0;
   let indeterminate = 0;
-  for (const [el, st] of elements) {
-    if (st.ok) {
+  for (let id = 0; id < n; id++) {
+    const fl = flags[id]!;
+    if (fl & OK) {
       acked++;
-      if (finals.length > 0 && !finalUnion.has(el)) lostElements.push(el);
-    } else if (st.info) {
+      if (finals.length > 0 && !inFinal[id]) lostElements.push(table.elements[id]!);
+      if (Number.isFinite(firstSeen[id]!)) visibilities.push(Math.max(0, firstSeen[id]! - ackTime[id]!) / NS_PER_MS);
+    } else if (fl & INFO) {
       indeterminate++;
-      if (finalUnion.has(el)) recoveredElements.push(el);
+      if (inFinal[id]) recoveredElements.push(table.elements[id]!);
     } else {
       failed++;
     }
   }
-
-  // Anything any read returned: unexpected and failed-but-present elements.
-  const unexpectedSet = new Set<number>();
-  const failedPresentSet = new Set<number>();
-  for (const r of reads) {
-    for (const e of r.elements) {
-      const st = elements.get(e);
-      if (st === undefined) unexpectedSet.add(e);
-      else if (st.fail && !st.ok && !st.info) failedPresentSet.add(e);
-    }
-  }
-
-  const latestSets = [...latestByNode.values()].map((r) => new Set(r.elements));
-  const divergentElements: number[] = [];
-  if (latestSets.length > 1) {
-    const union = new Set<number>();
-    for (const s of latestSets) for (const e of s) union.add(e);
-    for (const e of union) if (!latestSets.every((s) => s.has(e))) divergentElements.push(e);
-  }
-
-  const staleReads = countStaleReads(
-    reads.filter((r) => !isFinal(r)),
-    elements,
-  );
-  const visibilityMs = visibility(reads, elements);
+  const visibilityMs = quantiles(visibilities);
 
   const sorted = (xs: Iterable<number>): number[] => Array.from(Float64Array.from(xs).sort());
   const capped = (xs: Iterable<number>): number[] => sorted(xs).slice(0, ELEMENTS_CAP);
@@ -201,7 +277,7 @@ export const checkSet = (history: readonly Op[], ctx: Pick<CheckContext, 'nodes'
   const nodesSeen = new Set(latestByNode.keys());
   const result: SetCheckerResult = {
     valid,
-    attempted: elements.size,
+    attempted: n,
     acked,
     failed,
     indeterminate,
@@ -248,38 +324,38 @@ const extras = (r: SetCheckerResult): string => {
   return parts.length > 0 ? `; ${parts.join('; ')}` : '';
 };
 
-/** An array of safe integers, deduplicated; undefined for anything else. */
-const parseReadValue = (v: unknown): number[] | undefined => {
-  if (!Array.isArray(v)) return undefined;
-  const seen = new Set<number>();
-  for (const x of v) {
-    if (typeof x !== 'number' || !Number.isSafeInteger(x)) return undefined;
-    seen.add(x);
-  }
-  return [...seen];
+/** Untrusted read values: only an array of safe integers is a set. */
+const isIntegerArray = (v: unknown): v is number[] => {
+  if (!Array.isArray(v)) return false;
+  for (const x of v) if (typeof x !== 'number' || !Number.isSafeInteger(x)) return false;
+  return true;
 };
 
-/**
- * A read is stale when it misses an element acknowledged before it was
- * invoked (strictly before: closed intervals that touch overlap). The
- * elements acknowledged before time t are a prefix of the acks sorted by
- * time, so each read costs its own size plus a binary search.
- */
-const countStaleReads = (reads: readonly GoodRead[], elements: ReadonlyMap<number, ElementState>): number => {
-  const ackTimes = Float64Array.from([...elements.values()].filter((s) => s.ok).map((s) => s.ackTime)).sort();
-  let stale = 0;
-  for (const r of reads) {
-    const t = r.pair.invoke.time;
-    const ackedBefore = lowerBound(ackTimes, t);
-    if (ackedBefore === 0) continue;
-    let present = 0;
+/** Elements in some of the reads but not all of them (a read may repeat an element). */
+const divergent = (latest: readonly GoodRead[], table: ElementTable): number[] => {
+  if (latest.length < 2) return [];
+  const counts = new Uint16Array(table.size);
+  const stamp = new Int32Array(table.size).fill(-1);
+  const unexpectedCounts = new Map<number, number>();
+  latest.forEach((r, k) => {
+    const seenUnexpected = new Set<number>();
     for (const e of r.elements) {
-      const st = elements.get(e);
-      if (st?.ok && st.ackTime < t) present++;
+      const id = table.idOf(e);
+      if (id >= 0) {
+        if (stamp[id] !== k) counts[id]!++;
+        stamp[id] = k;
+      } else if (!seenUnexpected.has(e)) {
+        seenUnexpected.add(e);
+        unexpectedCounts.set(e, (unexpectedCounts.get(e) ?? 0) + 1);
+      }
     }
-    if (present < ackedBefore) stale++;
-  }
-  return stale;
+  });
+  const out: number[] = [];
+  counts.forEach((c, id) => {
+    if (c > 0 && c < latest.length) out.push(table.elements[id]!);
+  });
+  for (const [e, c] of unexpectedCounts) if (c < latest.length) out.push(e);
+  return out;
 };
 
 /** Number of entries < x in a sorted array. */
@@ -292,20 +368,4 @@ const lowerBound = (sorted: Float64Array, x: number): number => {
     else hi = mid;
   }
   return lo;
-};
-
-const visibility = (reads: readonly GoodRead[], elements: ReadonlyMap<number, ElementState>): Quantiles => {
-  const byCompletion = [...reads].sort((a, b) => a.pair.completion!.time - b.pair.completion!.time);
-  const firstSeen = new Map<number, number>();
-  for (const r of byCompletion) {
-    const t = r.pair.completion!.time;
-    for (const e of r.elements) if (!firstSeen.has(e)) firstSeen.set(e, t);
-  }
-  const latencies: number[] = [];
-  for (const [el, st] of elements) {
-    if (!st.ok) continue;
-    const seen = firstSeen.get(el);
-    if (seen !== undefined) latencies.push(Math.max(0, seen - st.ackTime) / NS_PER_MS);
-  }
-  return quantiles(latencies);
 };

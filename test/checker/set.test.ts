@@ -190,4 +190,30 @@ describe('set checker', () => {
     const r = checkSet(b.ops, { nodes });
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
   });
+
+  it('gives the same answers for sparse or negative elements (no dense table)', () => {
+    const big = 10 ** 12;
+    const b = new HistoryBuilder().add(0, -5).add(0, big).add(0, 7, 'info').add(0, 3, 'fail');
+    b.read(1, 'n1', [-5]).add(0, 8); // not final (an add follows); stale: misses big
+    b.read(100, 'n1', [-5, big, 7, 3, 8]).read(101, 'n2', [-5, 7, 3, 42, 8]);
+    const r = checkSet(b.ops, { nodes: ['n1', 'n2'] });
+    expect(r).toMatchObject({
+      lost: 0,
+      recoveredElements: [7],
+      failedPresentElements: [3],
+      unexpectedElements: [42],
+      divergentElements: [42, big],
+      staleReads: 1,
+    });
+  });
+
+  it('ignores duplicate entries within one read', () => {
+    const b = new HistoryBuilder().add(0, 1).add(0, 2);
+    b.read(1, 'n1', [1, 1, 1]).add(0, 3); // still misses 2: stale
+    b.read(100, 'n1', [1, 2, 2, 1, 3]).read(101, 'n2', [3, 2, 1]);
+    const r = checkSet(b.ops, { nodes: ['n1', 'n2'] });
+    expect(r.staleReads).toBe(1);
+    expect(r.finalReads.byNode.n1).toEqual({ reads: 1, elements: 3 });
+    expect(r.converged).toBe(true);
+  });
 });
