@@ -26,10 +26,23 @@ export class EdnSet {
   constructor(readonly items: EdnValue[]) {}
 }
 export class EdnMap {
-  constructor(readonly entries: Array<[EdnValue, EdnValue]>) {}
+  /** Keys and values alternating, `[k0, v0, k1, v1, ...]` (one array, no pair objects: histories have millions). */
+  constructor(readonly kvs: readonly EdnValue[]) {}
+  static fromEntries(entries: ReadonlyArray<readonly [EdnValue, EdnValue]>): EdnMap {
+    return new EdnMap(entries.flat());
+  }
+  get entries(): Array<[EdnValue, EdnValue]> {
+    const out: Array<[EdnValue, EdnValue]> = [];
+    for (let i = 0; i < this.kvs.length; i += 2) out.push([this.kvs[i]!, this.kvs[i + 1]!]);
+    return out;
+  }
   /** The value under keyword `:name`, or undefined. */
   get(name: string): EdnValue | undefined {
-    for (const [k, v] of this.entries) if (k instanceof Keyword && k.name === name) return v;
+    const kvs = this.kvs;
+    for (let i = 0; i < kvs.length; i += 2) {
+      const k = kvs[i];
+      if (k instanceof Keyword && k.name === name) return kvs[i + 1];
+    }
     return undefined;
   }
 }
@@ -112,6 +125,8 @@ export const describeEdn = (v: EdnValue | undefined): string => {
  */
 export class EdnReader {
   private pos = 0;
+  /** Keywords are interned per reader: fewer objects, and equal keywords are ===. */
+  private readonly keywords = new Map<string, Keyword>();
   /** 1-based line of the next unread character. */
   line = 1;
 
@@ -235,26 +250,23 @@ export class EdnReader {
         line,
       );
     }
-    const entries: Array<[EdnValue, EdnValue]> = [];
-    const seen = new Set<string>();
-    for (let i = 0; i < items.length; i += 2) {
+    // Duplicate keys are an error in EDN. Checked for the keys histories use: keywords (interned per
+    // reader, so equal ones are the same object), strings and numbers, all comparable with ===.
+    const n = items.length;
+    const seen = n > 32 ? new Set<EdnValue>() : undefined;
+    for (let i = 0; i < n; i += 2) {
       const k = items[i]!;
-      // Duplicate keys are an error in EDN; checked for the scalar keys histories use.
-      const id =
-        k instanceof Keyword
-          ? `:${k.name}`
-          : typeof k === 'string'
-            ? `"${k}`
-            : typeof k === 'number'
-              ? `${k}`
-              : undefined;
-      if (id !== undefined) {
-        if (seen.has(id)) this.fail(`the map starting at line ${line} has the key ${formatEdn(k)} twice`, line);
-        seen.add(id);
+      if (!(k instanceof Keyword || typeof k === 'string' || typeof k === 'number')) continue;
+      let dup = false;
+      if (seen) {
+        dup = seen.has(k);
+        seen.add(k);
+      } else {
+        for (let j = 0; j < i && !dup; j += 2) dup = items[j] === k;
       }
-      entries.push([k, items[i + 1]!]);
+      if (dup) this.fail(`the map starting at line ${line} has the key ${formatEdn(k)} twice`, line);
     }
-    return new EdnMap(entries);
+    return new EdnMap(items);
   }
 
   private readString(): string {
@@ -354,7 +366,12 @@ export class EdnReader {
     if (token.startsWith(':')) {
       const name = token.slice(1);
       if (name === '' || name.startsWith(':') || name.includes('\\')) this.fail(`invalid keyword '${token}'`);
-      return new Keyword(name);
+      let kw = this.keywords.get(name);
+      if (kw === undefined) {
+        kw = new Keyword(name);
+        this.keywords.set(name, kw);
+      }
+      return kw;
     }
     if (token === 'nil') return null;
     if (token === 'true') return true;
@@ -366,6 +383,9 @@ export class EdnReader {
   }
 
   private readNumber(token: string): number | bigint {
+    if (token.length < 16 && /^-?[0-9]+$/.test(token) && (token.length === 1 || !/^-?0/.test(token))) {
+      return Number(token); // the common case: a small plain integer
+    }
     if (INT_RE.test(token)) {
       const digits = token.endsWith('N') ? token.slice(0, -1) : token;
       const n = Number(digits);
@@ -407,7 +427,14 @@ export const toPlain = (v: EdnValue): unknown => {
   if (v instanceof EdnList || v instanceof EdnSet) return v.items.map(toPlain);
   if (v instanceof EdnMap) {
     const o: Record<string, unknown> = {};
-    for (const [k, val] of v.entries) o[plainKey(k)] = toPlain(val);
+    for (let i = 0; i < v.kvs.length; i += 2) {
+      const key = plainKey(v.kvs[i]!);
+      const val = toPlain(v.kvs[i + 1]!);
+      // A "__proto__" key from the file must stay data, as JSON.parse keeps it, not set the prototype.
+      if (key === '__proto__')
+        Object.defineProperty(o, key, { value: val, enumerable: true, writable: true, configurable: true });
+      else o[key] = val;
+    }
     return o;
   }
   return toPlain(v.value);
