@@ -57,7 +57,7 @@ export const detectFormat = (text: string, fileName = ''): HistoryFormat | undef
   const first = lines[0];
   if (first !== undefined) {
     if (/^\{\s*"/.test(first)) return 'jsonl';
-    if (lines.some((l) => /jepsen\.util\s+-\s/.test(l))) return 'jepsen-log';
+    if (lines.some((l) => /jepsen\.util(?:\s+-|:)\s/.test(l))) return 'jepsen-log';
     if (/^[[({#]/.test(first)) {
       return lines.every((l) => PORCUPINE_KV_LINE.test(l)) ? 'porcupine-kv' : 'edn';
     }

@@ -20,7 +20,8 @@ import { asText, historyError, parseF, parseOpType, parseProcess, type Where } f
  * checker that must treat them differently does so by `f`.
  */
 
-const OP_LINE = /jepsen\.util\s+-\s+(.*)$/;
+// `jepsen.util - ` (older log layout) or `jepsen.util: ` (newer, after the thread name).
+const OP_LINE = /jepsen\.util(?:\s+-|:)\s+(.*)$/;
 const OP_START = /^(?:\d+|:nemesis)\s+:(?:invoke|ok|fail|info)(?:\s|$)/;
 
 export const parseJepsenLog = (text: string, file = '<jepsen.log>'): Op[] => {

@@ -19,6 +19,7 @@ describe('detectFormat', () => {
   it('tells the formats apart by content', () => {
     expect(detectFormat('{"index":0,"time":1,"type":"invoke","process":0,"f":"read","value":null}\n')).toBe('jsonl');
     expect(detectFormat('INFO  jepsen.util - 0\t:invoke\t:read\tnil\n')).toBe('jepsen-log');
+    expect(detectFormat('x\tINFO\t[jepsen worker 0] jepsen.util: 0\t:invoke\t:read\tnil\n')).toBe('jepsen-log');
     expect(detectFormat('; comment\n[{:process 0, :type :invoke, :f :read, :value nil}]')).toBe('edn');
     expect(detectFormat('{:process 0, :type :invoke, :f :read, :value nil}\n')).toBe('edn');
     expect(detectFormat('{:process 0, :type :invoke, :f :get, :key "1", :value nil}\n')).toBe('porcupine-kv');

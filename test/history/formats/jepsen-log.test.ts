@@ -28,6 +28,7 @@ describe('Jepsen log lines', () => {
       'WARN  jepsen.core - something else entirely',
       '2017-03-03 10:00:01,002{GMT}\tINFO  jepsen.util - 2\t:info\t:write\t:timed-out',
       'INFO  jepsen.util - :nemesis\t:info\t:stop\t"fully connected"',
+      '2024-01-01 12:00:00,000{GMT}\tINFO\t[jepsen worker 3] jepsen.util: 3\t:invoke\t:read\tnil',
       '',
     ].join('\n');
     expect(parseJepsenLog(text)).toEqual<Op[]>([
@@ -39,6 +40,7 @@ describe('Jepsen log lines', () => {
       { index: 5, time: 5, type: 'invoke', process: 2, f: 'write', value: 4 },
       { index: 6, time: 6, type: 'info', process: 2, f: 'write', value: 'timed-out' },
       { index: 7, time: 7, type: 'info', process: 'nemesis', f: 'stop', value: 'fully connected' },
+      { index: 8, time: 8, type: 'invoke', process: 3, f: 'read', value: null },
     ]);
   });
 
