@@ -79,6 +79,7 @@ export const renderRunReport = (input: RunReportInput): string => {
     `<h1>faultline · ${h(results.test)}</h1>`,
     metaLine(results),
     verdictBox(results),
+    incidentsBox(results),
     `<nav class="toc">${sections.map((s) => `<a href="#${s.id}">${h(s.title)}</a>`).join(' · ')}</nav>`,
     ...sections.map((s) => `<section id="${s.id}"><h2>${h(s.title)}</h2>${s.html}</section>`),
     `<script type="application/json" id="faultline-results">${jsonForScript(results)}</script>`,
@@ -104,6 +105,14 @@ const verdictBox = (r: RunResults): string => {
     ? '<div class="interrupted">INTERRUPTED: the run was stopped early; the history is a prefix</div>'
     : '';
   return `<div class="verdict ${verdictClass(r.valid)}" id="verdict"><span class="word">${verdictWord(r.valid)}</span><span class="why">${h(why)}</span>${interrupted}</div>`;
+};
+
+/** Harness problems during the run (a node that would not restart), when the orchestration recorded any. */
+const incidentsBox = (r: RunResults): string => {
+  const incidents = (r as { incidents?: unknown }).incidents;
+  if (!Array.isArray(incidents) || incidents.length === 0) return '';
+  const items = incidents.map((i) => `<li>${h(typeof i === 'string' ? i : previewValue(i, 300))}</li>`).join('');
+  return `<div class="incidents"><b>Harness incidents during the run</b><ul>${items}</ul></div>`;
 };
 
 const metaLine = (r: RunResults): string => {

@@ -121,6 +121,14 @@ describe('renderRunReport', () => {
     expect(html).toContain('<pre class="config">raw: yaml</pre>');
   });
 
+  it('lists harness incidents when the results carry them', () => {
+    const history = generateSetRun();
+    const results = { ...resultsFor(history), incidents: [`n2 would not restart ${HOSTILE}`] };
+    const html = renderRunReport({ results, history, config: {}, logs: {} });
+    expect(html).toContain('Harness incidents during the run');
+    expect(html).toContain('<li>n2 would not restart &lt;/script&gt;');
+  });
+
   it('caps long element lists with "and N more"', () => {
     const b = new HistoryBuilder();
     for (let i = 0; i < 600; i++) b.add(0, i);
