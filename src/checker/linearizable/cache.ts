@@ -1,3 +1,5 @@
+import { tableSize } from './states.ts';
+
 /**
  * Lowe's cache: the set of (linearized operations, model state) pairs the
  * search has already reached. Reaching one again can only repeat work, so
@@ -17,12 +19,17 @@ export class VisitedCache {
   private mask: number;
   count = 0;
 
-  constructor(private readonly words: number) {
+  /** `expected`: a guess of the number of entries (the table grows as needed). */
+  constructor(
+    private readonly words: number,
+    expected: number,
+  ) {
     this.stride = words + 1;
-    this.arena = new Int32Array(this.stride * 1024);
-    this.slots = new Int32Array(2048);
-    this.slotKeys = new Int32Array(2048);
-    this.mask = 2047;
+    const size = tableSize(2 * expected);
+    this.arena = new Int32Array(this.stride * (size >> 1));
+    this.slots = new Int32Array(size);
+    this.slotKeys = new Int32Array(size);
+    this.mask = size - 1;
   }
 
   /** Combines the bitset hash with a state id into the table key. */

@@ -1,6 +1,6 @@
 import { FaultlineError } from '../../core/errors.ts';
 import { type DescribeLimits, describePartition } from './describe.ts';
-import { type Partition, type ResolvedModel, resolveModel } from './model.ts';
+import { type Partition, partitionOperations, type ResolvedModel, resolveModel } from './model.ts';
 import { checkInWorkers, shouldUseWorkers } from './parallel.ts';
 import { PartitionSearch } from './search.ts';
 import type { AnyModel, CheckOptions, CheckOutcome, CheckResult, Operation, PartitionResult } from './types.ts';
@@ -109,7 +109,7 @@ class CheckRun<I, O> {
   ) {
     validateOperations(operations);
     this.resolved = resolveModel(model as AnyModel<unknown, I, O>);
-    this.partitions = this.resolved.partitions(operations).filter((p) => p.ops.length > 0);
+    this.partitions = partitionOperations(this.resolved, operations);
     this.results = new Array(this.partitions.length).fill(undefined);
     this.deadline = this.started + options.timeoutMs;
   }

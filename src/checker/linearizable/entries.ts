@@ -30,23 +30,17 @@ export interface EntryList {
 
 export const buildEntryList = (ops: readonly Operation<unknown, unknown>[]): EntryList => {
   const n = ops.length;
-  const events = new Int32Array(2 * n);
+  const callTime = new Float64Array(n);
+  const returnTime = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    events[2 * i] = 2 * i; // call of op i
-    events[2 * i + 1] = 2 * i + 1; // return of op i
+    callTime[i] = ops[i]!.call;
+    returnTime[i] = ops[i]!.return;
   }
-  const timeOf = (e: number): number => {
-    const op = ops[e >> 1]!;
-    return e & 1 ? op.return : op.call;
-  };
-  // Sort by time; calls before returns at equal times; then by op order (stable, deterministic).
-  events.sort((a, b) => {
-    const ta = timeOf(a);
-    const tb = timeOf(b);
-    if (ta !== tb) return ta < tb ? -1 : 1;
-    if ((a & 1) !== (b & 1)) return (a & 1) - (b & 1);
-    return a - b;
-  });
+  // Calls by call time and returns by return time (ties: operation order),
+  // then merged with calls first at equal times. Histories usually come
+  // sorted by call already, so the first sort is often skipped.
+  const calls = sortedBy(callTime);
+  const returns = sortedBy(returnTime);
   const size = 2 * n + 1;
   const head = 2 * n;
   const next = new Int32Array(size);
@@ -55,15 +49,18 @@ export const buildEntryList = (ops: readonly Operation<unknown, unknown>[]): Ent
   const opOf = new Int32Array(size).fill(-1);
   const match = new Int32Array(size).fill(-1);
   const returnNode = new Int32Array(n);
+  let c = 0;
+  let r = 0;
   for (let pos = 0; pos < 2 * n; pos++) {
-    const e = events[pos]!;
-    const op = e >> 1;
-    opOf[pos] = op;
-    if (e & 1) {
-      kind[pos] = ops[op]!.return === Number.POSITIVE_INFINITY ? RETURN_AT_INFINITY : RETURN;
-      returnNode[op] = pos;
-    } else {
+    const takeCall = c < n && (r >= n || callTime[calls[c]!]! <= returnTime[returns[r]!]!);
+    if (takeCall) {
+      opOf[pos] = calls[c++]!;
       kind[pos] = CALL;
+    } else {
+      const op = returns[r++]!;
+      opOf[pos] = op;
+      kind[pos] = returnTime[op] === Number.POSITIVE_INFINITY ? RETURN_AT_INFINITY : RETURN;
+      returnNode[op] = pos;
     }
     next[pos] = pos + 1 < 2 * n ? pos + 1 : -1;
     prev[pos] = pos === 0 ? head : pos - 1;
@@ -73,6 +70,32 @@ export const buildEntryList = (ops: readonly Operation<unknown, unknown>[]): Ent
   prev[head] = -1;
   kind[head] = RETURN; // never visited
   return { n, head, next, prev, kind, opOf, match };
+};
+
+/**
+ * Indices 0..n-1 ordered by `times`, ties by index. Insertion sort first:
+ * histories are nearly sorted (returns are out of order by at most the
+ * number of concurrent clients), so it is linear in practice; it gives up
+ * for a general sort when the input is far from sorted.
+ */
+const sortedBy = (times: Float64Array): Int32Array => {
+  const n = times.length;
+  const order = new Int32Array(n);
+  let moves = 0;
+  const maxMoves = 16 * n + 1024;
+  for (let i = 0; i < n; i++) {
+    const t = times[i]!;
+    let j = i - 1;
+    while (j >= 0 && times[order[j]!]! > t) {
+      order[j + 1] = order[j]!;
+      j--;
+      if (++moves > maxMoves) {
+        return Int32Array.from(Array.from({ length: n }, (_, k) => k).sort((a, b) => times[a]! - times[b]! || a - b));
+      }
+    }
+    order[j + 1] = i;
+  }
+  return order;
 };
 
 /** Removes a call node and its return from the list (the operation is linearized). */

@@ -123,3 +123,17 @@ export const powersetModel = <S, I, O>(model: NondeterministicModel<S, I, O>): M
       states.length === 1 ? describeState(states[0]!) : `{${states.map(describeState).join(' | ')}}`,
   };
 };
+
+/** The partitions a check uses (empty ones dropped); `PartitionResult.index` points into this list. */
+export const partitionOperations = <I, O>(
+  model: AnyModel<unknown, I, O> | ResolvedModel<unknown, I, O>,
+  ops: readonly Operation<I, O>[],
+): Partition<I, O>[] => {
+  const resolved = 'partitions' in model ? model : resolveModel(model);
+  return resolved.partitions(ops).filter((p) => p.ops.length > 0);
+};
+
+/** The same model checking everything as one partition (to re-check a single partition's operations). */
+export const withoutPartitioning = <S, I, O>(model: AnyModel<S, I, O>): AnyModel<S, I, O> =>
+  // Inherit rather than spread, so models written as classes keep their methods.
+  Object.assign(Object.create(model) as AnyModel<S, I, O>, { partition: undefined, partitionKey: undefined });

@@ -61,7 +61,7 @@ export class PartitionSearch<S, I, O> {
     this.list = buildEntryList(ops as readonly Operation<unknown, unknown>[]);
     this.space = new StateSpace(model, ops);
     const words = Math.max(1, Math.ceil(n / 32));
-    this.cache = new VisitedCache(words);
+    this.cache = new VisitedCache(words, 2 * n);
     this.bits = new Int32Array(words);
     this.opHash = randomHashes(n);
     this.stackNode = new Int32Array(n);

@@ -2,6 +2,16 @@ import type { ResolvedModel } from './model.ts';
 import { mix32 } from './structural.ts';
 import { ILLEGAL, type Operation } from './types.ts';
 
+/** Dense memo entries (Int32) at most; past this, states use the hashed memo. */
+const DENSE_MEMO_LIMIT = 1 << 16;
+
+/** Smallest power of two ≥ n (and ≥ 16). */
+export const tableSize = (n: number): number => {
+  let size = 16;
+  while (size < n) size *= 2;
+  return size;
+};
+
 /**
  * Model states interned as small integers, and a memo of `step` results.
  *
@@ -10,28 +20,54 @@ import { ILLEGAL, type Operation } from './types.ts';
  * `equal` run once per (state, operation) pair, however many times the
  * search comes back to it with a different set of linearized operations.
  * Both rely on `step` being pure.
+ *
+ * The memo is a dense table (one row of `n` entries per state) for the
+ * first states, as long as it stays under DENSE_MEMO_LIMIT entries, and an
+ * open-addressing table keyed by (state, op) beyond: registers have a
+ * handful of states, a map-valued state can have hundreds of thousands.
  */
 export class StateSpace<S, I, O> {
   /** Interned states; the id is the index. */
   readonly states: S[] = [];
-  private hashes = new Int32Array(16);
+  private hashes: Int32Array;
   /** Open addressing: state id + 1, 0 = empty. */
-  private index = new Int32Array(32);
-  private indexMask = 31;
+  private index: Int32Array;
+  private indexMask: number;
 
-  // Step memo: (state id, op) → next state id, or -1 when illegal.
-  private memoState = new Int32Array(1024).fill(-1);
-  private memoOp = new Int32Array(1024);
-  private memoNext = new Int32Array(1024);
-  private memoMask = 1023;
+  /** Dense memo: entry (state * n + op) holds next state + 2, 1 = illegal, 0 = not computed. */
+  private dense: Int32Array;
+  private denseRows: number;
+  private readonly maxDenseRows: number;
+
+  // Hashed memo for states past the dense rows: (state, op) → next state, or -1 when illegal.
+  private memoState: Int32Array;
+  private memoOp: Int32Array;
+  private memoNext: Int32Array;
+  private memoMask: number;
   private memoCount = 0;
   /** Number of model `step` calls (memo misses). */
   stepCalls = 0;
 
+  private readonly n: number;
+
   constructor(
     private readonly model: ResolvedModel<S, I, O>,
     private readonly ops: readonly Operation<I, O>[],
-  ) {}
+  ) {
+    this.n = Math.max(1, ops.length);
+    this.hashes = new Int32Array(16);
+    this.index = new Int32Array(32);
+    this.indexMask = 31;
+    this.maxDenseRows = Math.max(1, Math.floor(DENSE_MEMO_LIMIT / this.n));
+    // About 8 KB to start: enough rows for a register's few states without growing.
+    this.denseRows = Math.min(this.maxDenseRows, Math.max(8, Math.ceil(2048 / this.n)));
+    this.dense = new Int32Array(this.denseRows * this.n);
+    const memoSize = 16;
+    this.memoState = new Int32Array(memoSize).fill(-1);
+    this.memoOp = new Int32Array(memoSize);
+    this.memoNext = new Int32Array(memoSize);
+    this.memoMask = memoSize - 1;
+  }
 
   get size(): number {
     return this.states.length;
@@ -59,6 +95,7 @@ export class StateSpace<S, I, O> {
     this.hashes[id] = h;
     this.index[slot] = id + 1;
     if (this.states.length * 2 > this.index.length) this.growIndex();
+    if (id >= this.denseRows && this.denseRows < this.maxDenseRows) this.growDense(id + 1);
     return id;
   }
 
@@ -75,26 +112,55 @@ export class StateSpace<S, I, O> {
     this.indexMask = mask;
   }
 
+  private growDense(rows: number): void {
+    const target = Math.min(this.maxDenseRows, Math.max(rows, this.denseRows * 2));
+    const dense = new Int32Array(target * this.n);
+    dense.set(this.dense);
+    this.dense = dense;
+    this.denseRows = target;
+  }
+
   /** The state after operation `op` in state `stateId`, or -1 when the model rejects it. */
   next(stateId: number, op: number): number {
-    const mask = this.memoMask;
-    let slot = (Math.imul(stateId, 0x9e3779b1) ^ Math.imul(op + 1, 0x85ebca6b)) & mask;
-    const memoState = this.memoState;
+    if (stateId < this.denseRows) {
+      const v = this.dense[stateId * this.n + op]!;
+      if (v !== 0) return v - 2;
+      const result = this.compute(stateId, op);
+      // compute() may have grown the dense table; index it again.
+      this.dense[stateId * this.n + op] = result + 2;
+      return result;
+    }
+    return this.nextHashed(stateId, op);
+  }
+
+  private compute(stateId: number, op: number): number {
+    this.stepCalls++;
+    const o = this.ops[op]!;
+    const after = this.model.step(this.states[stateId]!, o.input, o.output);
+    return after === ILLEGAL ? -1 : this.intern(after as S);
+  }
+
+  private nextHashed(stateId: number, op: number): number {
+    let mask = this.memoMask;
+    let slot = mix32(Math.imul(stateId, 0x9e3779b1) ^ op) & mask;
+    let memoState = this.memoState;
     for (;;) {
       const s = memoState[slot]!;
       if (s === -1) break;
       if (s === stateId && this.memoOp[slot] === op) return this.memoNext[slot]!;
       slot = (slot + 1) & mask;
     }
-    this.stepCalls++;
-    const o = this.ops[op]!;
-    const after = this.model.step(this.states[stateId]!, o.input, o.output);
-    const result = after === ILLEGAL ? -1 : this.intern(after as S);
-    // intern() does not touch the memo, so `slot` is still free.
+    const result = this.compute(stateId, op);
+    if (++this.memoCount * 2 > mask) {
+      this.growMemo();
+      mask = this.memoMask;
+      memoState = this.memoState;
+      slot = mix32(Math.imul(stateId, 0x9e3779b1) ^ op) & mask;
+      while (memoState[slot] !== -1) slot = (slot + 1) & mask;
+    }
     memoState[slot] = stateId;
     this.memoOp[slot] = op;
     this.memoNext[slot] = result;
-    if (++this.memoCount * 2 > mask) this.growMemo();
     return result;
   }
 
@@ -108,7 +174,7 @@ export class StateSpace<S, I, O> {
       const s = this.memoState[i]!;
       if (s === -1) continue;
       const o = this.memoOp[i]!;
-      let slot = (Math.imul(s, 0x9e3779b1) ^ Math.imul(o + 1, 0x85ebca6b)) & mask;
+      let slot = mix32(Math.imul(s, 0x9e3779b1) ^ o) & mask;
       while (ms[slot] !== -1) slot = (slot + 1) & mask;
       ms[slot] = s;
       mo[slot] = o;

@@ -49,3 +49,15 @@ export const getModel = (name: string, options: ModelOptions = {}): AnyModel<unk
   }
   return make(options) as AnyModel<unknown, OpInput, unknown>;
 };
+
+/**
+ * Checks each key on its own with a single-register model (Jepsen's
+ * `independent`): operations are partitioned by their `key`, and each
+ * partition starts from the model's initial state.
+ */
+export const independent = <S>(model: AnyModel<S, OpInput, unknown>): AnyModel<S, OpInput, unknown> =>
+  // Inherit rather than spread, so models written as classes keep their methods.
+  Object.assign(Object.create(model) as AnyModel<S, OpInput, unknown>, {
+    partition: undefined,
+    partitionKey: (input: OpInput) => input.key ?? '',
+  });

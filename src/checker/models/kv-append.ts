@@ -34,7 +34,7 @@ export const kvAppend = (options: KvOptions = {}): Model<KeyedState, OpInput, un
         case 'put':
           return state.set(key, text(input.value));
         case 'append':
-          return state.set(key, (state.get(key) as string) + text(input.value));
+          return state.append(key, text(input.value));
         default:
           throw unknownFunction('kv-append', input, FUNCTIONS);
       }

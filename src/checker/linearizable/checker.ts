@@ -1,0 +1,143 @@
+import { configError } from '../../core/errors.ts';
+import type { Op } from '../../history/op.ts';
+import type { CheckContext, Checker, CheckerResult, Validity } from '../checker.ts';
+import { getModel, independent, type OpInput } from '../models/index.ts';
+import { check } from './check.ts';
+import { fromHistory } from './from-history.ts';
+import { partitionOperations, withoutPartitioning } from './model.ts';
+import type { AnyModel, CheckOptions, CheckResult, Operation, PartitionResult } from './types.ts';
+
+/** What the `linearizable` checker puts in results.json. */
+export interface LinearizableCheckerResult extends CheckerResult {
+  valid: Validity;
+  /** Model name, e.g. "cas-register". */
+  model: string;
+  /** Number of partitions (e.g. keys) the history was checked as. */
+  partitions: number;
+  /** Client operations checked (failed ones are left out: they did not happen). */
+  opCount: number;
+  /** Operations that returned at infinity (info, or never completed). */
+  indeterminate: number;
+  elapsedMs: number;
+  /** Why `valid` is "unknown". */
+  reason?: 'timeout' | 'aborted';
+  /** Partitions the checker could not decide (timeout), when unknown. */
+  undecided?: number;
+  /** Key of the failing partition, when invalid and the model partitions by key. */
+  failingKey?: string;
+  /**
+   * When invalid: the check result narrowed to the failing partition, with
+   * its operations, longest partial linearizations and the operations that
+   * could not come next — what `renderLinearizationSection` draws.
+   */
+  failure?: CheckResult;
+}
+
+export interface LinearizableCheckerOptions {
+  /** Model name or object; `ctx.options.model` wins. Default "cas-register". */
+  model?: string | AnyModel<unknown, OpInput, unknown>;
+  /** Initial value for built-in models; `ctx.options.initial` wins. */
+  initial?: unknown;
+  /** Caps for the kept partial linearizations (see CheckOptions). */
+  maxPartialLinearizations?: number;
+  maxPartialSteps?: number;
+  workers?: CheckOptions['workers'];
+}
+
+const isModelObject = (v: unknown): v is AnyModel<unknown, OpInput, unknown> =>
+  typeof v === 'object' && v !== null && typeof (v as { step?: unknown }).step === 'function';
+
+/**
+ * Resolves the model from the workload options. A single-register model on
+ * a history whose operations carry keys is checked per key (each key is an
+ * independent register, as Jepsen's `independent` checker does).
+ */
+export const resolveCheckerModel = (
+  history: readonly Op[],
+  spec: unknown,
+  initial: unknown,
+): AnyModel<unknown, OpInput, unknown> => {
+  let model: AnyModel<unknown, OpInput, unknown>;
+  if (isModelObject(spec)) model = spec;
+  else if (typeof spec === 'string') model = getModel(spec, initial === undefined ? {} : { initial });
+  else if (spec === undefined) model = getModel('cas-register', initial === undefined ? {} : { initial });
+  else throw configError(`the linearizable checker's model must be a model name, got ${JSON.stringify(spec)}`);
+  const keyed = model.partition !== undefined || model.partitionKey !== undefined;
+  const hasKeys = history.some((op) => op.key !== undefined && op.process !== 'nemesis');
+  return !keyed && hasKeys && (model.name === 'register' || model.name === 'cas-register') ? independent(model) : model;
+};
+
+/**
+ * The `linearizable` checker: a faultline history in, a verdict out. It
+ * checks without keeping partial linearizations (cheaper on large valid
+ * histories), then, when a partition is illegal, checks that partition
+ * again with them kept, for the report.
+ */
+export const linearizableChecker = (defaults: LinearizableCheckerOptions = {}): Checker<LinearizableCheckerResult> => ({
+  name: 'linearizable',
+  async check(history: readonly Op[], ctx: CheckContext): Promise<LinearizableCheckerResult> {
+    const started = performance.now();
+    const model = resolveCheckerModel(
+      history,
+      ctx.options?.model ?? defaults.model,
+      ctx.options?.initial ?? defaults.initial,
+    );
+    const ops = fromHistory(history);
+    const options: CheckOptions = {
+      ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(defaults.workers === undefined ? {} : { workers: defaults.workers }),
+    };
+    const result = await check(model, ops, options);
+    const out: LinearizableCheckerResult = {
+      valid: result.result === 'ok' ? true : result.result === 'illegal' ? false : 'unknown',
+      model: result.model,
+      partitions: result.partitions.length,
+      opCount: result.opCount,
+      indeterminate: ops.filter((o) => o.return === Number.POSITIVE_INFINITY).length,
+      elapsedMs: 0,
+    };
+    if (result.result === 'unknown') {
+      if (result.reason) out.reason = result.reason;
+      out.undecided = result.partitions.filter((p) => p.result === 'unknown').length;
+    }
+    if (result.result === 'illegal' && result.failingPartition !== undefined) {
+      const failing = result.partitions[result.failingPartition]!;
+      if (failing.key !== undefined) out.failingKey = failing.key;
+      out.failure = await explain(model, ops, failing, options, defaults, started);
+    }
+    out.elapsedMs = performance.now() - started;
+    return out;
+  },
+});
+
+/** Re-checks the failing partition with partial linearizations kept. */
+const explain = async (
+  model: AnyModel<unknown, OpInput, unknown>,
+  ops: readonly Operation<OpInput, unknown>[],
+  failing: PartitionResult,
+  options: CheckOptions,
+  defaults: LinearizableCheckerOptions,
+  started: number,
+): Promise<CheckResult> => {
+  const partitionOps = partitionOperations(model, ops)[failing.index]!.ops;
+  const spent = performance.now() - started;
+  // The verdict is known; give the explanation what is left of the budget, and at least a few seconds.
+  const timeoutMs = Math.max(5_000, (options.timeoutMs ?? 60_000) - spent);
+  const again = await check(withoutPartitioning(model), partitionOps, {
+    ...options,
+    timeoutMs,
+    keepPartial: true,
+    ...(defaults.maxPartialLinearizations ? { maxPartialLinearizations: defaults.maxPartialLinearizations } : {}),
+    ...(defaults.maxPartialSteps ? { maxPartialSteps: defaults.maxPartialSteps } : {}),
+  });
+  const found = again.partitions[0]!;
+  const partition: PartitionResult = {
+    ...found,
+    index: failing.index,
+    ...(failing.key === undefined ? {} : { key: failing.key }),
+    // The first check proved it illegal; a re-check cut short by its budget still shows what it found.
+    result: 'illegal',
+  };
+  return { ...again, result: 'illegal', partitions: [partition], failingPartition: 0 };
+};
