@@ -304,6 +304,11 @@ describe.skipIf(!haveChromium)('the page in a real browser (chromium)', () => {
       .locator('circle.fl-lin-point')
       .evaluateAll((cs) => cs.map((c) => Number(c.getAttribute('cx'))));
     expect(xs.every((x, i) => i === 0 || x > xs[i - 1]!)).toBe(true);
+    // The drawing is wider than the view: it opens scrolled to where the linearization stops.
+    const scroll = page.locator('.fl-lin-scroll');
+    const [scrollLeft, clientWidth] = await scroll.evaluate((e) => [e.scrollLeft, e.clientWidth]);
+    expect(scrollLeft).toBeGreaterThan(0);
+    expect(Math.abs(xs[xs.length - 1]! - scrollLeft - clientWidth! / 2)).toBeLessThan(2);
     await page.close();
   });
 });

@@ -6,7 +6,6 @@
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const ROW_H = 30;
   const BAR_H = 20;
-  const GUTTER = 96;
   const PAD = 14;
   const TOP = 8;
   const CHAR_W = 6.7;
@@ -82,10 +81,14 @@
       swatch('linearization points, in order', 'background:#175cd3;border-radius:50%;width:9px;height:9px'),
     );
 
+    // Row labels stay put while the drawing scrolls sideways; both scroll together vertically.
+    const frame = el('div', 'fl-lin-frame');
+    const labels = el('div', 'fl-lin-labels');
     const scroll = el('div', 'fl-lin-scroll');
+    frame.append(labels, scroll);
     const tip = el('div', 'fl-lin-tip');
     tip.hidden = true;
-    root.append(controls, legend, scroll, tip);
+    root.append(controls, legend, frame, tip);
 
     const view = { part: 0, lin: 0 };
     partSel.addEventListener('change', () => {
@@ -166,9 +169,9 @@
 
       const rowOf = new Map(p.clients.map((c, i) => [c, i]));
       // Fill the visible width when the history is short; scroll sideways when it is long.
-      const avail = Math.max(600, (scroll.clientWidth || 1100) - GUTTER - 2 * PAD - 4);
+      const avail = Math.max(600, (scroll.clientWidth || 1100) - 2 * PAD - 4);
       const slotW = Math.max(12, Math.min(64, avail / Math.max(1, p.slots + 1)));
-      const x = (slot) => GUTTER + PAD + slot * slotW;
+      const x = (slot) => PAD + slot * slotW;
       const barX = (o) => {
         const x0 = x(o.start);
         const x1 = o.ret === null ? x(p.slots) + slotW * 0.9 : Math.max(x(o.end), x0 + 6);
@@ -181,12 +184,9 @@
       svg.append(svgEl('title', {}));
       svg.firstChild.textContent = `partition ${p.index}: ${p.opCount} operations`;
 
-      p.clients.forEach((c, i) => {
+      p.clients.forEach((_, i) => {
         const y = TOP + i * ROW_H;
         if (i % 2 === 0) svg.append(svgEl('rect', { x: 0, y, width, height: ROW_H }, 'fl-lin-row-bg'));
-        const label = svgEl('text', { x: 8, y: y + ROW_H / 2 + 4 }, 'fl-lin-row-label');
-        label.textContent = `process ${c}`;
-        svg.append(label);
       });
 
       p.ops.forEach((o, i) => {
@@ -279,10 +279,19 @@
         }
       });
 
+      labels.textContent = '';
+      labels.style.paddingTop = `${TOP}px`;
+      for (const c of p.clients) {
+        const label = el('div', 'fl-lin-row-label', `process ${c}`);
+        label.style.height = `${ROW_H}px`;
+        label.style.lineHeight = `${ROW_H}px`;
+        labels.append(label);
+      }
       scroll.textContent = '';
       scroll.append(svg);
       // Bring where the linearization stops into view.
-      if (pts.length > 0) scroll.scrollLeft = Math.max(0, pts[pts.length - 1][0] - scroll.clientWidth / 2);
+      const failed = p.result === 'illegal' && view.lin === 0 && pts.length > 0;
+      scroll.scrollLeft = failed ? Math.max(0, pts[pts.length - 1][0] - scroll.clientWidth / 2) : 0;
     };
 
     draw();
