@@ -62,7 +62,11 @@ export const renderRunReport = (input: RunReportInput): string => {
     { id: 'latency', title: 'Latency over time', html: plotHtml(latencyPlot(pairs, windows, endNs), true) },
     { id: 'throughput', title: 'Throughput over time', html: plotHtml(throughputPlot(pairs, windows, endNs), true) },
     { id: 'availability', title: 'Availability per fault window', html: availabilityTable(perf) },
-    { id: 'timeline', title: 'Timeline of operations', html: plotHtml(timelinePlot(pairs, windows, endNs), true) },
+    {
+      id: 'timeline',
+      title: 'Timeline of operations',
+      html: plotHtml(timelinePlot(pairs, windows, endNs, concurrencyOf(input.config)), true),
+    },
     { id: 'nemesis', title: 'Nemesis events', html: nemesisTable(history) },
     { id: 'config', title: 'Config', html: `<pre class="config">${h(configText(input.config))}</pre>` },
     { id: 'logs', title: 'Node logs', html: logsList(input.logs) },
@@ -285,6 +289,13 @@ const nemesisTable = (history: readonly Op[]): string => {
   const more =
     events.length > shown.length ? `<p class="more">and ${events.length - shown.length} more events</p>` : '';
   return `<table class="nemesis"><thead><tr><th class="num">time s</th><th>type</th><th>f</th><th>value</th></tr></thead><tbody>${rows.join('')}</tbody></table>${more}`;
+};
+
+/** The run's client concurrency, when the config says (it turns timeline rows into workers). */
+const concurrencyOf = (config: unknown): number | undefined => {
+  const c =
+    typeof config === 'object' && config !== null ? (config as { concurrency?: unknown }).concurrency : undefined;
+  return typeof c === 'number' ? c : undefined;
 };
 
 const configText = (config: unknown): string => {

@@ -17,15 +17,27 @@ const BY_SEVERITY: readonly (Outcome | undefined)[] = [undefined, 'ok', 'fail', 
 /**
  * A timeline of operations: one row per process, a bar from invocation to
  * completion coloured by outcome (an op never completed runs to the end).
+ * Given the run's concurrency, rows are workers instead: after an `info` a
+ * worker continues as process + concurrency (Jepsen's rule), so
+ * process mod concurrency is the worker and timeouts do not add rows.
  * Past MAX_TIMELINE_BARS ops, bars are aggregated per pixel column: each
  * pixel of a row shows the worst outcome (info > fail > ok) of the ops
  * overlapping it, so thousands of ops stay readable and the file small.
  */
-export const timelinePlot = (pairs: readonly OpPair[], windows: readonly FaultWindow[], endNs: number): Plot => {
-  const processes = [...new Set(pairs.map((p) => p.process))].sort((a, b) => a - b);
+export const timelinePlot = (
+  pairs: readonly OpPair[],
+  windows: readonly FaultWindow[],
+  endNs: number,
+  concurrency?: number,
+): Plot => {
+  const byWorker = concurrency !== undefined && Number.isSafeInteger(concurrency) && concurrency > 0;
+  const rowKey = (p: OpPair): number => (byWorker ? p.process % concurrency! : p.process);
+  const processes = [...new Set(pairs.map(rowKey))].sort((a, b) => a - b);
   const rows = processes.slice(0, MAX_TIMELINE_ROWS);
   const rowOf = new Map(rows.map((p, i) => [p, i]));
-  const drawn = pairs.filter((p) => rowOf.has(p.process));
+  const drawn = pairs.filter((p) => rowOf.has(rowKey(p)));
+  const label = byWorker ? 'w' : 'p';
+  const rowName = byWorker ? 'workers' : 'processes';
   const rowH = rows.length <= 40 ? 12 : 7;
   const f: Frame = {
     width: 960,
@@ -45,7 +57,9 @@ export const timelinePlot = (pairs: readonly OpPair[], windows: readonly FaultWi
   parts.push(faultShading(f, endNs, windows));
   rows.forEach((p, i) => {
     if (rowH >= 10 || i % 5 === 0) {
-      parts.push(`<text class="tl" x="${f.left - 6}" y="${px(rowY(i) + barH - 1)}" text-anchor="end">p${p}</text>`);
+      parts.push(
+        `<text class="tl" x="${f.left - 6}" y="${px(rowY(i) + barH - 1)}" text-anchor="end">${label}${p}</text>`,
+      );
     }
   });
   parts.push(timeAxis(f, endNs));
@@ -62,14 +76,14 @@ export const timelinePlot = (pairs: readonly OpPair[], windows: readonly FaultWi
         : 'never completed';
       const tip = `process ${p.process}: ${p.f} ${outcome}, ${latency}\ninvoked ${(p.invoke.time / 1e9).toFixed(3)} s, value ${previewValue(p.invoke.value, 60)}\nreturned ${previewValue(p.completion?.value ?? null, 80)}`;
       parts.push(
-        `<rect class="op ${outcome}" x="${px(x0)}" y="${px(rowY(rowOf.get(p.process)!))}" width="${px(w)}" height="${barH}"><title>${escapeHtml(tip)}</title></rect>`,
+        `<rect class="op ${outcome}" x="${px(x0)}" y="${px(rowY(rowOf.get(rowKey(p))!))}" width="${px(w)}" height="${barH}"><title>${escapeHtml(tip)}</title></rect>`,
       );
     }
   } else {
     const width = Math.ceil(innerWidth(f));
     const columns = rows.map(() => new Uint8Array(width));
     for (const p of drawn) {
-      const cols = columns[rowOf.get(p.process)!]!;
+      const cols = columns[rowOf.get(rowKey(p))!]!;
       const sev = SEVERITY[outcomeOf(p)];
       const c0 = Math.min(width - 1, Math.floor(x(p.invoke.time) - f.left));
       const c1 = Math.min(width - 1, Math.floor(x(p.completion?.time ?? endNs) - f.left));
@@ -93,9 +107,11 @@ export const timelinePlot = (pairs: readonly OpPair[], windows: readonly FaultWi
   }
   parts.push('</svg>');
 
-  const notes = [`${processes.length} processes, ${pairs.length} operations`];
+  const notes = [`${processes.length} ${rowName}, ${pairs.length} operations`];
+  if (byWorker)
+    notes.push(`one row per worker: process mod ${concurrency} (after an info a worker continues as a new process)`);
   if (processes.length > rows.length) {
-    notes.push(`only the first ${rows.length} processes are drawn (${processes.length - rows.length} more not shown)`);
+    notes.push(`only the first ${rows.length} ${rowName} are drawn (${processes.length - rows.length} more not shown)`);
   }
   if (aggregated) {
     notes.push(

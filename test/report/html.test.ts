@@ -129,6 +129,20 @@ describe('renderRunReport', () => {
     expect(html).toContain('<li>n2 would not restart &lt;/script&gt;');
   });
 
+  it('draws one timeline row per process, or per worker when the config gives the concurrency', () => {
+    const history = generateSetRun({ workers: 5 });
+    const results = resultsFor(history);
+    const timeline = (html: string) =>
+      html.slice(html.indexOf('<svg class="plot timeline"'), html.indexOf('id="nemesis"'));
+    const perProcess = timeline(renderRunReport({ results, history, config: {}, logs: {} }));
+    const processes = new Set(history.filter((o) => o.process !== 'nemesis').map((o) => o.process)).size;
+    expect(processes).toBeGreaterThan(5);
+    expect(count(perProcess, /text-anchor="end">p\d+</g)).toBe(processes);
+    const perWorker = timeline(renderRunReport({ results, history, config: { concurrency: 5 }, logs: {} }));
+    expect(count(perWorker, /text-anchor="end">w\d+</g)).toBe(5);
+    expect(perWorker).toContain('one row per worker: process mod 5');
+  });
+
   it('caps long element lists with "and N more"', () => {
     const b = new HistoryBuilder();
     for (let i = 0; i < 600; i++) b.add(0, i);
