@@ -344,17 +344,17 @@ export const createLinkProxy = async (options: LinkProxyOptions): Promise<LinkPr
     };
     conns.add(c);
     if (closing) return destroyConn(c, false);
+    // The client left before the connection was wired (held, or upstream still
+    // connecting): nothing to pass on, just let go of the upstream attempt.
+    client.once('close', () => {
+      if (!c.wired) destroyConn(c, false);
+    });
     if (anyBlocked()) {
       // Hold: read and drop whatever the client sends, never answer, never close.
       counters.heldConnections += 1;
       c.held = true;
       client.on('data', (chunk: Buffer) => drop(c.pipes.forward, chunk));
       client.on('end', () => drop(c.pipes.forward, undefined));
-      client.on('close', () => {
-        if (c.upstream) return; // wired later: the pipes handle it
-        c.closed = true;
-        conns.delete(c);
-      });
       client.resume();
       return;
     }

@@ -246,4 +246,21 @@ describe('link proxy', () => {
     await waitFor(() => late.events.includes('close'), 'a connect to a closed proxy to fail');
     expect(late.events.some((e) => e === 'error:ECONNREFUSED')).toBe(true);
   });
+
+  test('a client that leaves while held is let go at heal, never connected upstream', async () => {
+    const server = await upperServer();
+    const proxy = await proxyTo(server.port);
+    proxy.setBlocked('forward', true);
+    const held = connect(proxy.port);
+    await waitFor(() => proxy.openConnections === 1, 'the held connection');
+    held.socket.destroy(); // its FIN is dropped like any other byte: the proxy keeps holding
+    await sleep(50);
+    proxy.setBlocked('forward', false);
+    await waitFor(() => proxy.openConnections === 0, 'the held connection to be let go');
+    expect(proxy.counters().resetOnHeal).toBe(1);
+    expect(server.sockets).toHaveLength(0);
+    const fresh = connect(proxy.port);
+    fresh.socket.write('ok');
+    await waitFor(() => fresh.data === 'OK', 'a new connection');
+  });
 });
