@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { check } from '../checker/linearizable/check.ts';
+import { resolveCheckerModel } from '../checker/linearizable/checker.ts';
 import { fromHistory } from '../checker/linearizable/from-history.ts';
 import type { CheckResult, PartitionResult } from '../checker/linearizable/types.ts';
 import { getModel } from '../checker/models/index.ts';
@@ -70,10 +71,13 @@ export const runCheckHistory = async (options: CheckHistoryOptions): Promise<num
 
 const checkHistory = async (options: CheckHistoryOptions, out: (line: string) => void): Promise<number> => {
   const initial = parseInitial(options.initial);
-  const model = getModel(options.model, initial === undefined ? {} : { initial });
+  // Options first (an unknown model is reported before the file is read).
+  const named = getModel(options.model, initial === undefined ? {} : { initial });
   const timeoutMs = options.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   if (!(timeoutMs > 0)) throw configError(`--timeout must be positive; got ${timeoutMs} ms`);
   const { ops, format } = await readHistory(options.history, options.format);
+  // As in a run: a register model on a history with keys checks each key as its own register.
+  const model = resolveCheckerModel(ops, named, initial);
   const operations = fromHistory(ops);
   const nemesis = ops.filter((o) => o.process === 'nemesis').length;
 

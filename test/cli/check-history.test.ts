@@ -92,6 +92,22 @@ describe('exit codes on hand-made histories', () => {
     expect(page).toContain('0.001 ms'); // jsonl times are ns, shown in ms
   });
 
+  it('checks each key of a keyed history as its own register, as a run does', async () => {
+    const keyed = (key: string, o: Op): Op => ({ ...o, key });
+    const history = ops([
+      [0, 'invoke', 'write', 1],
+      [0, 'ok', 'write', 1],
+      [1, 'invoke', 'write', 2],
+      [1, 'ok', 'write', 2],
+      [0, 'invoke', 'read', null],
+      [0, 'ok', 'read', 1],
+    ]).map((o, i) => keyed(i < 2 || i >= 4 ? 'a' : 'b', o));
+    const file = write('keyed.jsonl', history.map((o) => JSON.stringify(o)).join('\n'));
+    const { code, text } = await run({ history: file, model: 'cas-register', initial: 'nil' });
+    expect(text).toMatch(/verdict {2}linearizable \(2 partitions/);
+    expect(code).toBe(0);
+  });
+
   it('2 when the check runs out of time', async () => {
     // Many indeterminate writes, then reads no order explains: the search has 2^n subsets to try.
     const n = 26;
