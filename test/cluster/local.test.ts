@@ -40,7 +40,7 @@ describe('local backend: lifecycle', () => {
   });
 
   test('kill is SIGKILL; start respawns on the same port with the same data dir', async () => {
-    const { backend } = await upToyCluster();
+    const { backend } = await upToyCluster({ nodes: ['n1', 'n2'] });
     const before = addressOf(backend, 'n2');
     const pid = backend.pids().n2!;
     const marker = path.join(backend.runDir!, 'data', 'n2', 'state');
@@ -83,6 +83,7 @@ describe('local backend: lifecycle', () => {
   test('down stops a paused node and one that ignores SIGTERM', async () => {
     const flags = { n1: ['--hang-on-sigterm'] };
     const { backend, runId } = await upToyCluster({
+      nodes: ['n1', 'n2'],
       system: createToySystem({ flags }),
       backend: { stopGraceMs: 300 },
     });
