@@ -19,8 +19,9 @@ const synthetic = (clientOps: number, readShare: number, workers = 10): Op[] => 
   let t = 0;
   let nextEl = 0;
   const push = (o: Omit<Op, 'index'>) => ops.push({ index: ops.length, ...o });
-  push({ time: (t += 1e6), type: 'invoke', process: 'nemesis', f: 'start-kill', value: { targets: ['n1'] } });
-  push({ time: (t += 1e6), type: 'info', process: 'nemesis', f: 'start-kill', value: { targets: ['n1'] } });
+  push({ time: 1e6, type: 'invoke', process: 'nemesis', f: 'start-kill', value: { targets: ['n1'] } });
+  push({ time: 2e6, type: 'info', process: 'nemesis', f: 'start-kill', value: { targets: ['n1'] } });
+  t = 2e6;
   for (let i = 0; i < clientOps; i++) {
     const process = i % workers;
     const node = `n${1 + (i % 3)}`;

@@ -10,9 +10,8 @@ export const checkWellFormedXml = (xml: string): string[] => {
   const stack: string[] = [];
   const names: string[] = [];
   const token = /<(\/?)([A-Za-z_][\w.-]*)((?:\s+[\w.-]+="[^"<]*")*)\s*(\/?)>|([^<]+)|(<)/g;
-  let m: RegExpExecArray | null;
   let root = 0;
-  while ((m = token.exec(body)) !== null) {
+  for (const m of body.matchAll(token)) {
     const [, close, name, attrs, selfClose, text, stray] = m;
     if (stray) throw new Error(`stray "<" at ${m.index}: ${body.slice(m.index, m.index + 40)}`);
     const entityText = text ?? attrs ?? '';
