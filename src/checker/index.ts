@@ -1,19 +1,23 @@
 import type { Checker } from './checker.ts';
+import { linearizableChecker } from './linearizable/checker.ts';
+import { perfChecker } from './perf.ts';
+import { setChecker } from './set.ts';
 
 /**
- * Checkers by the name a workload's `checkers:` uses. Loaded lazily: the
- * linearizability checker brings worker threads and models that a set run
- * never needs.
+ * Checkers by the name a workload's `checkers:` uses. Imported eagerly on
+ * purpose: after Ctrl-C the terminal's SIGINT has also reached tsx's
+ * compiler service, so a module first imported during the check phase
+ * could no longer be loaded.
  */
-const FACTORIES: Readonly<Record<string, () => Promise<Checker>>> = {
-  linearizable: async () => (await import('./linearizable/checker.ts')).linearizableChecker(),
-  set: async () => (await import('./set.ts')).setChecker,
-  perf: async () => (await import('./perf.ts')).perfChecker,
+const FACTORIES: Readonly<Record<string, () => Checker>> = {
+  linearizable: () => linearizableChecker(),
+  set: () => setChecker,
+  perf: () => perfChecker,
 };
 
 export const KNOWN_CHECKERS: readonly string[] = Object.keys(FACTORIES);
 
-export const loadChecker = async (name: string): Promise<Checker> => {
+export const loadChecker = (name: string): Checker => {
   const factory = FACTORIES[name];
   if (!factory) throw new Error(`unknown checker ${name}`); // resolve.ts already rejected unknown names
   return factory();

@@ -53,7 +53,7 @@ export const analyseRun = async (
   };
   const checkers: Record<string, CheckerResult> = {};
   for (const name of config.workload.checkers) {
-    const checker = await loadChecker(name);
+    const checker = loadChecker(name);
     try {
       checkers[name] = await checker.check(history, ctx);
     } catch (e) {

@@ -18,7 +18,7 @@ import { createRandom } from './random.ts';
 import type { ResolvedRunConfig } from './resolve.ts';
 import type { RunResults } from './results.ts';
 import { createTeardown, type Teardown } from './teardown.ts';
-import { type Clock, createClock, sleep } from './time.ts';
+import { type Clock, createClock, deadlineSignal, sleep } from './time.ts';
 
 /**
  * One run, as DESIGN.md draws it:
@@ -180,7 +180,7 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
 
   // ---- run phase
   observer.onPhase?.('run');
-  const stop = AbortSignal.any([interrupt, AbortSignal.timeout(config.timeLimitMs)]);
+  const { signal: stop, clear: clearTimeLimit } = deadlineSignal(interrupt, config.timeLimitMs);
   const schedule = faultSchedule(config.nemesis, rng.fork('schedule'), config.timeLimitMs);
   await Promise.all([
     runWorkers({
@@ -196,7 +196,7 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
       rng,
     }),
     runNemesis(schedule, nemesis, stop, run),
-  ]);
+  ]).finally(clearTimeLimit);
 
   // ---- heal, quiesce
   observer.onPhase?.('heal');

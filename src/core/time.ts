@@ -31,3 +31,24 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   });
 
 export const NS_PER_MS = 1_000_000;
+
+/**
+ * A signal that aborts when `parent` does or after `ms`, and a `clear` to
+ * release the timer and listener. Used instead of
+ * AbortSignal.any([parent, AbortSignal.timeout(ms)]): on Node 20 that
+ * combination can be garbage-collected before the timeout fires.
+ */
+export const deadlineSignal = (parent: AbortSignal, ms: number): { signal: AbortSignal; clear: () => void } => {
+  const controller = new AbortController();
+  const abort = () => controller.abort(parent.reason);
+  if (parent.aborted) abort();
+  parent.addEventListener('abort', abort, { once: true });
+  const timer = setTimeout(() => controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')), ms);
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', abort);
+    },
+  };
+};

@@ -1,3 +1,4 @@
+import { deadlineSignal } from '../core/time.ts';
 import type { Client, ClientOp, Completion } from '../systems/system.ts';
 import type { Op, Process } from './op.ts';
 import type { Recorder } from './recorder.ts';
@@ -23,12 +24,14 @@ export const invokeRecorded = async (
     value: op.value,
     node,
   });
-  const signal = AbortSignal.any([runSignal, AbortSignal.timeout(call.timeoutMs)]);
+  const { signal, clear } = deadlineSignal(runSignal, call.timeoutMs);
   let completion: Completion;
   try {
     completion = await withDeadline(client.invoke(op, signal), call.timeoutMs);
   } catch (e) {
     completion = { type: 'info', error: describeError(e, signal, runSignal) };
+  } finally {
+    clear();
   }
   const type = completion.type === 'ok' || completion.type === 'fail' ? completion.type : 'info';
   const done = recorder.record({
