@@ -17,8 +17,16 @@ export const tempReports = (): string => {
 };
 
 /** Runs the CLI as a user would (node bin/faultline.mjs ...), never throwing on a non-zero exit. */
-export const faultline = (args: readonly string[], options: { cwd?: string } = {}): ResultPromise<{ reject: false; all: true }> =>
-  execa(process.execPath, [BIN, ...args], { reject: false, all: true, cwd: options.cwd ?? packagePath('.'), env: { FORCE_COLOR: '0' } });
+export const faultline = (
+  args: readonly string[],
+  options: { cwd?: string } = {},
+): ResultPromise<{ reject: false; all: true }> =>
+  execa(process.execPath, [BIN, ...args], {
+    reject: false,
+    all: true,
+    cwd: options.cwd ?? packagePath('.'),
+    env: { FORCE_COLOR: '0' },
+  });
 
 /** The one run folder under a reports dir (reports/<test>/<run-id>). */
 export const runDirIn = (reports: string, test: string): string => {
@@ -27,7 +35,8 @@ export const runDirIn = (reports: string, test: string): string => {
   return join(reports, test, runs[0]!);
 };
 
-export const readResults = (dir: string): RunResults => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResults;
+export const readResults = (dir: string): RunResults =>
+  JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as RunResults;
 
 /** Asserts that no process or temp dir of the run is left. */
 export const expectNothingLeft = async (runId: string): Promise<void> => {

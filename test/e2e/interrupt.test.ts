@@ -1,0 +1,90 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { findLeftovers } from '../../src/cluster/cleanup.ts';
+import { packagePath } from '../../src/core/ts-node.ts';
+import { parseJsonlHistory } from '../../src/history/jsonl.ts';
+import { BIN, expectNothingLeft, faultline, readResults, runDirIn, tempReports } from './helpers.ts';
+
+/** Starts a long run in the background and resolves with its run id once the run phase has begun. */
+const startLongRun = async (reports: string) => {
+  const child = execa(
+    process.execPath,
+    [
+      BIN,
+      'run',
+      '--workload',
+      'set',
+      '--nemesis',
+      'partition-halves',
+      '--time-limit',
+      '5m',
+      '--seed',
+      '5',
+      '--reports-dir',
+      reports,
+    ],
+    { reject: false, all: true, cwd: packagePath('.') },
+  );
+  let output = '';
+  const runId = await new Promise<string>((resolve, reject) => {
+    child.all?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const id = /faultline run (\S+):/.exec(output)?.[1];
+      if (id && output.includes('phase: run')) resolve(id);
+    });
+    void child.then(() => reject(new Error(`run ended early:\n${output}`)));
+  });
+  return { child, runId };
+};
+
+const waitForOps = async (dir: string, count: number) => {
+  for (let i = 0; i < 100; i++) {
+    const file = join(dir, 'history.jsonl');
+    if (existsSync(file) && parseJsonlHistory(readFileSync(file, 'utf8')).ops.length >= count) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no operations recorded');
+};
+
+describe('interrupting a run', () => {
+  it('Ctrl-C stops the run, heals, tears down, and still writes the history and a report marked interrupted', async () => {
+    const reports = tempReports();
+    const { child, runId } = await startLongRun(reports);
+    const dir = runDirIn(reports, 'single-leader-sync-set-partition-halves');
+    await waitForOps(dir, 40);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.all).toContain('interrupting');
+    expect(r.exitCode).toBe(2);
+    const results = readResults(dir);
+    expect(results.interrupted).toBe(true);
+    expect(results.valid).toBe('unknown');
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/interrupted/i);
+    await expectNothingLeft(runId);
+  }, 60_000);
+
+  it('a SIGKILLed run leaves processes that `faultline cleanup` removes, and its history can still be analysed', async () => {
+    const reports = tempReports();
+    const { child, runId } = await startLongRun(reports);
+    const dir = runDirIn(reports, 'single-leader-sync-set-partition-halves');
+    await waitForOps(dir, 40);
+    child.kill('SIGKILL');
+    await child;
+
+    const left = await findLeftovers(runId);
+    expect(left.processes.length).toBeGreaterThanOrEqual(3); // the three nodes, orphaned
+    const cleanup = await faultline(['cleanup']); // no run id: removes runs whose controller is gone
+    expect(cleanup.exitCode).toBe(0);
+    expect(cleanup.stdout).toContain(runId);
+    await expectNothingLeft(runId);
+
+    const check = await faultline(['check', dir]);
+    expect([0, 1, 2]).toContain(check.exitCode);
+    const results = readResults(dir);
+    expect(results.interrupted).toBe(true);
+    expect((results.checkers.perf as unknown as { ops: number }).ops).toBeGreaterThan(10);
+    expect(existsSync(join(dir, 'report.html'))).toBe(true);
+  }, 60_000);
+});
