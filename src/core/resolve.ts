@@ -45,6 +45,9 @@ export interface RunOptions {
 /** A preset with where it came from (a file, or a run file's key). */
 export type Sourced<T> = T & { source: string };
 
+/** Finds the line of a key path inside a loaded preset, for cross-check errors. */
+type LineOf = (path: readonly PropertyKey[]) => number | undefined;
+
 /** Everything a run needs, fully resolved and checked. Frozen; goes into the history header and the report. */
 export interface ResolvedRunConfig {
   readonly test: string;
@@ -88,15 +91,16 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
   const file = runFile?.source.file;
   const fromFile: RunFile = runFile?.data ?? {};
 
-  const cluster = await loadPreset('cluster', options.cluster ?? fromFile.cluster ?? DEFAULTS.cluster, {
+  const lines = new Map<PresetKind, LineOf>();
+  const cluster = await loadPreset(lines, 'cluster', options.cluster ?? fromFile.cluster ?? DEFAULTS.cluster, {
     flag: options.cluster ? '--cluster' : 'cluster',
     runFile: options.cluster ? undefined : runFile?.source,
   });
-  const workload = await loadPreset('workload', options.workload ?? fromFile.workload ?? DEFAULTS.workload, {
+  const workload = await loadPreset(lines, 'workload', options.workload ?? fromFile.workload ?? DEFAULTS.workload, {
     flag: options.workload ? '--workload' : 'workload',
     runFile: options.workload ? undefined : runFile?.source,
   });
-  const nemesis = await loadPreset('nemesis', options.nemesis ?? fromFile.nemesis ?? DEFAULTS.nemesis, {
+  const nemesis = await loadPreset(lines, 'nemesis', options.nemesis ?? fromFile.nemesis ?? DEFAULTS.nemesis, {
     flag: options.nemesis ? '--nemesis' : 'nemesis',
     runFile: options.nemesis ? undefined : runFile?.source,
   });
@@ -158,7 +162,7 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     fromFile.test ?? `${cluster.name}-${workload.name}-${nemesis.name}`,
   );
 
-  checkCompatible(cluster, workload, nemesis, nodes, backend);
+  checkCompatible(cluster, workload, nemesis, nodes, backend, lines);
 
   return deepFreeze({
     test,
@@ -184,40 +188,46 @@ const checkCompatible = (
   nemesis: Sourced<NemesisPreset>,
   nodes: readonly string[],
   backend: string,
+  lines: ReadonlyMap<PresetKind, LineOf>,
 ): void => {
-  const system = getSystem(cluster.system, { file: cluster.source, path: 'system' });
+  /** Where a key of a preset is: file, key path and line. */
+  const at = (kind: PresetKind, source: string, path: readonly PropertyKey[]) => {
+    const line = lines.get(kind)?.(path);
+    const [file, inlineKey] = source.split('#'); // "run.yaml#workload": inlined in a run file
+    const fullPath = inlineKey ? [inlineKey, ...path] : path;
+    return { file: file!, path: formatPath(fullPath), ...(line !== undefined ? { line } : {}) };
+  };
+  const system = getSystem(cluster.system, at('cluster', cluster.source, ['system']));
   if (!system.workloads.includes(workload.client)) {
     throw configError(`system ${JSON.stringify(system.name)} has no ${JSON.stringify(workload.client)} client`, {
-      file: workload.source,
-      path: 'client',
+      ...at('workload', workload.source, ['client']),
       hint: `${system.name} supports: ${system.workloads.join(', ')}`,
     });
   }
   try {
     system.validateOptions?.(cluster.options, nodes.length);
   } catch (e) {
-    if (e instanceof FaultlineError) throw configError(e.message, { file: cluster.source, path: e.path ?? 'options' });
-    throw e;
+    if (!(e instanceof FaultlineError)) throw e;
+    const path = (e.path ?? 'options').split('.');
+    throw configError(e.message, { ...at('cluster', cluster.source, path), ...(e.hint ? { hint: e.hint } : {}) });
   }
 
   const ops = WORKLOAD_OPS[workload.client];
   for (const f of Object.keys(workload.mix)) {
     if (!ops.includes(f)) {
       throw configError(`unknown operation ${JSON.stringify(f)} for the ${workload.client} workload`, {
-        file: workload.source,
-        path: `mix.${f}`,
+        ...at('workload', workload.source, ['mix', f]),
         hint: `known operations: ${ops.join(', ')}`,
       });
     }
   }
   if (!Object.values(workload.mix).some((w) => w > 0)) {
-    throw configError('at least one operation needs a weight above 0', { file: workload.source, path: 'mix' });
+    throw configError('at least one operation needs a weight above 0', at('workload', workload.source, ['mix']));
   }
   workload.checkers.forEach((name, i) => {
     if (!KNOWN_CHECKERS.includes(name)) {
       throw configError(`unknown checker ${JSON.stringify(name)}`, {
-        file: workload.source,
-        path: `checkers[${i}]`,
+        ...at('workload', workload.source, ['checkers', i]),
         hint: `known checkers: ${KNOWN_CHECKERS.join(', ')}`,
       });
     }
@@ -225,37 +235,33 @@ const checkCompatible = (
 
   const capabilities = getBackendCapabilities(backend);
   nemesis.faults.forEach((fault, i) => {
-    const at = (key: string) => ({ file: nemesis.source, path: formatPath(['faults', i, key]) });
+    const where = (...path: PropertyKey[]) => at('nemesis', nemesis.source, ['faults', i, ...path]);
     const needed = faultCapability(fault);
     if (!capabilities.has(needed)) {
       throw new FaultlineError(
         'FL_ERR_UNSUPPORTED',
         `the ${backend} backend cannot inject ${needed} faults`,
-        at('kind'),
+        where('kind'),
       );
     }
     if ('target' in fault && Array.isArray(fault.target)) {
       for (const n of fault.target) {
-        if (!nodes.includes(n))
+        if (!nodes.includes(n)) {
           throw configError(
             `node ${n} is not in this ${nodes.length}-node cluster (${nodes.join(', ')})`,
-            at('target'),
+            where('target'),
           );
+        }
       }
     }
     if (fault.kind === 'partition') {
-      if (nodes.length < 2) throw configError('a partition needs at least 2 nodes', at('grudge'));
+      if (nodes.length < 2) throw configError('a partition needs at least 2 nodes', where('grudge'));
       if (typeof fault.grudge === 'object') {
         for (const [node, dropped] of Object.entries(fault.grudge)) {
           for (const n of [node, ...dropped]) {
             if (!nodes.includes(n)) {
-              throw configError(
-                `grudge names node ${n}, but the cluster has ${nodes.length} nodes (${nodes.join(', ')})`,
-                {
-                  file: nemesis.source,
-                  path: formatPath(['faults', i, 'grudge', node]),
-                },
-              );
+              const message = `grudge names node ${n}, but the cluster has ${nodes.length} nodes (${nodes.join(', ')})`;
+              throw configError(message, where('grudge', node));
             }
           }
         }
@@ -296,6 +302,7 @@ type PresetOf<K extends PresetKind> = K extends 'cluster'
 
 /** A preset by name, by path, or inline in the run file. */
 async function loadPreset<K extends PresetKind>(
+  lines: Map<PresetKind, LineOf>,
   kind: K,
   ref: string | Record<string, unknown>,
   where: { flag: string; runFile: YamlSource | undefined },
@@ -303,11 +310,14 @@ async function loadPreset<K extends PresetKind>(
   const schema = SCHEMAS[kind];
   if (typeof ref !== 'string') {
     const file = where.runFile?.file ?? '<options>';
-    const data = parseWith(schema, ref, { file, prefix: [kind], lineOf: (p) => where.runFile?.lineOf([kind, ...p]) });
+    const lineOf: LineOf = (p) => where.runFile?.lineOf([kind, ...p]);
+    lines.set(kind, lineOf);
+    const data = parseWith(schema, ref, { file, prefix: [kind], lineOf });
     return { ...(data as PresetOf<K>), source: `${file}#${kind}` };
   }
   const path = locatePreset(kind, ref, { flag: where.flag, ...(where.runFile ? { file: where.runFile.file } : {}) });
   const source = await readYamlFile(path);
+  lines.set(kind, source.lineOf);
   const data = parseWith(schema, source.data, { file: path, lineOf: source.lineOf });
   return { ...(data as PresetOf<K>), source: path };
 }

@@ -15,7 +15,7 @@ export const parseYaml = (text: string, file: string): YamlSource => {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) {
-    const line = first.linePos?.[0]?.line;
+    const line = first.linePos?.[0]?.line ?? lineCounter.linePos(first.pos[0]).line;
     throw configError(`malformed YAML: ${first.message.split('\n')[0]}`, { file, ...(line ? { line } : {}) });
   }
   return {

@@ -152,3 +152,24 @@ describe('resolveRunConfig', () => {
     expect(e.line).toBe(4);
   });
 });
+
+describe('cross-checks name the preset line', () => {
+  it('points at the grudge line of a nemesis preset', async () => {
+    const file = tempFile(
+      'n.yaml',
+      'name: n\nfaults:\n  - kind: kill\n  - kind: partition\n    grudge:\n      n1: [n7]\n',
+    );
+    const e = await rejection(resolveRunConfig({ nemesis: file }));
+    expect(e.describe()).toMatch(new RegExp(`^${file}:6: faults\\[1\\]\\.grudge\\.n1: grudge names node n7`));
+  });
+
+  it('points at an inline workload inside a run file', async () => {
+    const file = tempFile(
+      'run.yaml',
+      'workload:\n  name: w\n  client: set\n  mix: {add: 1}\n  checkers: [set, nope]\n',
+    );
+    const e = await rejection(resolveRunConfig({ config: file }));
+    expect(e.path).toBe('workload.checkers[1]');
+    expect(e.line).toBe(5);
+  });
+});
