@@ -3,8 +3,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import type { CheckContext, CheckerResult } from '../checker/checker.ts';
 import { loadChecker } from '../checker/index.ts';
+import type { LinearizableCheckerResult } from '../checker/linearizable/checker.ts';
 import { type HistoryHeader, parseJsonlHistory } from '../history/jsonl.ts';
 import type { Op } from '../history/op.ts';
+import { renderLinearizationSection } from '../report/linearization/index.ts';
 import { writeRunsIndex } from '../report/runs-index.ts';
 import { writeRunReport } from '../report/write.ts';
 import { evaluateClaims, runVerdict } from './claims.ts';
@@ -91,7 +93,13 @@ export const analyseRun = async (
     ...(facts.incidents.length > 0 ? { incidents: facts.incidents } : {}),
   };
   await writeFile(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await writeRunReport(dir, { results, history, config, logs: nodeLogs(dir) });
+  await writeRunReport(dir, {
+    results,
+    history,
+    config,
+    logs: nodeLogs(dir),
+    extraSections: explainFailures(checkers),
+  });
   await writeRunsIndex(dirname(dirname(dir))).catch(() => {});
   return { results, exitCode: exitCodeOf(valid) };
 };
@@ -113,6 +121,19 @@ export const replayCommand = (config: ResolvedRunConfig): string => {
     `--rate ${config.rate}`,
     `--seed ${config.seed}`,
   ].join(' ');
+};
+
+/** For a non-linearizable history: the failing partition drawn with its longest linearization. */
+const explainFailures = (checkers: Readonly<Record<string, CheckerResult>>): { title: string; html: string }[] => {
+  const lin = checkers.linearizable as LinearizableCheckerResult | undefined;
+  if (lin?.valid !== false || !lin.failure) return [];
+  const key = lin.failingKey !== undefined ? ` (key ${lin.failingKey})` : '';
+  return [
+    {
+      title: `Where linearizability fails${key}`,
+      html: renderLinearizationSection({ result: lin.failure, timeUnit: 'ns' }),
+    },
+  ];
 };
 
 /** Logs that the backend copied into the run folder, as paths relative to it. */

@@ -1,0 +1,88 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { analyseRun, checkRunDir } from '../../src/core/analyse.ts';
+import { resolveRunConfig } from '../../src/core/resolve.ts';
+import { formatHistoryLine, HISTORY_FORMAT_VERSION } from '../../src/history/jsonl.ts';
+import type { Op, OpDraft } from '../../src/history/op.ts';
+
+let root: string;
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const build = (drafts: OpDraft[]): Op[] => drafts.map((d, i) => ({ ...d, index: i, time: i * 1_000_000 }));
+
+// Process 0 writes 1 then 2 (both acknowledged); process 1 then reads 1: a stale read.
+const staleRead = build([
+  { type: 'invoke', process: 0, f: 'write', key: 'k0', value: 1 },
+  { type: 'ok', process: 0, f: 'write', key: 'k0', value: 1 },
+  { type: 'invoke', process: 0, f: 'write', key: 'k0', value: 2 },
+  { type: 'ok', process: 0, f: 'write', key: 'k0', value: 2 },
+  { type: 'invoke', process: 1, f: 'read', key: 'k0', value: null },
+  { type: 'ok', process: 1, f: 'read', key: 'k0', value: 1 },
+]);
+
+const setup = async () => {
+  root = mkdtempSync(join(tmpdir(), 'faultline-test-'));
+  const config = await resolveRunConfig({ seed: 11, reportsDir: root });
+  const dir = join(root, config.test, 'run-1');
+  mkdirSync(dir, { recursive: true });
+  const facts = {
+    config,
+    runId: 'run-1',
+    startedAt: new Date(0).toISOString(),
+    durationMs: 10,
+    interrupted: false,
+    incidents: [],
+  };
+  return { config, dir, facts };
+};
+
+describe('analyseRun', () => {
+  it('fails a sync preset on a non-linearizable register history, exit 1, and draws the failure in the report', async () => {
+    const { dir, facts } = await setup();
+    const { results, exitCode } = await analyseRun(dir, staleRead, facts);
+    expect(exitCode).toBe(1);
+    expect(results.valid).toBe(false);
+    expect(results.claims[0]).toMatchObject({ name: 'linearizable', held: false });
+    expect(results.replay).toContain('--seed 11');
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('Where linearizability fails (key k0)');
+    expect(html).toContain('class="fl-lin"');
+    expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toContain('<failure');
+    expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).valid).toBe(false);
+  });
+
+  it('passes the same history without the stale read', async () => {
+    const { dir, facts } = await setup();
+    const { results, exitCode } = await analyseRun(dir, staleRead.slice(0, 4), facts);
+    expect(exitCode).toBe(0);
+    expect(results.valid).toBe(true);
+  });
+
+  it('an interrupted run cannot vouch for its claims: unknown, exit 2', async () => {
+    const { dir, facts } = await setup();
+    const { results, exitCode } = await analyseRun(dir, staleRead.slice(0, 4), { ...facts, interrupted: true });
+    expect(results.valid).toBe('unknown');
+    expect(exitCode).toBe(2);
+  });
+
+  it('re-analyses a stored run from its history header alone', async () => {
+    const { config, dir } = await setup();
+    const header = {
+      faultline: 'history' as const,
+      version: HISTORY_FORMAT_VERSION,
+      runId: 'run-1',
+      test: config.test,
+      seed: 11,
+      startedAt: new Date(0).toISOString(),
+      nodes: config.nodes,
+      config,
+    };
+    writeFileSync(join(dir, 'history.jsonl'), [header, ...staleRead].map(formatHistoryLine).join(''));
+    const { results, exitCode } = await checkRunDir(dir);
+    expect(exitCode).toBe(1);
+    expect(results.interrupted).toBe(true); // no results.json: the run never finished
+    expect(results.checkers.linearizable?.valid).toBe(false);
+  });
+});
