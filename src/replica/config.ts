@@ -1,13 +1,22 @@
 /**
  * The replica's command-line flags, parsed into one frozen config. Every
  * flag has a default except --id and --port; errors name the flag.
+ * docs/replica.md lists them all.
  */
 import { parseArgs } from 'node:util';
 import { configError } from '../core/errors.ts';
+import type { Conflicts } from './object-store.ts';
+import { CONFLICTS } from './object-store.ts';
+import { majority } from './raft-log.ts';
 import type { FsyncPolicy } from './wal.ts';
 
-export type TopologyName = 'single-leader';
+export type TopologyName = 'single-leader' | 'multi-leader' | 'leaderless';
 export type Replication = 'sync' | 'semi-sync' | 'async';
+export type Failover = 'safe' | 'unsafe';
+/** Where single-leader reads are answered: the leader only, any node from its own state, or a node that has applied the client's last write. */
+export type ReadMode = 'leader' | 'any' | 'ryw';
+/** How a single-leader leader confirms it may answer a read: a majority round, or a time lease. */
+export type LeaderReads = 'index' | 'lease';
 
 export interface ReplicaConfig {
   id: string;
@@ -17,24 +26,47 @@ export interface ReplicaConfig {
   /** id → "host:port" this node uses to reach that peer. */
   peers: Readonly<Record<string, string>>;
   topology: TopologyName;
+
+  // single-leader
   replication: Replication;
   /** semi-sync: follower acknowledgements a write waits for. */
   syncAcks: number;
-  /** async: an entry is shipped to followers once it is this old. */
-  replicationDelayMs: number;
-  /** Most entries in one AppendEntries. */
-  replicationBatch: number;
+  failover: Failover;
+  reads: ReadMode;
+  leaderReads: LeaderReads;
+  /** ryw: how long a follower waits to apply the client's last write before redirecting. */
+  rywWaitMs: number;
   electionTimeoutMinMs: number;
   electionTimeoutMaxMs: number;
   heartbeatMs: number;
+
+  // single-leader async and multi-leader
+  /** single-leader async: an entry ships once this old. multi-leader: the shipping period. */
+  replicationDelayMs: number;
+  /** Most entries (single-leader) or keys (multi-leader) in one message. */
+  replicationBatch: number;
+
+  // multi-leader and leaderless
+  conflicts: Conflicts;
+
+  // leaderless
+  /** Replies a read waits for, and acknowledgements a write waits for (N is the cluster size). */
+  r: number;
+  w: number;
+  readRepair: boolean;
+  hintedHandoff: boolean;
+  hintRetryMs: number;
+  /** Period of anti-entropy exchanges with a random peer; 0 turns it off. */
+  antiEntropyMs: number;
+
   /** Timeout of one peer RPC (a partitioned link hangs, so this bounds it). */
   rpcTimeoutMs: number;
-  /** How long a client write or read waits inside the server before a 503. */
+  /** How long a client request waits inside the server before a 503. */
   requestTimeoutMs: number;
   fsync: FsyncPolicy;
 }
 
-export const TOPOLOGIES: readonly TopologyName[] = ['single-leader'];
+export const TOPOLOGIES: readonly TopologyName[] = ['single-leader', 'multi-leader', 'leaderless'];
 export const REPLICATIONS: readonly Replication[] = ['sync', 'semi-sync', 'async'];
 
 export const DEFAULTS = {
@@ -42,11 +74,17 @@ export const DEFAULTS = {
   topology: 'single-leader',
   replication: 'sync',
   syncAcks: 1,
+  failover: 'safe',
+  reads: 'leader',
+  leaderReads: 'index',
+  rywWaitMs: 1000,
   replicationDelayMs: 200,
   replicationBatch: 500,
   electionTimeoutMinMs: 300,
   electionTimeoutMaxMs: 600,
   heartbeatMs: 75,
+  hintRetryMs: 500,
+  antiEntropyMs: 1000,
   rpcTimeoutMs: 1000,
   requestTimeoutMs: 10_000,
   fsync: 'always',
@@ -67,6 +105,9 @@ const oneOf = <T extends string>(name: string, raw: string | undefined, allowed:
   return raw as T;
 };
 
+const onOff = (name: string, raw: string | undefined): boolean =>
+  oneOf(name, raw, ['on', 'off', 'true', 'false'] as const, 'on') === 'on' || raw === 'true';
+
 /** "n2=127.0.0.1:7102,n3=127.0.0.1:7103" → {n2: "127.0.0.1:7102", n3: ...} */
 export const parsePeers = (raw: string, selfId: string): Record<string, string> => {
   const peers: Record<string, string> = {};
@@ -81,34 +122,46 @@ export const parsePeers = (raw: string, selfId: string): Record<string, string> 
   return peers;
 };
 
+const STRING_FLAGS = [
+  'id',
+  'host',
+  'port',
+  'data-dir',
+  'peers',
+  'topology',
+  'replication',
+  'sync-acks',
+  'failover',
+  'reads',
+  'leader-reads',
+  'ryw-wait-ms',
+  'replication-delay-ms',
+  'replication-batch',
+  'election-timeout-min-ms',
+  'election-timeout-max-ms',
+  'heartbeat-ms',
+  'conflicts',
+  'r',
+  'w',
+  'read-repair',
+  'hinted-handoff',
+  'hint-retry-ms',
+  'anti-entropy-ms',
+  'rpc-timeout-ms',
+  'request-timeout-ms',
+  'fsync',
+  'fsync-interval-ms',
+] as const;
+
 export const parseReplicaArgs = (argv: readonly string[]): ReplicaConfig => {
-  const s = { type: 'string' } as const;
   let values: Record<string, string | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
       strict: true,
       allowPositionals: false,
-      options: {
-        id: s,
-        host: s,
-        port: s,
-        'data-dir': s,
-        peers: s,
-        topology: s,
-        replication: s,
-        'sync-acks': s,
-        'replication-delay-ms': s,
-        'replication-batch': s,
-        'election-timeout-min-ms': s,
-        'election-timeout-max-ms': s,
-        'heartbeat-ms': s,
-        'rpc-timeout-ms': s,
-        'request-timeout-ms': s,
-        fsync: s,
-        'fsync-interval-ms': s,
-      },
-    }));
+      options: Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])),
+    }) as { values: Record<string, string | undefined> });
   } catch (e) {
     throw configError(`replica: ${(e as Error).message}`, { cause: e });
   }
@@ -117,11 +170,12 @@ export const parseReplicaArgs = (argv: readonly string[]): ReplicaConfig => {
   const port = intFlag('port', values.port, -1, 0);
   if (port < 0 || port > 65535) throw configError('--port is required (0-65535)');
   const peers = parsePeers(values.peers ?? '', id);
+  const size = Object.keys(peers).length + 1;
+  const topology = oneOf('topology', values.topology, TOPOLOGIES, DEFAULTS.topology);
   const replication = oneOf('replication', values.replication, REPLICATIONS, DEFAULTS.replication);
   const syncAcks = intFlag('sync-acks', values['sync-acks'], DEFAULTS.syncAcks, 1);
-  const followers = Object.keys(peers).length;
-  if (replication === 'semi-sync' && syncAcks > followers)
-    throw configError(`--sync-acks: ${syncAcks} acknowledgements asked, but only ${followers} followers exist`);
+  if (replication === 'semi-sync' && syncAcks > size - 1)
+    throw configError(`--sync-acks: ${syncAcks} acknowledgements asked, but only ${size - 1} followers exist`);
   const electionTimeoutMinMs = intFlag(
     'election-timeout-min-ms',
     values['election-timeout-min-ms'],
@@ -134,6 +188,10 @@ export const parseReplicaArgs = (argv: readonly string[]): ReplicaConfig => {
     Math.max(DEFAULTS.electionTimeoutMaxMs, electionTimeoutMinMs * 2),
     electionTimeoutMinMs,
   );
+  const r = intFlag('r', values.r, majority(size), 1);
+  const w = intFlag('w', values.w, majority(size), 1);
+  if (r > size) throw configError(`--r: ${r} replies asked, but the cluster has ${size} nodes`);
+  if (w > size) throw configError(`--w: ${w} acknowledgements asked, but the cluster has ${size} nodes`);
   const fsyncKind = oneOf('fsync', values.fsync, ['always', 'interval', 'never'] as const, DEFAULTS.fsync);
   const fsync: FsyncPolicy =
     fsyncKind === 'interval'
@@ -148,14 +206,25 @@ export const parseReplicaArgs = (argv: readonly string[]): ReplicaConfig => {
     port,
     dataDir: values['data-dir'] ?? `./replica-data-${id}`,
     peers: Object.freeze(peers),
-    topology: oneOf('topology', values.topology, TOPOLOGIES, DEFAULTS.topology),
+    topology,
     replication,
     syncAcks,
+    failover: oneOf('failover', values.failover, ['safe', 'unsafe'] as const, DEFAULTS.failover),
+    reads: oneOf('reads', values.reads, ['leader', 'any', 'ryw'] as const, DEFAULTS.reads),
+    leaderReads: oneOf('leader-reads', values['leader-reads'], ['index', 'lease'] as const, DEFAULTS.leaderReads),
+    rywWaitMs: intFlag('ryw-wait-ms', values['ryw-wait-ms'], DEFAULTS.rywWaitMs, 0),
     replicationDelayMs: intFlag('replication-delay-ms', values['replication-delay-ms'], DEFAULTS.replicationDelayMs, 0),
     replicationBatch: intFlag('replication-batch', values['replication-batch'], DEFAULTS.replicationBatch, 1),
     electionTimeoutMinMs,
     electionTimeoutMaxMs,
     heartbeatMs: intFlag('heartbeat-ms', values['heartbeat-ms'], DEFAULTS.heartbeatMs, 1),
+    conflicts: oneOf('conflicts', values.conflicts, CONFLICTS, topology === 'leaderless' ? 'version-vectors' : 'lww'),
+    r,
+    w,
+    readRepair: onOff('read-repair', values['read-repair']),
+    hintedHandoff: onOff('hinted-handoff', values['hinted-handoff']),
+    hintRetryMs: intFlag('hint-retry-ms', values['hint-retry-ms'], DEFAULTS.hintRetryMs, 1),
+    antiEntropyMs: intFlag('anti-entropy-ms', values['anti-entropy-ms'], DEFAULTS.antiEntropyMs, 0),
     rpcTimeoutMs: intFlag('rpc-timeout-ms', values['rpc-timeout-ms'], DEFAULTS.rpcTimeoutMs, 1),
     requestTimeoutMs: intFlag('request-timeout-ms', values['request-timeout-ms'], DEFAULTS.requestTimeoutMs, 1),
     fsync,

@@ -5,8 +5,10 @@
  */
 import { createNodeClock } from './clock.ts';
 import type { ReplicaConfig } from './config.ts';
+import { Leaderless } from './leaderless.ts';
 import type { Logger } from './logger.ts';
 import { createLogger } from './logger.ts';
+import { MultiLeader } from './multi-leader.ts';
 import { createPeers } from './peers.ts';
 import { createReplicaServer } from './server.ts';
 import { SingleLeader } from './single-leader.ts';
@@ -42,7 +44,13 @@ export const startReplica = async (config: ReplicaConfig, options: StartOptions 
       `WAL: discarded a torn tail of ${replayed.discardedBytes} bytes after ${replayed.validBytes} valid bytes`,
     );
   const peers = createPeers(config.id, config.peers);
-  const topology: Topology = new SingleLeader({ config, wal, replayed, peers, clock, logger, onFatal });
+  const deps = { config, wal, replayed, peers, clock, logger, onFatal };
+  const topology: Topology =
+    config.topology === 'multi-leader'
+      ? new MultiLeader(deps)
+      : config.topology === 'leaderless'
+        ? new Leaderless(deps)
+        : new SingleLeader(deps);
   const server = createReplicaServer(config, topology, clock, logger);
   let port: number;
   try {

@@ -2,14 +2,17 @@
  * The replica's HTTP/JSON front: parses requests, hands them to the topology,
  * writes its replies. No replication logic lives here.
  *
- *   GET  /kv/:key[?local=1]          → 200 {value, index, node}
- *   PUT  /kv/:key        {value}     → 200 {ok, index}
- *   POST /kv/:key/cas    {from, to}  → 200 {ok, index} | 412 {error:"cas-mismatch", current}
- *   POST /set/:key/add   {element}   → 200 {ok, index}
- *   GET  /set/:key[?local=1]         → 200 {elements, index, node}   (sorted)
- *   GET  /admin/status               → 200 StatusReport
+ *   GET  /kv/:key[?local=1][&after=N]    → 200 {value, siblings?, context?, index?, node}
+ *   PUT  /kv/:key        {value, context?}  → 200 {ok, index? | context?}
+ *   POST /kv/:key/cas    {from, to, context?} → 200 | 412 {error:"cas-mismatch", current}
+ *   POST /set/:key/add   {element}          → 200 {ok}
+ *   POST /set/:key/remove {element}         → 200 {ok}
+ *   GET  /set/:key[?local=1][&after=N]   → 200 {elements, node}   (sorted)
+ *   POST /counter/:key/add {delta}          → 200 {ok}
+ *   GET  /counter/:key[?local=1][&after=N] → 200 {value, node}
+ *   GET  /admin/status                      → 200 StatusReport
  *   POST /admin/clock    {offsetMs, driftPpm?} → 200 {offsetMs, driftPpm}
- *   POST /peer/:method   {from, ...} → node-to-node RPC (append, vote)
+ *   POST /peer/:method   {from, ...}        → node-to-node RPC
  *
  * Every error body is {error, maybeApplied, ...}: maybeApplied false is a
  * definite refusal (the op did not and will not take effect).
@@ -21,8 +24,9 @@ import type { NodeClock } from './clock.ts';
 import type { ReplicaConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import { isScalar } from './state-machine.ts';
-import type { ClientRequest, Reply, Topology } from './topology.ts';
+import type { ClientRequest, ClientWrite, DataType, Reply, Topology } from './topology.ts';
 import { PeerRequestError, replies } from './topology.ts';
+import type { VersionVector } from './version-vector.ts';
 
 export interface ReplicaServer {
   /** Resolves with the bound port once listening. */
@@ -61,30 +65,63 @@ const scalarField = (body: Record<string, unknown>, field: string) => {
   return v;
 };
 
+const contextField = (body: Record<string, unknown>): VersionVector | undefined => {
+  const c = body.context;
+  if (c === undefined || c === null) return undefined;
+  if (
+    typeof c !== 'object' ||
+    Array.isArray(c) ||
+    !Object.values(c).every((n) => typeof n === 'number' && Number.isInteger(n) && n >= 0)
+  )
+    throw new BadRequest('"context" must be a version vector: {node: count, ...}');
+  return c as VersionVector;
+};
+
+const TYPES: readonly DataType[] = ['kv', 'set', 'counter'];
+
 /** Maps method + path + body to a client request, or undefined when no route matches. */
 const parseClientRequest = async (
   method: string,
   parts: readonly string[],
-  local: boolean,
+  query: URLSearchParams,
   req: IncomingMessage,
 ): Promise<ClientRequest | undefined> => {
-  const [kind, rawKey, action] = parts;
-  if ((kind !== 'kv' && kind !== 'set') || rawKey === undefined || parts.length > 3) return undefined;
+  const [type, rawKey, action] = parts as [DataType, string | undefined, string | undefined];
+  if (!TYPES.includes(type) || rawKey === undefined || parts.length > 3) return undefined;
   const key = decodeURIComponent(rawKey);
   if (key === '') throw new BadRequest('empty key');
-  if (kind === 'kv') {
-    if (method === 'GET' && action === undefined) return { kind: 'get', key, local };
-    if (method === 'PUT' && action === undefined)
-      return { kind: 'write', op: { type: 'put', key, value: scalarField(await readJson(req), 'value') } };
-    if (method === 'POST' && action === 'cas') {
-      const body = await readJson(req);
-      return { kind: 'write', op: { type: 'cas', key, from: scalarField(body, 'from'), to: scalarField(body, 'to') } };
-    }
-    return undefined;
+  if (method === 'GET' && action === undefined) {
+    const local = ['1', 'true'].includes(query.get('local') ?? '');
+    const afterRaw = query.get('after');
+    const after = afterRaw === null || afterRaw === '' ? undefined : Number(afterRaw);
+    if (after !== undefined && !(Number.isInteger(after) && after >= 0))
+      throw new BadRequest('"after" must be a log index (an integer >= 0)');
+    return { kind: 'read', type, key, local, ...(after !== undefined ? { after } : {}) };
   }
-  if (method === 'GET' && action === undefined) return { kind: 'members', key, local };
-  if (method === 'POST' && action === 'add')
-    return { kind: 'write', op: { type: 'add', key, element: scalarField(await readJson(req), 'element') } };
+  const write = (op: ClientWrite): ClientRequest => ({ kind: 'write', op });
+  if (type === 'kv' && method === 'PUT' && action === undefined) {
+    const body = await readJson(req);
+    const context = contextField(body);
+    return write({ type: 'put', key, value: scalarField(body, 'value'), ...(context ? { context } : {}) });
+  }
+  if (type === 'kv' && method === 'POST' && action === 'cas') {
+    const body = await readJson(req);
+    const context = contextField(body);
+    return write({
+      type: 'cas',
+      key,
+      from: scalarField(body, 'from'),
+      to: scalarField(body, 'to'),
+      ...(context ? { context } : {}),
+    });
+  }
+  if (type === 'set' && method === 'POST' && (action === 'add' || action === 'remove'))
+    return write({ type: action, key, element: scalarField(await readJson(req), 'element') });
+  if (type === 'counter' && method === 'POST' && action === 'add') {
+    const delta = (await readJson(req)).delta;
+    if (typeof delta !== 'number' || !Number.isSafeInteger(delta)) throw new BadRequest('"delta" must be an integer');
+    return write({ type: 'incr', key, delta });
+  }
   return undefined;
 };
 
@@ -104,7 +141,6 @@ export const createReplicaServer = (
     const url = new URL(req.url ?? '/', 'http://replica');
     const parts = url.pathname.split('/').filter((p) => p !== '');
     const method = req.method ?? 'GET';
-    const local = ['1', 'true'].includes(url.searchParams.get('local') ?? '');
 
     if (parts[0] === 'peer' && parts.length === 2 && method === 'POST') {
       const body = await readJson(req);
@@ -126,7 +162,7 @@ export const createReplicaServer = (
         return replies.ok({ offsetMs, driftPpm });
       }
     }
-    const clientReq = await parseClientRequest(method, parts, local, req);
+    const clientReq = await parseClientRequest(method, parts, url.searchParams, req);
     if (!clientReq) return { status: 404, body: { error: 'not-found', message: `${method} ${url.pathname}` } };
     return topology.handleClient(clientReq);
   };

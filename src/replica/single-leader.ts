@@ -22,11 +22,28 @@
  * majority, an applied entry can later be truncated; the node then rebuilds its
  * state from the log and logs the loss — that loss is what faultline measures.
  *
- * Reads are served by the leader after a read-index round: it notes its commit
- * index, confirms with a majority that it is still leader (a heartbeat round
- * sent after the read arrived), waits until it has applied that index, then
- * answers. A deposed leader cut off in a minority cannot confirm, so it never
- * serves a stale read. `local` reads answer from the node's own state at once.
+ * Reads (`--reads leader`) are served by the leader after a read-index round:
+ * it notes its commit index, confirms with a majority that it is still leader
+ * (a heartbeat round sent after the read arrived), waits until it has applied
+ * that index, then answers. A deposed leader cut off in a minority cannot
+ * confirm, so it never serves a stale read. With `--leader-reads lease` the
+ * leader skips the round while it holds a lease: a majority acknowledged a
+ * heartbeat sent less than 0.9 election timeouts ago (node clock), and
+ * followers refuse to vote for anyone that soon after hearing from a leader.
+ * The lease is measured with the node's skewable clock, so a clock nemesis can
+ * break it. `--reads any`: every node answers from its own state (stale
+ * follower reads). `--reads ryw`: a follower answers a read that carries the
+ * client's last write position (`after`) once it has applied it, and
+ * redirects if it cannot within `--ryw-wait-ms`. `local` reads (`?local=1`)
+ * always answer from the node's own state at once.
+ *
+ * `--failover unsafe` turns the safety off, as a naive primary/replica setup
+ * would: a follower that stops hearing from the leader promotes itself with
+ * no vote and no log comparison, a leader never checks that it still reaches
+ * a majority, and it serves reads without confirming leadership. A leader cut
+ * off by a partition keeps accepting (and, under async, acknowledging)
+ * writes: split brain. Terms still order leaders once they can talk again:
+ * the lower-term leader steps down and its divergent suffix is truncated.
  */
 import type { NodeClock } from './clock.ts';
 import { monotonicMs } from './clock.ts';
@@ -37,7 +54,7 @@ import type { Entry } from './raft-log.ts';
 import { isUpToDate, lastPosition, majority, nextCommitIndex, planAppend, termAt } from './raft-log.ts';
 import type { ApplyResult, Store, WriteOp } from './state-machine.ts';
 import { createStore } from './state-machine.ts';
-import type { ClientRequest, Reply, StatusReport, Topology } from './topology.ts';
+import type { ClientRequest, ClientWrite, ReadRequest, Reply, StatusReport, Topology } from './topology.ts';
 import { PeerRequestError, replies } from './topology.ts';
 import type { Replayed, Wal } from './wal.ts';
 
@@ -82,6 +99,8 @@ interface Progress {
   matchIndex: number;
   /** Highest read round this follower has answered in the current term. */
   ackedRound: number;
+  /** Node-clock time at which the latest acknowledged request was sent (lease). */
+  ackedSentAt: number;
   sentRound: number;
   /** Commit index the follower was last able to learn from us. */
   sentCommit: number;
@@ -127,6 +146,8 @@ export class SingleLeader implements Topology {
   private stopped = false;
 
   private electionTimer: NodeJS.Timeout | undefined;
+  /** Monotonic ms when we last heard from the current leader (votes are refused for an election timeout after). */
+  private lastLeaderContact = Number.NEGATIVE_INFINITY;
   // Leader-only state, reset at each election win.
   private progress = new Map<string, Progress>();
   private checkQuorumTimer: NodeJS.Timeout | undefined;
@@ -188,6 +209,8 @@ export class SingleLeader implements Topology {
       replication: this.cfg.replication,
       clockOffsetMs: this.deps.clock.offsetMs,
       commitQuorum: this.commitQuorum,
+      failover: this.cfg.failover,
+      reads: this.cfg.reads,
     };
   }
 
@@ -195,14 +218,8 @@ export class SingleLeader implements Topology {
 
   async handleClient(req: ClientRequest): Promise<Reply> {
     if (this.stopped) return replies.unavailable('shutting-down', false);
-    switch (req.kind) {
-      case 'get':
-        return this.read(req.local, () => ({ value: this.store.get(req.key) }));
-      case 'members':
-        return this.read(req.local, () => ({ elements: this.store.members(req.key) }));
-      case 'write':
-        return this.write(req.op);
-    }
+    if (req.kind === 'write') return this.write(toWriteOp(req.op));
+    return this.read(req);
   }
 
   private async write(op: WriteOp): Promise<Reply> {
@@ -223,9 +240,34 @@ export class SingleLeader implements Topology {
     });
   }
 
-  private async read(local: boolean, answer: () => Record<string, unknown>): Promise<Reply> {
-    if (local) return replies.ok({ ...answer(), index: this.appliedIndex, node: this.cfg.id });
-    if (this.role !== 'leader') return replies.notLeader(this.leaderId);
+  private view(req: ReadRequest): Record<string, unknown> {
+    switch (req.type) {
+      case 'kv':
+        return { value: this.store.get(req.key) };
+      case 'set':
+        return { elements: this.store.members(req.key) };
+      case 'counter':
+        return { value: this.store.counter(req.key) };
+    }
+  }
+
+  private answerLocally(req: ReadRequest): Reply {
+    return replies.ok({ ...this.view(req), index: this.appliedIndex, node: this.cfg.id });
+  }
+
+  private async read(req: ReadRequest): Promise<Reply> {
+    if (req.local) return this.answerLocally(req);
+    if (this.role !== 'leader') {
+      if (this.cfg.reads === 'any' || (this.cfg.reads === 'ryw' && req.after === undefined))
+        return this.answerLocally(req);
+      if (this.cfg.reads === 'ryw' && req.after !== undefined) {
+        const after = req.after;
+        if (await this.waitFor(() => this.appliedIndex >= after, this.cfg.rywWaitMs)) return this.answerLocally(req);
+      }
+      return replies.notLeader(this.leaderId);
+    }
+    // unsafe: no confirmation that we are still leader.
+    if (this.cfg.failover === 'unsafe') return this.answerLocally(req);
     const term = this.term;
     const deadline = monotonicMs() + this.cfg.requestTimeoutMs;
     const remaining = () => Math.max(0, deadline - monotonicMs());
@@ -234,6 +276,7 @@ export class SingleLeader implements Topology {
     const known = await this.waitFor(() => !stillLeader() || this.commitIndex >= this.termStartIndex, remaining());
     if (!stillLeader()) return replies.notLeader(this.leaderId);
     if (!known) return replies.unavailable('timeout', false, 'the new leader has not committed an entry yet');
+    if (this.cfg.leaderReads === 'lease' && this.leaseValid()) return this.answerLocally(req);
     const readIndex = this.commitIndex;
     const round = ++this.roundSeq;
     this.kickReplicators();
@@ -243,7 +286,16 @@ export class SingleLeader implements Topology {
     );
     if (!stillLeader()) return replies.notLeader(this.leaderId);
     if (!confirmed) return replies.unavailable('timeout', false, 'could not confirm leadership with a majority');
-    return replies.ok({ ...answer(), index: readIndex, node: this.cfg.id });
+    return replies.ok({ ...this.view(req), index: readIndex, node: this.cfg.id });
+  }
+
+  /** A majority acknowledged a request we sent less than 0.9 election timeouts ago, by our (skewable) clock. */
+  private leaseValid(): boolean {
+    const sentAt = [Number.POSITIVE_INFINITY, ...[...this.progress.values()].map((p) => p.ackedSentAt)].sort(
+      (a, b) => b - a,
+    );
+    const start = sentAt[majority(this.clusterSize) - 1] ?? Number.NEGATIVE_INFINITY;
+    return this.deps.clock.now() < start + 0.9 * this.cfg.electionTimeoutMinMs;
   }
 
   private roundConfirmed(round: number): boolean {
@@ -274,6 +326,7 @@ export class SingleLeader implements Topology {
       if (this.role === 'leader') this.deps.logger.warn(`term ${this.term}: another leader ${req.from} in my term`);
       this.becomeFollower(req.from, `leader ${req.from} is replicating in term ${this.term}`);
     }
+    this.lastLeaderContact = monotonicMs();
     this.resetElectionTimer();
 
     const plan = planAppend(this.log, req.prevIndex, req.prevTerm, req.entries);
@@ -297,6 +350,12 @@ export class SingleLeader implements Topology {
   }
 
   private async onVote(req: VoteRequest): Promise<VoteResponse> {
+    // While we hear from a live leader, a candidate is a partitioned or slow node: ignoring it keeps it
+    // from deposing a healthy leader, and is what makes a leader's read lease safe.
+    const leaderAlive =
+      this.role === 'leader' ||
+      (this.leaderId !== null && monotonicMs() - this.lastLeaderContact < this.cfg.electionTimeoutMinMs);
+    if (this.cfg.failover === 'safe' && leaderAlive && req.term > this.term) return { term: this.term, granted: false };
     let stateChanged = false;
     if (req.term > this.term) {
       this.adoptTerm(req.term);
@@ -365,6 +424,7 @@ export class SingleLeader implements Topology {
 
   private async startElection(): Promise<void> {
     if (this.stopped || this.role === 'leader') return;
+    if (this.cfg.failover === 'unsafe') return this.promoteUnsafely();
     this.term += 1;
     this.role = 'candidate';
     this.votedFor = this.cfg.id;
@@ -397,6 +457,19 @@ export class SingleLeader implements Topology {
     }
   }
 
+  /** Unsafe failover: take over at once, asking no one. */
+  private async promoteUnsafely(): Promise<void> {
+    this.term += 1;
+    this.votedFor = this.cfg.id;
+    const term = this.term;
+    this.deps.logger.warn(
+      `term ${term}: no leader heard for an election timeout: promoting myself without a vote (unsafe failover)`,
+    );
+    await this.persistState();
+    if (this.stopped || this.term !== term || this.role === 'leader') return;
+    this.becomeLeader([this.cfg.id]);
+  }
+
   private becomeLeader(votes: string[]): void {
     clearTimeout(this.electionTimer);
     this.role = 'leader';
@@ -410,6 +483,7 @@ export class SingleLeader implements Topology {
           nextIndex: next,
           matchIndex: 0,
           ackedRound: 0,
+          ackedSentAt: Number.NEGATIVE_INFINITY,
           sentRound: 0,
           sentCommit: -1,
           lastSentAt: 0,
@@ -433,7 +507,7 @@ export class SingleLeader implements Topology {
   }
 
   private checkQuorum(): void {
-    if (this.role !== 'leader') return;
+    if (this.role !== 'leader' || this.cfg.failover === 'unsafe') return;
     const cutoff = monotonicMs() - this.cfg.electionTimeoutMaxMs;
     let reachable = 1;
     for (const p of this.progress.values()) if (p.lastAckAt >= cutoff) reachable++;
@@ -537,6 +611,7 @@ export class SingleLeader implements Topology {
         leaderCommit: this.commitIndex,
         round: this.roundSeq,
       };
+      const sentAtClock = this.deps.clock.now();
       p.lastSentAt = now;
       p.sentRound = req.round;
       p.sentCommit = Math.min(req.leaderCommit, prevIndex + entries.length);
@@ -554,6 +629,7 @@ export class SingleLeader implements Topology {
       if (!leading()) return;
       p.lastAckAt = monotonicMs();
       p.ackedRound = Math.max(p.ackedRound, resp.round);
+      p.ackedSentAt = Math.max(p.ackedSentAt, sentAtClock);
       if (resp.success) {
         p.matchIndex = Math.max(p.matchIndex, resp.matchIndex ?? 0);
         p.nextIndex = p.matchIndex + 1;
@@ -642,6 +718,18 @@ export class SingleLeader implements Topology {
 
 const resultReply = (result: ApplyResult, index: number): Reply =>
   result.ok ? replies.ok({ ok: true, index }) : replies.casMismatch(result.current, index);
+
+/** Client writes as log operations (a causal context means nothing under a total order). */
+const toWriteOp = (op: ClientWrite): WriteOp => {
+  switch (op.type) {
+    case 'put':
+      return { type: 'put', key: op.key, value: op.value };
+    case 'cas':
+      return { type: 'cas', key: op.key, from: op.from, to: op.to };
+    default:
+      return op;
+  }
+};
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 

@@ -1,7 +1,7 @@
 /**
- * The replicated state: registers (key → JSON scalar) and grow-only sets
- * (key → set of scalars). Every topology applies the same operations to it;
- * `apply` is deterministic, so replaying the same log gives the same state.
+ * The single-leader replicated state: registers (key → JSON scalar), sets
+ * (key → set of scalars) and counters (key → number). `apply` is
+ * deterministic, so replaying the same log gives the same state.
  */
 
 export type Scalar = string | number | boolean | null;
@@ -11,7 +11,9 @@ export type WriteOp =
   | { type: 'noop' }
   | { type: 'put'; key: string; value: Scalar }
   | { type: 'cas'; key: string; from: Scalar; to: Scalar }
-  | { type: 'add'; key: string; element: Scalar };
+  | { type: 'add'; key: string; element: Scalar }
+  | { type: 'remove'; key: string; element: Scalar }
+  | { type: 'incr'; key: string; delta: number };
 
 /** What applying an op did. A cas mismatch is a definite, applied no-op. */
 export type ApplyResult = { ok: true } | { ok: false; error: 'cas-mismatch'; current: Scalar };
@@ -22,6 +24,8 @@ export interface Store {
   get(key: string): Scalar;
   /** The set's elements, sorted (numbers first, numerically; then strings; then the rest). */
   members(key: string): Scalar[];
+  /** The counter's value, 0 when never incremented. */
+  counter(key: string): number;
   /** Forget everything (before re-applying a log from the start). */
   reset(): void;
 }
@@ -46,6 +50,7 @@ export const compareScalars = (a: Scalar, b: Scalar): number => {
 export const createStore = (): Store => {
   const registers = new Map<string, Scalar>();
   const sets = new Map<string, Set<Scalar>>();
+  const counters = new Map<string, number>();
   return {
     apply(op) {
       switch (op.type) {
@@ -66,13 +71,21 @@ export const createStore = (): Store => {
           s.add(op.element);
           return { ok: true };
         }
+        case 'remove':
+          sets.get(op.key)?.delete(op.element);
+          return { ok: true };
+        case 'incr':
+          counters.set(op.key, (counters.get(op.key) ?? 0) + op.delta);
+          return { ok: true };
       }
     },
     get: (key) => registers.get(key) ?? null,
     members: (key) => [...(sets.get(key) ?? [])].sort(compareScalars),
+    counter: (key) => counters.get(key) ?? 0,
     reset() {
       registers.clear();
       sets.clear();
+      counters.clear();
     },
   };
 };

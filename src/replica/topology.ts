@@ -3,15 +3,27 @@
  * (single-leader, and in later versions multi-leader and leaderless)
  * implements it; the server only parses requests and writes replies.
  */
-import type { Scalar, WriteOp } from './state-machine.ts';
+import type { ObjectOp } from './object-store.ts';
+import type { Scalar } from './state-machine.ts';
+
+/** The three data types: registers (kv), sets, counters. */
+export type DataType = 'kv' | 'set' | 'counter';
+
+export interface ReadRequest {
+  kind: 'read';
+  type: DataType;
+  key: string;
+  /** Answer from this node's own state, whatever its role. */
+  local: boolean;
+  /** Read-your-writes: the log position of the client's last write (single-leader). */
+  after?: number;
+}
+
+/** A client write, as every topology receives it (`context` only matters with version vectors). */
+export type ClientWrite = ObjectOp;
 
 /** A client request, already parsed and validated by the server. */
-export type ClientRequest =
-  /** Read a register. `local`: answer from this node's own state, whatever its role. */
-  | { kind: 'get'; key: string; local: boolean }
-  /** Read a set's elements. */
-  | { kind: 'members'; key: string; local: boolean }
-  | { kind: 'write'; op: Exclude<WriteOp, { type: 'noop' }> };
+export type ClientRequest = ReadRequest | { kind: 'write'; op: ClientWrite };
 
 /** An HTTP reply: status and JSON body. */
 export interface Reply {
@@ -57,9 +69,9 @@ export const replies = {
     status: 421,
     body: { error: 'not-leader', leader, maybeApplied: false },
   }),
-  casMismatch: (current: Scalar, index: number): Reply => ({
+  casMismatch: (current: Scalar | Scalar[], index?: number): Reply => ({
     status: 412,
-    body: { error: 'cas-mismatch', current, index, maybeApplied: false },
+    body: { error: 'cas-mismatch', current, ...(index !== undefined ? { index } : {}), maybeApplied: false },
   }),
   unavailable: (error: string, maybeApplied: boolean, message?: string): Reply => ({
     status: 503,

@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { onTestFinished } from 'vitest';
+import type { Grudge } from '../../src/cluster/backend.ts';
 import { packagePath, tsNodeArgs } from '../../src/core/ts-node.ts';
+import type { LinkMesh } from '../../src/net/mesh.ts';
+import { createLinkMesh } from '../../src/net/mesh.ts';
 
 const MAIN = packagePath('src/replica/main.ts');
 
@@ -55,16 +58,50 @@ export interface TestCluster {
   signal(id: string, sig: NodeJS.Signals): void;
   http(id: string, method: string, path: string, body?: unknown, timeoutMs?: number): Promise<Reply>;
   status(id: string): Promise<Record<string, unknown> | undefined>;
-  /** Waits until exactly one running node (not excluded) claims leadership, in a term >= minTerm. */
-  waitForLeader(options?: { exclude?: string[]; timeoutMs?: number; minTerm?: number }): Promise<string>;
+  /**
+   * Waits until exactly one running node (not excluded) claims leadership, in a term >= minTerm,
+   * and (unless `serving: false`) answers a read.
+   */
+  waitForLeader(options?: {
+    exclude?: string[];
+    timeoutMs?: number;
+    minTerm?: number;
+    serving?: boolean;
+  }): Promise<string>;
   /** Repeats `check` until it returns a value other than undefined. */
   eventually<T>(check: () => Promise<T | undefined>, timeoutMs?: number, what?: string): Promise<T>;
+  /** With `links: true`: blackhole traffic as a grudge says (receiver → senders it drops). */
+  partition(grudge: Grudge): void;
+  /** Cut `id` off from every other node, both ways. */
+  isolate(id: string): void;
+  heal(): void;
   destroy(): Promise<void>;
 }
 
-export const startCluster = async (size: number, flags: readonly string[] = []): Promise<TestCluster> => {
+export interface ClusterOptions {
+  /** Route node-to-node traffic through faultline's link proxies (src/net/mesh.ts), so links can be cut. */
+  links?: boolean;
+}
+
+export const startCluster = async (
+  size: number,
+  flags: readonly string[] = [],
+  options: ClusterOptions = {},
+): Promise<TestCluster> => {
   const ports = await freePorts(size);
   const root = await mkdtemp(join(tmpdir(), 'replica-test-'));
+  const ids = ports.map((_, i) => `n${i + 1}`);
+  let mesh: LinkMesh | undefined;
+  const cleanup: (() => Promise<void>)[] = [() => rm(root, { recursive: true, force: true })];
+  onTestFinished(async () => {
+    for (const f of cleanup) await f();
+  });
+  if (options.links) {
+    const m = await createLinkMesh({ nodes: ids });
+    mesh = m;
+    cleanup.unshift(() => m.close());
+    ids.forEach((id, i) => m.setTarget(id, { host: '127.0.0.1', port: ports[i]! }));
+  }
   const nodes: TestNode[] = ports.map((port, i) => ({
     id: `n${i + 1}`,
     port,
@@ -91,10 +128,14 @@ export const startCluster = async (size: number, flags: readonly string[] = []):
     node,
     async start(id) {
       const n = node(id);
-      const peers = nodes
-        .filter((p) => p.id !== id)
-        .map((p) => `${p.id}=127.0.0.1:${p.port}`)
-        .join(',');
+      const peers = mesh
+        ? Object.entries(mesh.peersOf(id))
+            .map(([p, addr]) => `${p}=${addr}`)
+            .join(',')
+        : nodes
+            .filter((p) => p.id !== id)
+            .map((p) => `${p.id}=127.0.0.1:${p.port}`)
+            .join(',');
       const args = [
         ...tsNodeArgs(MAIN),
         '--id',
@@ -142,7 +183,7 @@ export const startCluster = async (size: number, flags: readonly string[] = []):
         return undefined;
       }
     },
-    async waitForLeader({ exclude = [], timeoutMs = 10_000, minTerm = 0 } = {}) {
+    async waitForLeader({ exclude = [], timeoutMs = 10_000, minTerm = 0, serving = true } = {}) {
       return cluster.eventually(
         async () => {
           const running = nodes.filter((n) => n.proc && !exclude.includes(n.id));
@@ -150,7 +191,10 @@ export const startCluster = async (size: number, flags: readonly string[] = []):
           const leaders = statuses.filter((s) => s?.role === 'leader' && (s.term as number) >= minTerm);
           if (leaders.length !== 1) return undefined;
           const id = leaders[0]!.id as string;
-          return id;
+          if (!serving) return id;
+          // A leader that has committed an entry of its term answers a read.
+          const probe = await cluster.http(id, 'GET', '/kv/-leader-probe', undefined, 2000);
+          return probe.status === 200 ? id : undefined;
         },
         timeoutMs,
         'a leader',
@@ -168,12 +212,23 @@ export const startCluster = async (size: number, flags: readonly string[] = []):
         await new Promise((r) => setTimeout(r, 50));
       }
     },
+    partition(grudge) {
+      if (!mesh) throw new Error('startCluster(..., { links: true }) to cut links');
+      mesh.partition(grudge);
+    },
+    isolate(id) {
+      const others = ids.filter((o) => o !== id);
+      cluster.partition({ [id]: others, ...Object.fromEntries(others.map((o) => [o, [id]])) });
+    },
+    heal() {
+      mesh?.heal();
+    },
     async destroy() {
       for (const n of nodes) n.proc?.kill('SIGKILL'); // SIGKILL also ends a SIGSTOPped process
       await Promise.all(nodes.map(exited));
-      await rm(root, { recursive: true, force: true });
     },
   };
+  // Registered after the mesh and dir cleanup, so it runs first: processes, then proxies, then the dir.
   onTestFinished(() => cluster.destroy());
   await Promise.all(nodes.map((n) => cluster.start(n.id)));
   return cluster;

@@ -1,11 +1,15 @@
 /**
  * Workload clients for the replica, one per worker, bound to one node.
  *
- * register: {f:'read', key}            GET  /kv/:key          → ok, value number|null
- *           {f:'write', key, value:n}  PUT  /kv/:key          → ok
- *           {f:'cas', key, value:[a,b]} POST /kv/:key/cas     → ok | fail (cas-mismatch)
- * set:      {f:'add', key?, value:n}   POST /set/:key/add     → ok   (key defaults to "s")
- *           {f:'read', key?}           GET  /set/:key         → ok, sorted elements
+ * register: {f:'read', key}             GET  /kv/:key          → ok, value: number | null,
+ *                                                                  or the sorted sibling values (an array) when
+ *                                                                  version vectors kept concurrent writes
+ *           {f:'write', key, value:n}   PUT  /kv/:key          → ok
+ *           {f:'cas', key, value:[a,b]} POST /kv/:key/cas      → ok | fail (cas-mismatch)
+ * set:      {f:'add', key?, value:n}    POST /set/:key/add     → ok   (key defaults to "s")
+ *           {f:'read', key?}            GET  /set/:key         → ok, sorted elements
+ * counter:  {f:'add', key?, value:n}    POST /counter/:key/add → ok   (key defaults to "c")
+ *           {f:'read', key?}            GET  /counter/:key     → ok, a number
  *
  * Outcomes. 2xx → ok. A definite refusal (cas mismatch, not-leader, bad
  * request, any reply with maybeApplied:false, connection refused) → fail.
@@ -16,20 +20,27 @@
  * the client follows that once, to the leader's address in `options.nodes`,
  * and reports the node that served the op in `completion.node`.
  *
+ * Sessions: the client remembers the log position of its last acknowledged
+ * write and sends it with reads (`?after=N`, used by single-leader
+ * `reads: ryw`), and under version vectors the causal context last seen per
+ * key, sent with the next write of that key so it supersedes what was read.
+ *
  * Workload option `readFrom: local` sends reads with `?local=1`: the bound
  * node answers from its own state, whatever its role (for convergence
- * checks). The default, `leader`, reads through the leader.
+ * checks). The default, `leader`, lets the topology decide.
  */
-import { Agent, errors, request } from 'undici';
+import { Agent, request } from 'undici';
 import { configError } from '../../core/errors.ts';
 import type { Client, ClientOp, ClientOptions, Completion, NodeAddress } from '../system.ts';
 
-export type ReplicaWorkload = 'register' | 'set';
-export const REPLICA_WORKLOADS: readonly ReplicaWorkload[] = ['register', 'set'];
+export type ReplicaWorkload = 'register' | 'set' | 'counter';
+export const REPLICA_WORKLOADS: readonly ReplicaWorkload[] = ['register', 'set', 'counter'];
 
 interface HttpCall {
   method: 'GET' | 'PUT' | 'POST';
   path: string;
+  /** The register key, for causal contexts. */
+  key?: string;
   body?: Record<string, unknown>;
   /** Reads may always be recorded `fail` when they do not succeed. */
   read: boolean;
@@ -37,31 +48,56 @@ interface HttpCall {
   value?(body: Record<string, unknown>): unknown;
 }
 
+/** What a client remembers between operations. */
+export interface Session {
+  /** Log position of the last acknowledged write (single-leader). */
+  lastWriteIndex?: number;
+  /** Version-vector context last seen, per register key. */
+  contexts: Map<string, Record<string, number>>;
+}
+
 const enc = encodeURIComponent;
 
 /** Maps a workload op to an HTTP call, or throws for an op this workload does not have. */
-export const toHttpCall = (workload: ReplicaWorkload, op: ClientOp, local: boolean): HttpCall => {
-  const q = local ? '?local=1' : '';
+export const toHttpCall = (workload: ReplicaWorkload, op: ClientOp, local: boolean, session: Session): HttpCall => {
+  const query = (): string => {
+    if (local) return '?local=1';
+    return session.lastWriteIndex !== undefined ? `?after=${session.lastWriteIndex}` : '';
+  };
   if (workload === 'register') {
-    const key = enc(op.key ?? 'r');
+    const key = op.key ?? 'r';
+    const context = session.contexts.get(key);
+    const withContext = (body: Record<string, unknown>) => (context ? { ...body, context } : body);
     switch (op.f) {
       case 'read':
-        return { method: 'GET', path: `/kv/${key}${q}`, read: true, value: (b) => b.value ?? null };
+        return { method: 'GET', path: `/kv/${enc(key)}${query()}`, key, read: true, value: (b) => b.value ?? null };
       case 'write':
-        return { method: 'PUT', path: `/kv/${key}`, body: { value: op.value }, read: false };
+        return { method: 'PUT', path: `/kv/${enc(key)}`, key, body: withContext({ value: op.value }), read: false };
       case 'cas': {
         if (!Array.isArray(op.value) || op.value.length !== 2)
           throw new TypeError(`cas expects value [from, to], got ${JSON.stringify(op.value)}`);
-        return { method: 'POST', path: `/kv/${key}/cas`, body: { from: op.value[0], to: op.value[1] }, read: false };
+        const body = withContext({ from: op.value[0], to: op.value[1] });
+        return { method: 'POST', path: `/kv/${enc(key)}/cas`, key, body, read: false };
       }
     }
   } else {
-    const key = enc(op.key ?? 's');
+    const type = workload === 'set' ? 'set' : 'counter';
+    const key = enc(op.key ?? (workload === 'set' ? 's' : 'c'));
     switch (op.f) {
       case 'add':
-        return { method: 'POST', path: `/set/${key}/add`, body: { element: op.value }, read: false };
+        return {
+          method: 'POST',
+          path: `/${type}/${key}/add`,
+          body: workload === 'set' ? { element: op.value } : { delta: op.value },
+          read: false,
+        };
       case 'read':
-        return { method: 'GET', path: `/set/${key}${q}`, read: true, value: (b) => b.elements };
+        return {
+          method: 'GET',
+          path: `/${type}/${key}${query()}`,
+          read: true,
+          value: (b) => (workload === 'set' ? b.elements : b.value),
+        };
     }
   }
   throw new TypeError(`the ${workload} client has no operation "${op.f}"`);
@@ -80,6 +116,7 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
   const local = readFrom === 'local';
   const agent = new Agent({ keepAliveTimeout: 10_000, connectTimeout: Math.min(options.timeoutMs, 5_000) });
   const byId = new Map(options.nodes.map((n) => [n.id, n]));
+  const session: Session = { contexts: new Map() };
 
   const send = async (target: NodeAddress, call: HttpCall, signal: AbortSignal): Promise<Answer> => {
     try {
@@ -102,9 +139,18 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
     }
   };
 
+  const remember = (call: HttpCall, answer: Answer) => {
+    if (answer.kind !== 'reply' || answer.status >= 300) return;
+    const { body } = answer;
+    if (!call.read && typeof body.index === 'number')
+      session.lastWriteIndex = Math.max(session.lastWriteIndex ?? 0, body.index);
+    if (call.key !== undefined && body.context && typeof body.context === 'object')
+      session.contexts.set(call.key, body.context as Record<string, number>);
+  };
+
   return {
     async invoke(op, signal) {
-      const call = toHttpCall(workload as ReplicaWorkload, op, local);
+      const call = toHttpCall(workload as ReplicaWorkload, op, local, session);
       const opSignal = AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]);
       let target = node;
       let answer = await send(target, call, opSignal);
@@ -115,6 +161,7 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
           answer = await send(target, call, opSignal);
         }
       }
+      remember(call, answer);
       return { ...toCompletion(answer, call), node: target.id };
     },
     async close() {
@@ -125,8 +172,7 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
 
 const isConnectionRefused = (e: unknown): boolean =>
   (e as { code?: string })?.code === 'ECONNREFUSED' ||
-  ((e instanceof errors.UndiciError || e instanceof Error) &&
-    (e as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED');
+  (e as { cause?: { code?: string } })?.cause?.code === 'ECONNREFUSED';
 
 const toCompletion = (answer: Answer, call: HttpCall): Completion => {
   if (answer.kind === 'error') {
@@ -136,9 +182,8 @@ const toCompletion = (answer: Answer, call: HttpCall): Completion => {
         ? 'timeout'
         : `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}`;
     // Refused: the request never reached the server, so it certainly did not happen.
-    if (call.read || isConnectionRefused(e))
-      return { type: 'fail', error: isConnectionRefused(e) ? 'connection refused' : error };
-    return { type: 'info', error };
+    if (isConnectionRefused(e)) return { type: 'fail', error: 'connection refused' };
+    return { type: call.read ? 'fail' : 'info', error };
   }
   const { status, body } = answer;
   if (status >= 200 && status < 300) return call.value ? { type: 'ok', value: call.value(body) } : { type: 'ok' };

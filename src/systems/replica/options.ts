@@ -1,13 +1,16 @@
 /**
  * The cluster preset's `options:` for `system: replica`, in camelCase, and
- * how each maps to a command-line flag of the replica server.
+ * how each maps to a command-line flag of the replica server
+ * (docs/replica.md describes each).
  *
  *   options:
- *     topology: single-leader        # single-leader
- *     replication: sync              # sync | semi-sync | async
+ *     topology: single-leader        # single-leader | multi-leader | leaderless
+ *     replication: sync              # single-leader: sync | semi-sync | async
  *     syncAcks: 1                    # semi-sync: follower acks per write
  *     replicationDelayMs: 200        # async: ship entries once this old
- *     ...
+ *     conflicts: lww                 # multi-leader / leaderless: lww | version-vectors | crdt
+ *     r: 2                           # leaderless read and write quorums
+ *     w: 2
  *
  * Durations (`...Ms` keys) are numbers of milliseconds or strings such as
  * "200ms" / "1s".
@@ -15,20 +18,43 @@
 import { parseDuration } from '../../core/duration.ts';
 import { configError } from '../../core/errors.ts';
 
-type OptionSpec =
-  | { flag: string; kind: 'enum'; values: readonly string[] }
-  | { flag: string; kind: 'int'; min: number }
-  | { flag: string; kind: 'ms'; min: number };
+type Topology = 'single-leader' | 'multi-leader' | 'leaderless';
+
+type OptionSpec = { flag: string; only?: readonly Topology[] } & (
+  | { kind: 'enum'; values: readonly string[] }
+  | { kind: 'int'; min: number }
+  | { kind: 'ms'; min: number }
+  | { kind: 'bool' }
+);
+
+const SL: readonly Topology[] = ['single-leader'];
+const LL: readonly Topology[] = ['leaderless'];
 
 export const REPLICA_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  topology: { flag: 'topology', kind: 'enum', values: ['single-leader'] },
-  replication: { flag: 'replication', kind: 'enum', values: ['sync', 'semi-sync', 'async'] },
-  syncAcks: { flag: 'sync-acks', kind: 'int', min: 1 },
-  replicationDelayMs: { flag: 'replication-delay-ms', kind: 'ms', min: 0 },
+  topology: { flag: 'topology', kind: 'enum', values: ['single-leader', 'multi-leader', 'leaderless'] },
+  replication: { flag: 'replication', kind: 'enum', values: ['sync', 'semi-sync', 'async'], only: SL },
+  syncAcks: { flag: 'sync-acks', kind: 'int', min: 1, only: SL },
+  failover: { flag: 'failover', kind: 'enum', values: ['safe', 'unsafe'], only: SL },
+  reads: { flag: 'reads', kind: 'enum', values: ['leader', 'any', 'ryw'], only: SL },
+  leaderReads: { flag: 'leader-reads', kind: 'enum', values: ['index', 'lease'], only: SL },
+  rywWaitMs: { flag: 'ryw-wait-ms', kind: 'ms', min: 0, only: SL },
+  electionTimeoutMinMs: { flag: 'election-timeout-min-ms', kind: 'ms', min: 1, only: SL },
+  electionTimeoutMaxMs: { flag: 'election-timeout-max-ms', kind: 'ms', min: 1, only: SL },
+  heartbeatMs: { flag: 'heartbeat-ms', kind: 'ms', min: 1, only: SL },
+  replicationDelayMs: { flag: 'replication-delay-ms', kind: 'ms', min: 0, only: ['single-leader', 'multi-leader'] },
   replicationBatch: { flag: 'replication-batch', kind: 'int', min: 1 },
-  electionTimeoutMinMs: { flag: 'election-timeout-min-ms', kind: 'ms', min: 1 },
-  electionTimeoutMaxMs: { flag: 'election-timeout-max-ms', kind: 'ms', min: 1 },
-  heartbeatMs: { flag: 'heartbeat-ms', kind: 'ms', min: 1 },
+  conflicts: {
+    flag: 'conflicts',
+    kind: 'enum',
+    values: ['lww', 'version-vectors', 'crdt'],
+    only: ['multi-leader', 'leaderless'],
+  },
+  r: { flag: 'r', kind: 'int', min: 1, only: LL },
+  w: { flag: 'w', kind: 'int', min: 1, only: LL },
+  readRepair: { flag: 'read-repair', kind: 'bool', only: LL },
+  hintedHandoff: { flag: 'hinted-handoff', kind: 'bool', only: LL },
+  hintRetryMs: { flag: 'hint-retry-ms', kind: 'ms', min: 1, only: LL },
+  antiEntropyMs: { flag: 'anti-entropy-ms', kind: 'ms', min: 0, only: LL },
   rpcTimeoutMs: { flag: 'rpc-timeout-ms', kind: 'ms', min: 1 },
   requestTimeoutMs: { flag: 'request-timeout-ms', kind: 'ms', min: 1 },
   fsync: { flag: 'fsync', kind: 'enum', values: ['always', 'interval', 'never'] },
@@ -48,6 +74,10 @@ const flagValue = (key: string, spec: OptionSpec, value: unknown): string => {
           where,
         );
       return value;
+    case 'bool':
+      if (typeof value !== 'boolean')
+        throw configError(`options.${key}: expected true or false; got ${JSON.stringify(value)}`, where);
+      return value ? 'on' : 'off';
     case 'int':
       if (typeof value !== 'number' || !Number.isInteger(value) || value < spec.min)
         throw configError(`options.${key}: expected an integer >= ${spec.min}; got ${JSON.stringify(value)}`, where);
@@ -76,6 +106,7 @@ const flagValue = (key: string, spec: OptionSpec, value: unknown): string => {
 export const replicaFlags = (options: Readonly<Record<string, unknown>>, nodeCount: number): string[] => {
   const flags: string[] = [];
   const resolved: Record<string, string> = {};
+  const topology = (typeof options.topology === 'string' ? options.topology : 'single-leader') as Topology;
   for (const [key, value] of Object.entries(options)) {
     const spec = REPLICA_OPTIONS[key];
     if (!spec) {
@@ -86,6 +117,13 @@ export const replicaFlags = (options: Readonly<Record<string, unknown>>, nodeCou
     }
     if (value === undefined || value === null) continue;
     resolved[key] = flagValue(key, spec, value);
+    if (spec.only && !spec.only.includes(topology))
+      throw configError(
+        `options.${key}: only applies to topology ${spec.only.join(' or ')} (topology is ${topology})`,
+        {
+          path: `options.${key}`,
+        },
+      );
     flags.push(`--${spec.flag}`, resolved[key]);
   }
   const replication = options.replication ?? 'sync';
@@ -93,17 +131,18 @@ export const replicaFlags = (options: Readonly<Record<string, unknown>>, nodeCou
   if (replication === 'semi-sync' && typeof acks === 'number' && acks > nodeCount - 1)
     throw configError(
       `options.syncAcks: ${acks} acknowledgements asked, but ${nodeCount} nodes have only ${nodeCount - 1} followers`,
-      {
-        path: 'options.syncAcks',
-      },
+      { path: 'options.syncAcks' },
     );
   if (acks !== undefined && replication !== 'semi-sync')
     throw configError(
       `options.syncAcks: only meaningful with replication: semi-sync (replication is ${String(replication)})`,
-      {
-        path: 'options.syncAcks',
-      },
+      { path: 'options.syncAcks' },
     );
+  for (const q of ['r', 'w'] as const) {
+    const v = options[q];
+    if (typeof v === 'number' && v > nodeCount)
+      throw configError(`options.${q}: ${v} is more than the ${nodeCount} nodes (N)`, { path: `options.${q}` });
+  }
   const min = Number(resolved.electionTimeoutMinMs);
   const max = Number(resolved.electionTimeoutMaxMs);
   if (max < min)
