@@ -1,15 +1,27 @@
 import { tableSize } from './states.ts';
 
+/** Past this many bytes a cache stops growing (see `full`). */
+export const DEFAULT_CACHE_LIMIT_BYTES = 512 * 1024 * 1024;
+
 /**
- * Lowe's cache: the set of (linearized operations, model state) pairs the
+ * Lowe's cache: the configurations (linearized operations, model state) the
  * search has already reached. Reaching one again can only repeat work, so
  * the search skips it.
  *
+ * With indeterminate operations it also skips configurations that are
+ * dominated: (B, s) when some (A, s) was reached with A ⊆ B and A, B
+ * differing only by indeterminate operations. Those may never take effect
+ * and never force the search back (they return at infinity), so whatever
+ * completes from (B, s) also completes from (A, s). This keeps crashed
+ * operations from multiplying the search by every subset of them that can
+ * be slotted in somewhere. The bitset therefore has the determinate
+ * operations in its first `exactWords` words (compared for equality) and the
+ * indeterminate ones after (compared for inclusion); the key only hashes the
+ * determinate part, so dominating entries share a probe chain.
+ *
  * Stored without per-entry objects: each entry is `[stateId, word0, …]` in
  * one Int32Array arena, and an open-addressing table (linear probing) maps a
- * 32-bit key to entry numbers. The key is the bitset's hash (maintained
- * incrementally by the search: XOR of a random value per linearized
- * operation) combined with the interned state id.
+ * 32-bit key to entry numbers.
  */
 export class VisitedCache {
   private readonly stride: number;
@@ -18,11 +30,18 @@ export class VisitedCache {
   private slotKeys: Int32Array;
   private mask: number;
   count = 0;
+  /** True once the byte limit was reached: nothing more is stored (the search stays correct, only slower). */
+  full = false;
 
-  /** `expected`: a guess of the number of entries (the table grows as needed). */
+  /**
+   * `words`: bitset length; the first `exactWords` hold determinate
+   * operations. `expected`: a guess of the number of entries.
+   */
   constructor(
     private readonly words: number,
+    private readonly exactWords: number,
     expected: number,
+    private readonly limitBytes = DEFAULT_CACHE_LIMIT_BYTES,
   ) {
     this.stride = words + 1;
     const size = tableSize(2 * expected);
@@ -32,7 +51,7 @@ export class VisitedCache {
     this.mask = size - 1;
   }
 
-  /** Combines the bitset hash with a state id into the table key. */
+  /** Combines the hash of the determinate operations' bits with a state id into the table key. */
   static key(bitsHash: number, stateId: number): number {
     let h = bitsHash ^ Math.imul(stateId + 1, 0x9e3779b1);
     h ^= h >>> 15;
@@ -41,9 +60,10 @@ export class VisitedCache {
     return h | 0;
   }
 
-  /** Adds (bits, stateId) under `key`; false when it was already there. */
+  /** Adds (bits, stateId) under `key`; false when it, or a configuration dominating it, was already there. */
   add(bits: Int32Array, key: number, stateId: number): boolean {
     const words = this.words;
+    const exact = this.exactWords;
     const stride = this.stride;
     const arena = this.arena;
     const slots = this.slots;
@@ -54,28 +74,36 @@ export class VisitedCache {
       const e = slots[slot]!;
       if (e === 0) break;
       if (slotKeys[slot] === key) {
-        let at = (e - 1) * stride;
+        const at = (e - 1) * stride;
         if (arena[at] === stateId) {
-          let same = true;
-          at++;
-          for (let w = 0; w < words; w++) {
-            if (arena[at + w] !== bits[w]) {
-              same = false;
-              break;
-            }
+          let w = 0;
+          while (w < exact && arena[at + 1 + w] === bits[w]) w++;
+          if (w === exact) {
+            // Stored indeterminate ops ⊆ current ones: dominated.
+            while (w < words && (arena[at + 1 + w]! & ~bits[w]!) === 0) w++;
+            if (w === words) return false;
           }
-          if (same) return false;
         }
       }
       slot = (slot + 1) & mask;
     }
-    const entry = this.count++;
-    let at = entry * stride;
-    if (at + stride > arena.length) {
+    if (this.full) return true;
+    let at = this.count * stride;
+    const growArena = at + stride > arena.length;
+    const growSlots = (this.count + 1) * 2 > mask;
+    if (growArena || growSlots) {
+      const projected = this.bytes + (growArena ? arena.byteLength : 0) + (growSlots ? 2 * slots.byteLength : 0);
+      if (projected > this.limitBytes) {
+        this.full = true;
+        return true;
+      }
+    }
+    if (growArena) {
       const grown = new Int32Array(arena.length * 2);
       grown.set(arena);
       this.arena = grown;
     }
+    const entry = this.count++;
     const a = this.arena;
     a[at++] = stateId;
     for (let w = 0; w < words; w++) a[at + w] = bits[w]!;
@@ -106,7 +134,7 @@ export class VisitedCache {
     this.mask = mask;
   }
 
-  /** Approximate bytes held. */
+  /** Bytes held. */
   get bytes(): number {
     return this.arena.byteLength + this.slots.byteLength + this.slotKeys.byteLength;
   }

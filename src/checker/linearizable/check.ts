@@ -2,7 +2,7 @@ import { FaultlineError } from '../../core/errors.ts';
 import { type DescribeLimits, describePartition } from './describe.ts';
 import { type Partition, partitionOperations, type ResolvedModel, resolveModel } from './model.ts';
 import { checkInWorkers, shouldUseWorkers } from './parallel.ts';
-import { PartitionSearch } from './search.ts';
+import { PartitionCheck } from './search.ts';
 import type { AnyModel, CheckOptions, CheckOutcome, CheckResult, Operation, PartitionResult } from './types.ts';
 
 /** Iterations of the search between two looks at the clock and the abort signal. */
@@ -93,7 +93,7 @@ class CheckRun<I, O> {
   readonly results: (PartitionResult<I, O> | undefined)[];
   readonly started = performance.now();
   readonly deadline: number;
-  private search: PartitionSearch<unknown, I, O> | undefined;
+  private search: PartitionCheck<unknown, I, O> | undefined;
   private searchIndex = -1;
   private searchStarted = 0;
   /** Next partition for the first pass; then the partition being finished. */
@@ -173,7 +173,7 @@ class CheckRun<I, O> {
       const budget = this.options.keepPartial
         ? { budget: Math.max(2 * this.options.maxPartialSteps, 2 * ops.length) }
         : undefined;
-      this.search = new PartitionSearch(this.resolved, ops, budget);
+      this.search = new PartitionCheck(this.resolved, ops, budget);
       this.searchIndex = this.cursor;
       this.searchStarted = performance.now();
     }

@@ -1,5 +1,5 @@
-import { buildEntryList, CALL, lift } from './entries.ts';
-import type { PartitionSearch } from './search.ts';
+import { buildEntryList, CALL, candidates, INFO_CALL, lift } from './entries.ts';
+import type { PartitionCheck, PartitionSearch } from './search.ts';
 import type {
   CheckOutcome,
   DescribedOperation,
@@ -24,19 +24,20 @@ export interface DescribeLimits {
 export const describePartition = <S, I, O>(
   index: number,
   key: string | undefined,
-  search: PartitionSearch<S, I, O>,
+  check: PartitionCheck<S, I, O>,
   result: CheckOutcome,
   elapsedMs: number,
   limits: DescribeLimits,
 ): PartitionResult<I, O> => {
+  const search = check.decided;
   const out: PartitionResult<I, O> = {
     index,
     ...(key === undefined ? {} : { key }),
     result,
     opCount: search.ops.length,
     stats: {
-      steps: search.iterations,
-      cacheEntries: search.cache.count,
+      steps: check.iterations,
+      cacheEntries: check.searches.reduce((n, s) => n + s.cache.count, 0),
       states: search.space.size,
       elapsedMs,
     },
@@ -104,16 +105,16 @@ export const describePartition = <S, I, O>(
 const stuckAfter = <S, I, O>(search: PartitionSearch<S, I, O>, prefix: Int32Array): StuckOperation[] => {
   const list = buildEntryList(search.ops as never);
   const callNode = new Int32Array(list.n);
-  for (let node = 0; node < 2 * list.n; node++) if (list.kind[node] === CALL) callNode[list.opOf[node]!] = node;
+  for (let node = 0; node < 2 * list.n; node++) {
+    if (list.kind[node] === CALL || list.kind[node] === INFO_CALL) callNode[list.opOf[node]!] = node;
+  }
   let state = search.initialState;
   for (const op of prefix) {
     lift(list, callNode[op]!);
     state = search.space.next(state, op);
   }
-  const stuck: StuckOperation[] = [];
-  for (let node = list.next[list.head]!; node !== -1 && list.kind[node] === CALL; node = list.next[node]!) {
-    const op = list.opOf[node]!;
-    stuck.push({ id: search.ops[op]!.id, why: search.space.next(state, op) < 0 ? 'illegal' : 'dead-end' });
-  }
-  return stuck;
+  return candidates(list).map((op) => ({
+    id: search.ops[op]!.id,
+    why: search.space.next(state, op) < 0 ? 'illegal' : 'dead-end',
+  }));
 };

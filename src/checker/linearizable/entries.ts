@@ -1,18 +1,23 @@
 import type { Operation } from './types.ts';
 
-/** Node kinds in the entry list. */
+/** Node kinds. */
 export const CALL = 0;
 export const RETURN = 1;
-/** The return of an indeterminate operation (at infinity). */
-export const RETURN_AT_INFINITY = 2;
+/** The call of an indeterminate operation (it returns at infinity). */
+export const INFO_CALL = 2;
+/** The return of an indeterminate operation: not linked anywhere. */
+export const INFO_RETURN = 3;
 
 /**
  * The history as a doubly linked list of call and return entries in time
- * order (Wing & Gong), stored in typed arrays: node i is the i-th event,
- * node `head` is a sentinel before the first. `next` is -1 past the end.
+ * order (Wing & Gong), stored in typed arrays: node i is the i-th event in
+ * time order, node `head` is a sentinel before the first, `next` is -1 past
+ * the end. At equal times calls come before returns: intervals are closed,
+ * so operations whose endpoints touch are concurrent.
  *
- * At equal times calls come before returns: intervals are closed, so
- * operations whose endpoints touch are concurrent.
+ * Indeterminate operations return at infinity, after everything, and may
+ * never take effect: their returns are left out of the list, so a walk that
+ * meets no return has nothing left that must take effect.
  */
 export interface EntryList {
   /** Number of operations. */
@@ -20,7 +25,6 @@ export interface EntryList {
   readonly head: number;
   readonly next: Int32Array;
   readonly prev: Int32Array;
-  /** CALL, RETURN or RETURN_AT_INFINITY. */
   readonly kind: Uint8Array;
   /** The operation (index into the partition's operations) of each node. */
   readonly opOf: Int32Array;
@@ -38,37 +42,39 @@ export const buildEntryList = (ops: readonly Operation<unknown, unknown>[]): Ent
   }
   // Calls by call time and returns by return time (ties: operation order),
   // then merged with calls first at equal times. Histories usually come
-  // sorted by call already, so the first sort is often skipped.
+  // sorted by call already, so the sorts are nearly free.
   const calls = sortedBy(callTime);
   const returns = sortedBy(returnTime);
   const size = 2 * n + 1;
   const head = 2 * n;
-  const next = new Int32Array(size);
-  const prev = new Int32Array(size);
+  const next = new Int32Array(size).fill(-1);
+  const prev = new Int32Array(size).fill(-1);
   const kind = new Uint8Array(size);
   const opOf = new Int32Array(size).fill(-1);
   const match = new Int32Array(size).fill(-1);
   const returnNode = new Int32Array(n);
   let c = 0;
   let r = 0;
+  let last = head;
   for (let pos = 0; pos < 2 * n; pos++) {
     const takeCall = c < n && (r >= n || callTime[calls[c]!]! <= returnTime[returns[r]!]!);
-    if (takeCall) {
-      opOf[pos] = calls[c++]!;
-      kind[pos] = CALL;
-    } else {
-      const op = returns[r++]!;
-      opOf[pos] = op;
-      kind[pos] = returnTime[op] === Number.POSITIVE_INFINITY ? RETURN_AT_INFINITY : RETURN;
-      returnNode[op] = pos;
+    const op = takeCall ? calls[c++]! : returns[r++]!;
+    const info = returnTime[op] === Number.POSITIVE_INFINITY;
+    opOf[pos] = op;
+    if (!takeCall) returnNode[op] = pos;
+    if (info && !takeCall) {
+      kind[pos] = INFO_RETURN;
+      continue;
     }
-    next[pos] = pos + 1 < 2 * n ? pos + 1 : -1;
-    prev[pos] = pos === 0 ? head : pos - 1;
+    kind[pos] = info ? INFO_CALL : takeCall ? CALL : RETURN;
+    next[last] = pos;
+    prev[pos] = last;
+    last = pos;
   }
-  for (let pos = 0; pos < 2 * n; pos++) if (kind[pos] === CALL) match[pos] = returnNode[opOf[pos]!]!;
-  next[head] = n > 0 ? 0 : -1;
-  prev[head] = -1;
-  kind[head] = RETURN; // never visited
+  for (let pos = 0; pos < 2 * n; pos++) {
+    if (kind[pos] === CALL || kind[pos] === INFO_CALL) match[pos] = returnNode[opOf[pos]!]!;
+  }
+  kind[head] = RETURN; // sentinel, never visited
   return { n, head, next, prev, kind, opOf, match };
 };
 
@@ -98,24 +104,45 @@ const sortedBy = (times: Float64Array): Int32Array => {
   return order;
 };
 
-/** Removes a call node and its return from the list (the operation is linearized). */
+/** Takes a call node out of the list (the operation is linearized), and its return for a determinate one. */
 export const lift = (list: EntryList, node: number): void => {
   const { next, prev, match } = list;
-  next[prev[node]!] = next[node]!;
-  prev[next[node]!] = prev[node]!; // a call is always followed by its return
+  const after = next[node]!;
+  next[prev[node]!] = after;
+  if (after !== -1) prev[after] = prev[node]!;
+  if (list.kind[node] === INFO_CALL) return;
+  // A determinate call is always followed by its return, so `after` was not -1.
   const m = match[node]!;
-  next[prev[m]!] = next[m]!;
-  const after = next[m]!;
-  if (after !== -1) prev[after] = prev[m]!;
+  const afterReturn = next[m]!;
+  next[prev[m]!] = afterReturn;
+  if (afterReturn !== -1) prev[afterReturn] = prev[m]!;
 };
 
-/** Undoes `lift` (dancing links: the node's own pointers were left intact). */
+/** Undoes `lift` (dancing links: the removed nodes kept their own pointers). */
 export const unlift = (list: EntryList, node: number): void => {
   const { next, prev, match } = list;
-  const m = match[node]!;
-  next[prev[m]!] = m;
-  const after = next[m]!;
-  if (after !== -1) prev[after] = m;
+  if (list.kind[node] !== INFO_CALL) {
+    const m = match[node]!;
+    next[prev[m]!] = m;
+    const afterReturn = next[m]!;
+    if (afterReturn !== -1) prev[afterReturn] = m;
+  }
   next[prev[node]!] = node;
-  prev[next[node]!] = node;
+  const after = next[node]!;
+  if (after !== -1) prev[after] = node;
+};
+
+/**
+ * The operations that could be linearized next in the list's current shape:
+ * the calls before the first return. None when no return is left (every
+ * operation that must take effect has).
+ */
+export const candidates = (list: EntryList): number[] => {
+  const out: number[] = [];
+  let node = list.next[list.head]!;
+  while (node !== -1 && list.kind[node] !== RETURN) {
+    out.push(list.opOf[node]!);
+    node = list.next[node]!;
+  }
+  return node === -1 ? [] : out;
 };

@@ -1,11 +1,19 @@
 import { VisitedCache } from './cache.ts';
-import { buildEntryList, CALL, type EntryList, lift, RETURN, unlift } from './entries.ts';
+import { buildEntryList, CALL, type EntryList, INFO_CALL, lift, RETURN, unlift } from './entries.ts';
 import type { ResolvedModel } from './model.ts';
 import { PartialTracker } from './partial.ts';
 import { StateSpace } from './states.ts';
 import type { Operation } from './types.ts';
 
 export type SearchStatus = 'ok' | 'illegal' | 'running';
+
+export interface SearchOptions {
+  cacheLimitBytes?: number;
+  /** See `PartitionSearch.infoLate`. */
+  infoLate?: boolean;
+  /** Share interned states and the step memo with another search of the same operations. */
+  space?: StateSpace<unknown, unknown, unknown>;
+}
 
 /** What the search keeps for reports (porcupine's verbose mode). */
 export interface PartialOptions {
@@ -20,13 +28,17 @@ export interface PartialOptions {
  * operation next (the model must accept it and the (linearized set, state)
  * pair must be new); if so, lift it out of the list, push it and restart
  * from the head. At a return, the operation returning there was not
- * linearized yet, so nothing before it can come next: backtrack (pop, put
+ * linearized yet, so nothing after it can come next: backtrack (pop, put
  * the operation back, try the entry after it). An empty stack at a return
  * means no linearization exists.
  *
- * Indeterminate operations return at infinity, after every finite return.
- * They may also never take effect, so reaching one of their returns means
- * every operation that had to take effect has: the partition is linearizable.
+ * Indeterminate operations return at infinity and may never take effect:
+ * their returns are not in the list, so a walk that meets no return means
+ * every operation that had to take effect has: the partition is
+ * linearizable. One that would leave the state unchanged is not tried (the
+ * same configuration without it is already being explored), and the cache
+ * skips configurations that differ from a visited one only by extra
+ * indeterminate operations (see VisitedCache).
  *
  * Resumable: `run(budget)` does at most `budget` iterations and returns
  * "running" if it was not done, so the caller can check a deadline or an
@@ -39,14 +51,28 @@ export class PartitionSearch<S, I, O> {
   readonly partial: PartialTracker | undefined;
   readonly initialState: number;
   private readonly bits: Int32Array;
+  /** Per operation: its word in `bits` and its bit there (determinate operations first, see VisitedCache). */
+  private readonly opWord: Int32Array;
+  private readonly opBit: Int32Array;
+  /** Per operation: a random value, XORed into the bitset hash; 0 for indeterminate ones (not hashed). */
   private readonly opHash: Int32Array;
   /** Stack of linearized call nodes, and the state before each. */
   private readonly stackNode: Int32Array;
   private readonly stackState: Int32Array;
+
   /** Stack of linearized operations (for partial linearizations). */
   private readonly stackOp: Int32Array;
+  /** With `infoLate`, the pass over candidates per position for each stack level (0: determinate, 1: indeterminate). */
+  private readonly stackPass: Uint8Array;
+  private pass = 0;
+  /**
+   * Try indeterminate operations only after every determinate candidate (a
+   * second pass before backtracking), instead of in time order as porcupine.
+   */
+  private readonly infoLate: boolean;
   private depth = 0;
   private node: number;
+
   private stateId: number;
   private bitsHash = 0;
   status: SearchStatus = 'running';
@@ -56,20 +82,38 @@ export class PartitionSearch<S, I, O> {
     readonly model: ResolvedModel<S, I, O>,
     readonly ops: readonly Operation<I, O>[],
     partial?: PartialOptions,
+    options: SearchOptions = {},
   ) {
+    const cacheLimitBytes = options.cacheLimitBytes;
     const n = ops.length;
     this.list = buildEntryList(ops as readonly Operation<unknown, unknown>[]);
-    this.space = new StateSpace(model, ops);
-    const words = Math.max(1, Math.ceil(n / 32));
-    this.cache = new VisitedCache(words, 2 * n);
-    this.bits = new Int32Array(words);
+    this.space = (options.space as StateSpace<S, I, O> | undefined) ?? new StateSpace(model, ops);
+    let finite = 0;
+    for (const o of ops) if (o.return !== Number.POSITIVE_INFINITY) finite++;
+    const exactWords = Math.ceil(finite / 32);
+    const words = Math.max(1, exactWords + Math.ceil((n - finite) / 32));
+    this.opWord = new Int32Array(n);
+    this.opBit = new Int32Array(n);
     this.opHash = randomHashes(n);
+    for (let i = 0, f = 0, u = 0; i < n; i++) {
+      const position = ops[i]!.return === Number.POSITIVE_INFINITY ? exactWords * 32 + u++ : f++;
+      this.opWord[i] = position >>> 5;
+      this.opBit[i] = 1 << (position & 31);
+      if (ops[i]!.return === Number.POSITIVE_INFINITY) this.opHash[i] = 0;
+    }
+    this.cache = new VisitedCache(words, exactWords, 2 * n, cacheLimitBytes);
+    this.bits = new Int32Array(words);
     this.stackNode = new Int32Array(n);
     this.stackState = new Int32Array(n);
+
     this.stackOp = new Int32Array(n);
+    this.stackPass = new Uint8Array(n);
+    this.infoLate = (options.infoLate ?? false) && finite < n;
     this.partial = partial ? new PartialTracker(n, partial.budget) : undefined;
     this.initialState = this.space.intern(model.init());
     this.stateId = this.initialState;
+    // The starting configuration, so that configurations it dominates are skipped too.
+    this.cache.add(this.bits, VisitedCache.key(0, this.initialState), this.initialState);
     this.node = this.list.next[this.list.head]!;
   }
 
@@ -86,10 +130,15 @@ export class PartitionSearch<S, I, O> {
     const cache = this.cache;
     const bits = this.bits;
     const opHash = this.opHash;
+    const opWord = this.opWord;
+    const opBit = this.opBit;
     const stackNode = this.stackNode;
     const stackState = this.stackState;
     const stackOp = this.stackOp;
     const partial = this.partial;
+    const stackPass = this.stackPass;
+    const infoLate = this.infoLate;
+    let pass = this.pass;
     let depth = this.depth;
     let node = this.node;
     let stateId = this.stateId;
@@ -98,36 +147,18 @@ export class PartitionSearch<S, I, O> {
     let status: SearchStatus = 'running';
     for (; i < budget; i++) {
       if (node === -1) {
-        status = 'ok';
+        status = 'ok'; // no return left: every operation that had to take effect has
         break;
       }
       const k = kind[node]!;
-      if (k === CALL) {
-        const op = opOf[node]!;
-        const after = space.next(stateId, op);
-        if (after >= 0) {
-          const w = op >>> 5;
-          const bit = 1 << (op & 31);
-          bits[w]! |= bit;
-          const h = bitsHash ^ opHash[op]!;
-          if (cache.add(bits, VisitedCache.key(h, after), after)) {
-            bitsHash = h;
-            stackNode[depth] = node;
-            stackState[depth] = stateId;
-            stackOp[depth] = op;
-            if (partial) partial.pushed(depth, op);
-            depth++;
-            stateId = after;
-            lift(list, node);
-            node = next[head]!;
-          } else {
-            bits[w]! &= ~bit;
-            node = next[node]!;
-          }
-        } else {
-          node = next[node]!;
+      if (k === RETURN) {
+        if (pass === 0 && infoLate) {
+          // Determinate candidates exhausted; now the indeterminate ones before this return.
+          pass = 1;
+          node = next[head]!;
+          continue;
         }
-      } else if (k === RETURN) {
+        // That operation must take effect before anything after it: backtrack.
         if (depth === 0) {
           status = 'illegal';
           break;
@@ -136,19 +167,47 @@ export class PartitionSearch<S, I, O> {
         depth--;
         node = stackNode[depth]!;
         stateId = stackState[depth]!;
+        pass = stackPass[depth]!;
         const op = opOf[node]!;
-        bits[op >>> 5]! &= ~(1 << (op & 31));
+        bits[opWord[op]!]! &= ~opBit[op]!;
         bitsHash ^= opHash[op]!;
         unlift(list, node);
         node = next[node]!;
-      } else {
-        // The first return left is at infinity: every finite operation is linearized.
-        status = 'ok';
-        break;
+        continue;
       }
+      if (infoLate && (k === INFO_CALL) !== (pass === 1)) {
+        node = next[node]!;
+        continue;
+      }
+      const op = opOf[node]!;
+      const after = space.next(stateId, op);
+      // An indeterminate operation that changes nothing here is pointless here (it may as well never happen).
+      if (after >= 0 && (after !== stateId || k === CALL)) {
+        const w = opWord[op]!;
+        const bit = opBit[op]!;
+        bits[w]! |= bit;
+        const h = bitsHash ^ opHash[op]!;
+        if (cache.add(bits, VisitedCache.key(h, after), after)) {
+          bitsHash = h;
+          stackNode[depth] = node;
+          stackState[depth] = stateId;
+          stackOp[depth] = op;
+          stackPass[depth] = pass;
+          if (partial) partial.pushed(depth, op);
+          depth++;
+          stateId = after;
+          lift(list, node);
+          node = next[head]!;
+          pass = 0;
+          continue;
+        }
+        bits[w]! &= ~bit;
+      }
+      node = next[node]!;
     }
     this.iterations += i;
     this.depth = depth;
+    this.pass = pass;
     this.node = node;
     this.stateId = stateId;
     this.bitsHash = bitsHash;
@@ -171,3 +230,65 @@ const randomHashes = (n: number): Int32Array => {
   }
   return out;
 };
+
+/**
+ * Checks one partition. Without indeterminate operations, one search.
+ * With them, two searches run in turns and the first to finish decides
+ * (both are exact): one tries indeterminate operations in time order, as
+ * porcupine does, which finds linearizations fast; the other tries them
+ * only after every determinate candidate, so the smaller sets of crashed
+ * operations are reached first and dominate the larger ones in the cache,
+ * which proves illegal histories much faster. They share the interned
+ * states and the step memo, not the cache (a configuration one search has
+ * only started exploring proves nothing to the other).
+ */
+const SECOND_SEARCH_AFTER = 4096;
+
+export class PartitionCheck<S, I, O> {
+  readonly searches: PartitionSearch<S, I, O>[];
+  /** The search that decided, or the first one while undecided. */
+  decided: PartitionSearch<S, I, O>;
+  private turn = 0;
+  private readonly hasInfo: boolean;
+
+  constructor(
+    private readonly model: ResolvedModel<S, I, O>,
+    private readonly ops: readonly Operation<I, O>[],
+    private readonly partial?: PartialOptions,
+  ) {
+    const first = new PartitionSearch(model, ops, partial);
+    this.searches = [first];
+    this.decided = first;
+    this.hasInfo = ops.some((o) => o.return === Number.POSITIVE_INFINITY);
+  }
+
+  get status(): SearchStatus {
+    return this.decided.status;
+  }
+
+  /** Total iterations of every search. */
+  get iterations(): number {
+    let n = 0;
+    for (const s of this.searches) n += s.iterations;
+    return n;
+  }
+
+  /** About `budget` iterations, shared between the searches. */
+  run(budget: number): SearchStatus {
+    if (this.searches.length === 1) {
+      const first = this.searches[0]!;
+      // Most partitions are decided at once; start the second search only for those that are not.
+      const status = first.run(this.hasInfo ? Math.min(budget, SECOND_SEARCH_AFTER - first.iterations) : budget);
+      if (status === 'running' && this.hasInfo && first.iterations >= SECOND_SEARCH_AFTER) {
+        const space = first.space as StateSpace<unknown, unknown, unknown>;
+        this.searches.push(new PartitionSearch(this.model, this.ops, this.partial, { infoLate: true, space }));
+      }
+      return status;
+    }
+    const s = this.searches[this.turn]!;
+    this.turn = 1 - this.turn;
+    const status = s.run(budget);
+    if (status !== 'running') this.decided = s;
+    return status;
+  }
+}
