@@ -7,7 +7,8 @@
  * and shipped.
  *
  *   lww      last-writer-wins register: the highest (timestamp, node) wins.
- *            Timestamps come from the node's (skewable) clock.
+ *            Timestamps come from the node's (skewable) clock; a node never
+ *            repeats or goes back on its own timestamps (object-replica.ts).
  *   mv       multi-value register: siblings with version vectors.
  *   pn       PN-counter: per-node increment and decrement totals.
  *   orset    observed-remove set: each add has a unique tag; a remove
@@ -56,7 +57,10 @@ export const mergeStates = (a: ObjectState, b: ObjectState): ObjectState => {
   switch (a.t) {
     case 'lww': {
       const o = b as typeof a;
-      return stampAfter(o, a) ? o : a;
+      if (stampAfter(o, a)) return o;
+      if (stampAfter(a, o)) return a;
+      // Equal stamps (a node reusing a timestamp after a crash): pick by value, so every replica picks the same.
+      return canonicalJson(o.value) < canonicalJson(a.value) ? o : a;
     }
     case 'mv':
       return { t: 'mv', siblings: mergeSiblings(a.siblings, (b as typeof a).siblings) };

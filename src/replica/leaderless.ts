@@ -51,7 +51,8 @@ const quorum = (promises: readonly Promise<unknown>[], count: number): Promise<b
   new Promise((resolve) => {
     let ok = 0;
     let failed = 0;
-    if (count <= 0) return resolve(true);
+    if (count <= 0) resolve(true);
+    // Handlers on every promise, even once decided: a late rejection must not go unhandled.
     for (const p of promises) {
       p.then(
         () => {
@@ -199,7 +200,10 @@ export class Leaderless implements Topology {
     );
     if (merged) await this.objects.merge([{ key, state: merged }]);
     const result = this.objects.store.get(key);
-    if (this.cfg.readRepair) void Promise.allSettled(fetches).then(() => this.readRepair(key, seen));
+    if (this.cfg.readRepair)
+      void Promise.allSettled(fetches)
+        .then(() => this.readRepair(key, seen))
+        .catch(() => {});
     return result;
   }
 

@@ -25,6 +25,7 @@ export class ObjectReplica {
   changes = 0;
   private readonly bootId = randomBytes(4).toString('hex');
   private tagSeq = 0;
+  private lastStamp = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly id: string,
@@ -42,7 +43,7 @@ export class ObjectReplica {
   async update(op: ObjectOp): Promise<UpdateResult> {
     const result = this.store.update(op, {
       node: this.id,
-      now: this.clock.now(),
+      now: this.nextStamp(),
       tag: () => `${this.id}.${this.bootId}.${++this.tagSeq}`,
     });
     if (result.ok) {
@@ -50,6 +51,15 @@ export class ObjectReplica {
       await this.log([{ key: result.key, state: result.delta }]);
     }
     return result;
+  }
+
+  /**
+   * The node clock's time, but at least 1 ms after this node's previous stamp: two writes in
+   * the same millisecond must not tie, or LWW would drop one of them on every replica.
+   */
+  private nextStamp(): number {
+    this.lastStamp = Math.max(this.clock.now(), this.lastStamp + 1);
+    return this.lastStamp;
   }
 
   /** Merges states from a peer; logs and returns those that changed something. */

@@ -55,16 +55,23 @@ export interface Sibling {
  * idempotent — so replicas can exchange lists in any order.
  */
 export const mergeSiblings = (a: readonly Sibling[], b: readonly Sibling[]): Sibling[] => {
-  const all = [...a, ...b];
+  // Sorted first, so that which of two equal versions is kept does not depend on argument order.
+  const all = [...a, ...b].sort(compareSiblings);
   const kept: Sibling[] = [];
   for (const s of all) {
     if (all.some((o) => compareVV(s.vv, o.vv) === 'before')) continue;
     if (kept.some((k) => compareVV(k.vv, s.vv) === 'equal')) continue;
     kept.push(s);
   }
-  return kept.sort(
-    (x, y) => compareScalars(x.value, y.value) || (JSON.stringify(x.vv) < JSON.stringify(y.vv) ? -1 : 1),
-  );
+  return kept;
+};
+
+const compareSiblings = (x: Sibling, y: Sibling): number => {
+  const byValue = compareScalars(x.value, y.value);
+  if (byValue !== 0) return byValue;
+  const vx = JSON.stringify(mergeVV(x.vv));
+  const vy = JSON.stringify(mergeVV(y.vv));
+  return vx < vy ? -1 : vx > vy ? 1 : 0;
 };
 
 /** The causal context a reader hands back on its next write: everything it saw. */

@@ -100,7 +100,7 @@ export const startCluster = async (
     const m = await createLinkMesh({ nodes: ids });
     mesh = m;
     cleanup.unshift(() => m.close());
-    ids.forEach((id, i) => m.setTarget(id, { host: '127.0.0.1', port: ports[i]! }));
+    for (const [i, id] of ids.entries()) m.setTarget(id, { host: '127.0.0.1', port: ports[i]! });
   }
   const nodes: TestNode[] = ports.map((port, i) => ({
     id: `n${i + 1}`,

@@ -106,6 +106,39 @@ describe('replica clients against a real 3-node cluster', () => {
     });
   });
 
+  test('counter workload, and version-vector siblings returned as an array then resolved with the context', async () => {
+    const c = await startCluster(
+      2,
+      ['--topology', 'multi-leader', '--conflicts', 'version-vectors', '--replication-delay-ms', '50'],
+      {
+        links: true,
+      },
+    );
+    const counter = await open(c, 'counter', 'n1');
+    expect(await counter.invoke({ f: 'add', value: 3 }, signal())).toMatchObject({ type: 'ok', node: 'n1' });
+    expect(await counter.invoke({ f: 'add', value: -1 }, signal())).toMatchObject({ type: 'ok' });
+    expect(await counter.invoke({ f: 'read', value: null }, signal())).toEqual({ type: 'ok', value: 2, node: 'n1' });
+
+    const r1 = await open(c, 'register', 'n1');
+    const r2 = await open(c, 'register', 'n2');
+    c.partition({ n1: ['n2'], n2: ['n1'] });
+    expect(await r1.invoke({ f: 'write', key: 'k', value: 1 }, signal())).toMatchObject({ type: 'ok' });
+    expect(await r2.invoke({ f: 'write', key: 'k', value: 2 }, signal())).toMatchObject({ type: 'ok' });
+    c.heal();
+    const siblings = await c.eventually(async () => {
+      const r = await r1.invoke({ f: 'read', key: 'k', value: null }, signal());
+      return Array.isArray(r.value) ? r.value : undefined;
+    });
+    expect(siblings).toEqual([1, 2]);
+    // r1 read both siblings, so its next write carries their context and supersedes them.
+    expect(await r1.invoke({ f: 'write', key: 'k', value: 3 }, signal())).toMatchObject({ type: 'ok' });
+    const v = await c.eventually(async () => {
+      const r = await r2.invoke({ f: 'read', key: 'k', value: null }, signal());
+      return r.value === 3 ? 3 : undefined;
+    });
+    expect(v).toBe(3);
+  });
+
   test('unknown workloads and read modes are config errors', async () => {
     const node = { id: 'n1', host: '127.0.0.1', port: 1 };
     await expect(replicaSystem.openClient('bank', node, { timeoutMs: 1, nodes: [], options: {} })).rejects.toThrow(

@@ -24,6 +24,23 @@ describe('replicaSystem.validateOptions', () => {
     expect(validate({ replication: 'semi-sync', syncAcks: 3 })).toThrow('options.syncAcks: 3 acknowledgements asked');
     expect(validate({ replication: 'sync', syncAcks: 1 })).toThrow('only meaningful with replication: semi-sync');
     expect(validate({ electionTimeoutMinMs: 500, electionTimeoutMaxMs: 400 })).toThrow('options.electionTimeoutMaxMs');
+    expect(validate({ topology: 'leaderless', r: 4 })).toThrow('options.r: 4 is more than the 3 nodes (N)');
+    expect(validate({ topology: 'leaderless', readRepair: 'yes' })).toThrow(
+      'options.readRepair: expected true or false',
+    );
+  });
+
+  test('accepts every topology with its own options, and refuses options of another topology', () => {
+    expect(validate({ topology: 'multi-leader', conflicts: 'version-vectors', replicationDelayMs: 100 })).not.toThrow();
+    expect(
+      validate({ topology: 'leaderless', r: 2, w: 2, readRepair: false, hintedHandoff: true, antiEntropyMs: '1s' }),
+    ).not.toThrow();
+    expect(validate({ replication: 'async', failover: 'unsafe', reads: 'ryw', leaderReads: 'lease' })).not.toThrow();
+    expect(validate({ topology: 'multi-leader', replication: 'sync' })).toThrow(
+      'options.replication: only applies to topology single-leader (topology is multi-leader)',
+    );
+    expect(validate({ topology: 'single-leader', w: 2 })).toThrow('options.w: only applies to topology leaderless');
+    expect(validate({ conflicts: 'lww' })).toThrow('only applies to topology multi-leader or leaderless');
   });
 
   test('an unknown key is an error, and a kebab-case key gets a camelCase hint', () => {
