@@ -1,7 +1,7 @@
 import { FaultlineError } from '../../core/errors.ts';
 import { type DescribeLimits, describePartition } from './describe.ts';
 import { type Partition, partitionOperations, type ResolvedModel, resolveModel } from './model.ts';
-import { checkInWorkers, shouldUseWorkers } from './parallel.ts';
+import { type ParallelRun, shouldUseWorkers, startWorkers } from './parallel.ts';
 import { PartitionCheck } from './search.ts';
 import type { AnyModel, CheckOptions, CheckOutcome, CheckResult, Operation, PartitionResult } from './types.ts';
 
@@ -11,6 +11,12 @@ const SLICE = 1 << 14;
 const FIRST_PASS = 1 << 15;
 /** How long the async check works before yielding to the event loop (so aborts and timers can fire). */
 const YIELD_EVERY_MS = 20;
+/**
+ * Worker threads start (with the tsx loader) and warm up their JIT in a few
+ * hundred ms: with `workers: 'auto'`, only checks still running after this
+ * long hand partitions to them.
+ */
+const WORKERS_AFTER_MS = 500;
 
 export const DEFAULT_MAX_PARTIAL_LINEARIZATIONS = 32;
 export const DEFAULT_MAX_PARTIAL_STEPS = 20_000;
@@ -54,16 +60,29 @@ export const check = async <S, I, O>(
   options: CheckOptions = {},
 ): Promise<CheckResult<I, O>> => {
   const run = new CheckRun(model, operations, resolveCheckOptions(options));
-  let done = run.work(YIELD_EVERY_MS);
-  if (!done && shouldUseWorkers(run.resolved, run.options, run.remaining())) {
-    const settled = await checkInWorkers(run.resolved, run.remainingPartitions(), run.options, run.deadline);
-    run.absorb(settled);
-    done = run.finished();
+  let parallel: ParallelRun | undefined;
+  try {
+    while (!run.work(YIELD_EVERY_MS)) {
+      // Asked-for workers start after the first pass; 'auto' ones only once a check proves slow.
+      const after = run.options.workers === 'auto' ? WORKERS_AFTER_MS : 0;
+      if (parallel === undefined && performance.now() - run.started > after) {
+        // Still undecided after a while: hand the partitions not yet started to worker threads.
+        const queued = run.queued();
+        if (shouldUseWorkers(run.resolved, run.options, queued.length)) {
+          run.take(queued);
+          parallel = startWorkers(run.resolved, queued, run.options, run.deadline, (settled) => run.absorb(settled));
+        }
+      }
+      if (parallel && run.idle()) await parallel.done;
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    if (parallel) {
+      parallel.cancel();
+      await parallel.done.catch(() => undefined);
+    }
   }
-  while (!done) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    done = run.work(YIELD_EVERY_MS);
-  }
+  if (parallel?.failure) throw parallel.failure;
   return run.result();
 };
 
@@ -80,10 +99,11 @@ export const checkSync = <S, I, O>(
   return run.result();
 };
 
-/** A partition settled elsewhere (a worker thread). */
+/** A partition settled elsewhere (a worker thread), and whether it was cut short by the time budget. */
 export interface SettledPartition<I, O> {
   index: number;
   result: PartitionResult<I, O>;
+  timedOut: boolean;
 }
 
 /** The state of one check: partitions, their searches and results. */
@@ -101,6 +121,10 @@ class CheckRun<I, O> {
   private firstPass = true;
   private stopped: 'timeout' | 'aborted' | undefined;
   private illegal = -1;
+  /** Partitions handed to worker threads. */
+  private readonly taken: Uint8Array;
+  /** Partitions without a result and not taken. */
+  private free: number;
 
   constructor(
     model: AnyModel<unknown, I, O> | AnyModel<never, I, O>,
@@ -111,6 +135,8 @@ class CheckRun<I, O> {
     this.resolved = resolveModel(model as AnyModel<unknown, I, O>);
     this.partitions = partitionOperations(this.resolved, operations);
     this.results = new Array(this.partitions.length).fill(undefined);
+    this.taken = new Uint8Array(this.partitions.length);
+    this.free = this.partitions.length;
     this.deadline = this.started + options.timeoutMs;
   }
 
@@ -118,26 +144,30 @@ class CheckRun<I, O> {
     return this.stopped !== undefined || this.illegal >= 0 || this.results.every((r) => r !== undefined);
   }
 
-  /** Partitions without a result. */
-  remaining(): number {
-    return this.results.filter((r) => r === undefined).length;
+  /** Partitions without a result, not being checked here and not handed to workers. */
+  queued(): { index: number; partition: Partition<I, O> }[] {
+    return this.partitions.flatMap((partition, index) =>
+      this.results[index] || this.taken[index] || index === this.searchIndex ? [] : [{ index, partition }],
+    );
   }
 
-  remainingPartitions(): { index: number; partition: Partition<I, O> }[] {
-    if (this.search) {
-      // Workers restart it from scratch; drop the inline search to free its memory.
-      this.search = undefined;
-      this.searchIndex = -1;
-    }
-    return this.partitions.flatMap((partition, index) => (this.results[index] ? [] : [{ index, partition }]));
+  /** These partitions are checked elsewhere from now on. */
+  take(partitions: readonly { index: number }[]): void {
+    for (const p of partitions) this.taken[p.index] = 1;
+    this.free -= partitions.length;
   }
 
-  absorb(settled: { partitions: SettledPartition<I, O>[]; stopped: 'timeout' | 'aborted' | undefined }): void {
-    for (const s of settled.partitions) {
-      this.results[s.index] = s.result;
-      if (s.result.result === 'illegal' && (this.illegal < 0 || s.index < this.illegal)) this.illegal = s.index;
+  /** Nothing left to check in this thread. */
+  idle(): boolean {
+    return this.search === undefined && this.free === 0;
+  }
+
+  absorb(settled: SettledPartition<I, O>): void {
+    this.results[settled.index] = settled.result;
+    if (settled.result.result === 'illegal' && (this.illegal < 0 || settled.index < this.illegal)) {
+      this.illegal = settled.index;
     }
-    this.stopped ??= settled.stopped;
+    if (settled.timedOut) this.stopped ??= 'timeout';
   }
 
   /** Works for about `budgetMs`; true when the check is decided. */
@@ -154,7 +184,7 @@ class CheckRun<I, O> {
         this.stopped = 'aborted';
         return true;
       }
-      if (now > until) return false;
+      if (now > until || this.idle()) return false;
       this.advance();
     }
   }
@@ -162,7 +192,12 @@ class CheckRun<I, O> {
   /** One slice of work on the current partition. */
   private advance(): void {
     if (this.search === undefined) {
-      while (this.cursor < this.partitions.length && this.results[this.cursor] !== undefined) this.cursor++;
+      while (
+        this.cursor < this.partitions.length &&
+        (this.results[this.cursor] !== undefined || this.taken[this.cursor] === 1)
+      ) {
+        this.cursor++;
+      }
       if (this.cursor >= this.partitions.length) {
         if (!this.firstPass) return;
         this.firstPass = false;
@@ -202,6 +237,7 @@ class CheckRun<I, O> {
       this.options,
     );
     if (status === 'illegal') this.illegal = index;
+    this.free--;
     this.search = undefined;
     this.searchIndex = -1;
     this.cursor++;

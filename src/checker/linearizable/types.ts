@@ -173,7 +173,7 @@ export interface PartitionResult<I = unknown, O = unknown> {
   /** Number of operations in the partition. */
   opCount: number;
   /** Search effort, for diagnostics: states visited, cache size, wall time. */
-  stats?: { steps: number; cacheEntries: number; states: number; elapsedMs: number };
+  stats?: { steps: number; cacheEntries: number; states: number; elapsedMs: number; onWorker?: boolean };
 
   // The fields below are present only with `keepPartial`.
 

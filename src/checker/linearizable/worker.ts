@@ -1,0 +1,94 @@
+/**
+ * Worker thread entry: checks one partition at a time for `parallel.ts`.
+ * Models cannot cross threads (they hold functions), so each task names a
+ * model by its spec and the worker rebuilds it. Runs under the tsx loader.
+ */
+import { parentPort } from 'node:worker_threads';
+import { FaultlineError } from '../../core/errors.ts';
+import { getModel } from '../models/index.ts';
+import { type DescribeLimits, describePartition } from './describe.ts';
+import { type ResolvedModel, resolveModel } from './model.ts';
+import { PartitionCheck } from './search.ts';
+import type { AnyModel, ModelSpec, Operation, PartitionResult } from './types.ts';
+
+/** Iterations between two looks at the cancel flag and the clock. */
+const SLICE = 1 << 14;
+
+export interface WorkerTask {
+  type: 'check';
+  task: number;
+  spec: ModelSpec;
+  index: number;
+  key: string | undefined;
+  ops: Operation[];
+  limits: DescribeLimits;
+  /** Milliseconds left in the check's budget when the task was sent (Infinity: none). */
+  budgetMs: number;
+  /** Int32Array over a SharedArrayBuffer: [0] becomes 1 when the check no longer needs answers. */
+  cancel: SharedArrayBuffer;
+}
+
+export type WorkerReply =
+  | { type: 'result'; task: number; result: PartitionResult; stopped: 'timeout' | 'cancelled' | undefined }
+  | { type: 'error'; task: number; message: string; code: string | undefined };
+
+const models = new Map<string, ResolvedModel>();
+
+const loadModel = async (spec: ModelSpec): Promise<ResolvedModel> => {
+  const key = JSON.stringify(spec);
+  let model = models.get(key);
+  if (model) return model;
+  let built: AnyModel;
+  if ('name' in spec) {
+    built = getModel(spec.name, spec.options ?? {}) as AnyModel;
+  } else {
+    const mod = (await import(spec.module)) as Record<string, unknown>;
+    const exported = mod[spec.exportName];
+    if (typeof exported !== 'object' || exported === null) {
+      throw new FaultlineError('FL_ERR_CONFIG', `${spec.module} does not export a model named ${spec.exportName}`);
+    }
+    built = exported as AnyModel;
+  }
+  model = resolveModel(built);
+  models.set(key, model);
+  return model;
+};
+
+const runTask = async (t: WorkerTask): Promise<WorkerReply> => {
+  const model = await loadModel(t.spec);
+  const cancel = new Int32Array(t.cancel);
+  const started = performance.now();
+  const deadline = started + t.budgetMs;
+  const partial = t.limits.keepPartial
+    ? { budget: Math.max(2 * t.limits.maxPartialSteps, 2 * t.ops.length) }
+    : undefined;
+  const check = new PartitionCheck(model, t.ops, partial);
+  let stopped: 'timeout' | 'cancelled' | undefined;
+  while (check.run(SLICE) === 'running') {
+    if (Atomics.load(cancel, 0) !== 0) {
+      stopped = 'cancelled';
+      break;
+    }
+    if (performance.now() > deadline) {
+      stopped = 'timeout';
+      break;
+    }
+  }
+  const status = check.status === 'running' ? 'unknown' : check.status;
+  const result = describePartition(t.index, t.key, check, status, performance.now() - started, t.limits);
+  if (result.stats) result.stats.onWorker = true;
+  return { type: 'result', task: t.task, result, stopped };
+};
+
+parentPort?.on('message', (t: WorkerTask) => {
+  runTask(t).then(
+    (reply) => parentPort!.postMessage(reply),
+    (e: unknown) =>
+      parentPort!.postMessage({
+        type: 'error',
+        task: t.task,
+        message: e instanceof Error ? e.message : String(e),
+        code: e instanceof FaultlineError ? e.code : undefined,
+      } satisfies WorkerReply),
+  );
+});
