@@ -10,84 +10,100 @@ import type { ClaimResult } from './results.ts';
  * measurement and always holds — that is how an async preset reports its
  * lost writes without failing.
  */
-export const evaluateClaims = (claims: Claims, checkers: Readonly<Record<string, CheckerResult>>): ClaimResult[] => {
-  const out: ClaimResult[] = [];
-  const lin = checkers.linearizable;
-  const set = checkers.set as (CheckerResult & SetFields) | undefined;
+type Results = Readonly<Record<string, CheckerResult>>;
+type Judge<V> = (expected: V, checkers: Results) => Omit<ClaimResult, 'name' | 'expected'>;
 
-  if (claims.linearizable !== undefined) {
-    const expected = claims.linearizable;
-    if (!lin)
-      out.push({
-        name: 'linearizable',
-        expected,
-        held: 'untested',
-        detail: 'no linearizable checker in this workload',
-      });
-    else {
-      const verdict =
-        lin.valid === true
-          ? 'linearizable'
-          : lin.valid === false
-            ? 'not linearizable'
-            : 'undecided (checker timed out)';
-      out.push({
-        name: 'linearizable',
-        expected,
-        held: expected ? lin.valid : true,
-        detail: expected ? `the history is ${verdict}` : `the history is ${verdict} (not claimed by this topology)`,
-      });
-    }
-  }
-
-  if (claims.lostWrites !== undefined) {
-    const expected = claims.lostWrites;
-    if (!set) out.push({ name: 'lostWrites', expected, held: 'untested', detail: 'no set checker in this workload' });
-    else if (set.finalReads?.count === 0) {
-      out.push({
-        name: 'lostWrites',
-        expected,
-        held: expected === 'none' ? 'unknown' : true,
-        detail: 'no final read succeeded',
-      });
-    } else {
-      const phantom = (set.unexpected ?? 0) + (set.failedPresent ?? 0);
-      const figure = `${set.lost} of ${set.acked} acknowledged writes lost`;
-      const extra = phantom > 0 ? `; ${phantom} elements read that were never (successfully) written` : '';
-      out.push({
-        name: 'lostWrites',
-        expected,
-        // Phantom elements are a violation under any topology: nobody claims to invent data.
-        held: (expected === 'allowed' || set.lost === 0) && phantom === 0,
-        detail: expected === 'allowed' ? `${figure} (allowed by this topology)${extra}` : `${figure}${extra}`,
-      });
-    }
-  }
-
-  if (claims.convergence !== undefined) {
-    const expected = claims.convergence;
-    if (!set) out.push({ name: 'convergence', expected, held: 'untested', detail: 'no set checker in this workload' });
-    else if (set.finalReads?.count === 0)
-      out.push({ name: 'convergence', expected, held: expected ? 'unknown' : true, detail: 'no final read succeeded' });
-    else {
-      const detail = set.converged
-        ? 'every node returned the same elements after healing'
-        : `${set.divergent} elements present on some nodes but not others after healing`;
-      out.push({ name: 'convergence', expected, held: expected ? set.converged : true, detail });
-    }
-  }
-  return out;
+/** Fields the judges read; checkers define them (see docs/results.md). */
+type Fields = CheckerResult & Record<string, unknown>;
+const num = (r: Fields, key: string): number => (typeof r[key] === 'number' ? (r[key] as number) : 0);
+const finalReadCount = (r: Fields): number => {
+  const f = r.finalReads;
+  return typeof f === 'number' ? f : typeof f === 'object' && f !== null ? num(f as Fields, 'count') : 0;
 };
 
-interface SetFields {
-  acked: number;
-  lost: number;
-  unexpected?: number;
-  failedPresent?: number;
-  divergent: number;
-  converged: boolean;
-  finalReads?: { count: number };
-}
+const untested = (what: string) => ({ held: 'untested' as const, detail: `no ${what} checker in this workload` });
+
+/** "none" | "allowed" claims over a count that one checker reports. */
+const countClaim =
+  (
+    checker: string,
+    measure: (r: Fields) => { count: number; of: string; violation?: string },
+  ): Judge<'none' | 'allowed'> =>
+  (expected, checkers) => {
+    const r = checkers[checker] as Fields | undefined;
+    if (!r) return untested(checker);
+    if (r.valid === 'unknown' && finalReadCount(r) === 0 && 'finalReads' in r) {
+      return { held: expected === 'none' ? 'unknown' : true, detail: 'no final read succeeded' };
+    }
+    const { count, of, violation } = measure(r);
+    const figure = `${count} ${of}`;
+    if (violation) return { held: false, detail: `${figure}; ${violation}` };
+    return expected === 'allowed'
+      ? { held: true, detail: `${figure} (allowed by this topology)` }
+      : { held: count === 0, detail: figure };
+  };
+
+const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
+  linearizable: (expected, checkers) => {
+    const lin = checkers.linearizable;
+    if (!lin) return untested('linearizable');
+    const verdict =
+      lin.valid === true ? 'linearizable' : lin.valid === false ? 'not linearizable' : 'undecided (checker timed out)';
+    return expected
+      ? { held: lin.valid, detail: `the history is ${verdict}` }
+      : { held: true, detail: `the history is ${verdict} (not claimed by this topology)` };
+  },
+
+  lostWrites: countClaim('set', (set) => {
+    const phantom = num(set, 'unexpected') + num(set, 'failedPresent');
+    return {
+      count: num(set, 'lost'),
+      of: `of ${num(set, 'acked')} acknowledged writes lost`,
+      // Phantom elements are a violation under any topology: nobody claims to invent data.
+      ...(phantom > 0 ? { violation: `${phantom} elements read that were never (successfully) written` } : {}),
+    };
+  }),
+
+  staleReads: countClaim('staleness', (r) => ({
+    count: num(r, 'staleReads'),
+    of: `of ${num(r, 'reads')} reads stale${num(r, 'staleReads') > 0 ? ` (up to ${Math.round(num(r, 'maxStaleMs'))} ms behind)` : ''}`,
+    ...(num(r, 'unexpected') > 0 ? { violation: `${num(r, 'unexpected')} reads returned values nobody wrote` } : {}),
+  })),
+
+  lostUpdates: countClaim('conflicts', (r) => ({
+    count: num(r, 'lostUpdates'),
+    of: `of ${num(r, 'acked')} acknowledged register writes silently beaten by older ones${num(r, 'siblingReads') > 0 ? `; ${num(r, 'siblingReads')} reads returned siblings` : ''}`,
+  })),
+
+  lostIncrements: countClaim('counter', (r) => ({
+    count: num(r, 'lostIncrements'),
+    of: `increments missing from the final value (acknowledged sum ${num(r, 'ackedSum')})`,
+    ...(num(r, 'impossibleReads') > 0
+      ? { violation: `${num(r, 'impossibleReads')} reads no interleaving explains` }
+      : {}),
+  })),
+
+  convergence: (expected, checkers) => {
+    // Whichever checker of this workload read every node after healing.
+    const r = (['set', 'conflicts', 'counter'] as const).map((n) => checkers[n] as Fields | undefined).find(Boolean);
+    if (!r) return untested('set, conflicts or counter');
+    if (finalReadCount(r) === 0) return { held: expected ? 'unknown' : true, detail: 'no final read succeeded' };
+    const converged = r.converged === true;
+    const divergent = num(r, 'divergent') || (Array.isArray(r.divergentKeys) ? r.divergentKeys.length : 0);
+    const detail = converged
+      ? 'every node returned the same state after healing'
+      : `nodes disagree after healing (${divergent} ${'divergent' in r ? 'elements' : 'keys'} differ)`;
+    return { held: expected ? converged : true, detail };
+  },
+};
+
+export const evaluateClaims = (claims: Claims, checkers: Results): ClaimResult[] =>
+  (Object.keys(JUDGES) as (keyof Claims)[])
+    .filter((name) => claims[name] !== undefined)
+    .map((name) => {
+      const expected = claims[name] as never;
+      return { name, expected, ...JUDGES[name](expected, checkers) };
+    });
 
 /** The run's verdict: from its claims; untested claims don't count. */
 export const runVerdict = (claims: readonly ClaimResult[]): Validity =>

@@ -46,6 +46,12 @@ export const claimsSchema = z.strictObject({
   lostWrites: z.enum(['none', 'allowed']).optional(),
   /** After healing, every node's final read agrees. */
   convergence: z.boolean().optional(),
+  /** "none": no read returns a value superseded by a write acknowledged before the read began. */
+  staleReads: z.enum(['none', 'allowed']).optional(),
+  /** "none": no acknowledged register write is silently beaten by an older one (LWW with skewed clocks does that). */
+  lostUpdates: z.enum(['none', 'allowed']).optional(),
+  /** "none": a counter's final value accounts for every acknowledged increment. */
+  lostIncrements: z.enum(['none', 'allowed']).optional(),
 });
 export type Claims = z.infer<typeof claimsSchema>;
 
@@ -64,7 +70,7 @@ export type ClusterPreset = z.output<typeof clusterSchema>;
 
 // ---------------------------------------------------------------- workload
 
-export const WORKLOAD_CLIENTS = ['register', 'set'] as const;
+export const WORKLOAD_CLIENTS = ['register', 'set', 'counter'] as const;
 
 export const workloadSchema = z.strictObject({
   name: z.string().min(1),
@@ -79,7 +85,7 @@ export const workloadSchema = z.strictObject({
   /** Model for the linearizable checker. */
   model: z.string().optional(),
   initial: z.unknown().optional(),
-  /** After the run phase and healing: read every node once (set) or nothing. */
+  /** After the run phase and healing: read every node's own state once (every key, for registers), or nothing. */
   final: z.enum(['none', 'read-each-node']).default('none'),
   concurrency: z.number().int().min(1).max(256).optional(),
   /** Total ops/s across all workers; 0 for unlimited. */

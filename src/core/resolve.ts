@@ -83,6 +83,7 @@ export const DEFAULTS = {
 export const WORKLOAD_OPS: Readonly<Record<WorkloadPreset['client'], readonly string[]>> = {
   register: ['read', 'write', 'cas'],
   set: ['add', 'read'],
+  counter: ['add', 'read'],
 };
 
 /** Resolves and validates a run; throws FaultlineError(FL_ERR_CONFIG) naming the problem. Starts nothing. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { makeRunTempDir } from '../cluster/cleanup.ts';
 import { createBackend } from '../cluster/index.ts';
+import { registerKeys } from '../generator/ops.ts';
 import { faultSchedule } from '../generator/schedule.ts';
 import { runWorkers } from '../generator/workers.ts';
 import { HISTORY_FORMAT_VERSION } from '../history/jsonl.ts';
@@ -159,8 +160,8 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
     nodes: addresses,
     options: config.workload.options,
   };
-  const open = async (node: NodeAddress): Promise<Client> => {
-    const client = await system.openClient(config.workload.client, node, clientOptions);
+  const open = async (node: NodeAddress, options = config.workload.options): Promise<Client> => {
+    const client = await system.openClient(config.workload.client, node, { ...clientOptions, options });
     const remove = teardown.push(`close client of ${node.id}`, () => client.close());
     return {
       invoke: (op, signal) => client.invoke(op, signal),
@@ -249,33 +250,36 @@ const restartDownNodes = async (
 };
 
 /**
- * One read per node, each retried until it succeeds or the final phase's
- * budget runs out: a node still catching up may refuse at first. Final reads
- * run under fresh process numbers after every worker's.
+ * Final reads: every node's own state (`readFrom: local`), once all faults
+ * are healed — for registers every key on every node. Each read is retried
+ * until it succeeds or the phase's budget runs out: a node still catching up
+ * may refuse at first. They run under fresh process numbers after every
+ * worker's.
  */
 const finalReads = async (
   config: ResolvedRunConfig,
   addresses: readonly NodeAddress[],
-  open: (node: NodeAddress) => Promise<Client>,
+  open: (node: NodeAddress, options?: Readonly<Record<string, unknown>>) => Promise<Client>,
   recorder: Recorder,
   interrupt: AbortSignal,
 ): Promise<void> => {
   const used = recorder.ops.reduce((m, o) => (typeof o.process === 'number' ? Math.max(m, o.process) : m), -1);
   let process = used + 1;
+  const keys: (string | undefined)[] =
+    config.workload.client === 'register' ? registerKeys(config.workload.keys) : [undefined];
   const deadline = performance.now() + Math.max(10_000, config.opTimeoutMs * 5);
   for (const node of addresses) {
-    const client = await open(node);
+    const client = await open(node, { ...config.workload.options, readFrom: 'local' });
     try {
-      while (!interrupt.aborted) {
-        const { completion } = await invokeRecorded(
-          recorder,
-          client,
-          { process, op: { f: 'read', value: null }, node: node.id, timeoutMs: config.opTimeoutMs },
-          interrupt,
-        );
-        if (completion.type === 'info') process += 1;
-        if (completion.type === 'ok' || performance.now() > deadline) break;
-        await sleep(250, interrupt);
+      for (const key of keys) {
+        const op = { f: 'read', ...(key !== undefined ? { key } : {}), value: null };
+        while (!interrupt.aborted) {
+          const call = { process, op, node: node.id, timeoutMs: config.opTimeoutMs };
+          const { completion } = await invokeRecorded(recorder, client, call, interrupt);
+          if (completion.type === 'info') process += 1;
+          if (completion.type === 'ok' || performance.now() > deadline) break;
+          await sleep(250, interrupt);
+        }
       }
     } finally {
       await client.close().catch(() => {});

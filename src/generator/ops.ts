@@ -67,5 +67,11 @@ export const createOpSource = (
         },
         observe() {},
       };
+    case 'counter':
+      return {
+        // Small positive deltas: a lost increment shows as a final value below the acknowledged sum.
+        next: () => (pickF() === 'add' ? { f: 'add', value: 1 + rng.int(5) } : { f: 'read', value: null }),
+        observe() {},
+      };
   }
 };

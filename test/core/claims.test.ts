@@ -52,7 +52,45 @@ describe('evaluateClaims', () => {
     const claims = evaluateClaims({ convergence: true }, { set: set(0, { converged: false, divergent: 4 }) });
     expect(claims[0]).toMatchObject({
       held: false,
-      detail: '4 elements present on some nodes but not others after healing',
+      detail: 'nodes disagree after healing (4 elements differ)',
     });
+  });
+
+  it('judges stale reads from the staleness checker', () => {
+    const staleness = { valid: false, reads: 50, staleReads: 3, maxStaleMs: 180.4, unexpected: 0 };
+    expect(evaluateClaims({ staleReads: 'none' }, { staleness })[0]).toMatchObject({
+      held: false,
+      detail: '3 of 50 reads stale (up to 180 ms behind)',
+    });
+    expect(evaluateClaims({ staleReads: 'allowed' }, { staleness })[0]!.held).toBe(true);
+  });
+
+  it('judges lost updates from the conflicts checker, and convergence from its final reads', () => {
+    const conflicts = {
+      valid: false,
+      acked: 40,
+      lostUpdates: 2,
+      siblingReads: 0,
+      converged: true,
+      divergentKeys: [],
+      finalReads: 9,
+    };
+    const claims = evaluateClaims({ lostUpdates: 'none', convergence: true }, { conflicts });
+    expect(claims.map((c) => c.held)).toEqual([false, true]);
+  });
+
+  it('judges lost increments from the counter checker', () => {
+    const counter = {
+      valid: true,
+      ackedSum: 120,
+      lostIncrements: 0,
+      impossibleReads: 0,
+      converged: true,
+      finalReads: 3,
+    };
+    expect(evaluateClaims({ lostIncrements: 'none' }, { counter })[0]).toMatchObject({ held: true });
+    expect(evaluateClaims({ lostIncrements: 'none' }, { counter: { ...counter, lostIncrements: 7 } })[0]!.held).toBe(
+      false,
+    );
   });
 });
