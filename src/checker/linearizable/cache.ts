@@ -1,7 +1,7 @@
 import { tableSize } from './states.ts';
 
 /** Past this many bytes a cache stops growing (see `full`). */
-export const DEFAULT_CACHE_LIMIT_BYTES = 512 * 1024 * 1024;
+export const DEFAULT_CACHE_LIMIT_BYTES = 256 * 1024 * 1024;
 
 /**
  * Lowe's cache: the configurations (linearized operations, model state) the

@@ -63,7 +63,7 @@ export const check = async <S, I, O>(
   let parallel: ParallelRun | undefined;
   try {
     while (!run.work(YIELD_EVERY_MS)) {
-      // Asked-for workers start after the first pass; 'auto' ones only once a check proves slow.
+      // Workers asked for start as soon as the first slice leaves the check undecided; 'auto' ones once it proves slow.
       const after = run.options.workers === 'auto' ? WORKERS_AFTER_MS : 0;
       if (parallel === undefined && performance.now() - run.started > after) {
         // Still undecided after a while: hand the partitions not yet started to worker threads.

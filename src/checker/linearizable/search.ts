@@ -8,6 +8,7 @@ import type { Operation } from './types.ts';
 export type SearchStatus = 'ok' | 'illegal' | 'running';
 
 export interface SearchOptions {
+  /** Past this, the cache stops growing (default DEFAULT_CACHE_LIMIT_BYTES). */
   cacheLimitBytes?: number;
   /** See `PartitionSearch.infoLate`. */
   infoLate?: boolean;
@@ -38,7 +39,8 @@ export interface PartialOptions {
  * linearizable. One that would leave the state unchanged is not tried (the
  * same configuration without it is already being explored), and the cache
  * skips configurations that differ from a visited one only by extra
- * indeterminate operations (see VisitedCache).
+ * indeterminate operations (see VisitedCache). With `infoLate`, they are
+ * tried only after every determinate candidate (see PartitionCheck).
  *
  * Resumable: `run(budget)` does at most `budget` iterations and returns
  * "running" if it was not done, so the caller can check a deadline or an
@@ -59,7 +61,6 @@ export class PartitionSearch<S, I, O> {
   /** Stack of linearized call nodes, and the state before each. */
   private readonly stackNode: Int32Array;
   private readonly stackState: Int32Array;
-
   /** Stack of linearized operations (for partial linearizations). */
   private readonly stackOp: Int32Array;
   /** With `infoLate`, the pass over candidates per position for each stack level (0: determinate, 1: indeterminate). */
@@ -72,7 +73,6 @@ export class PartitionSearch<S, I, O> {
   private readonly infoLate: boolean;
   private depth = 0;
   private node: number;
-
   private stateId: number;
   private bitsHash = 0;
   status: SearchStatus = 'running';
@@ -105,7 +105,6 @@ export class PartitionSearch<S, I, O> {
     this.bits = new Int32Array(words);
     this.stackNode = new Int32Array(n);
     this.stackState = new Int32Array(n);
-
     this.stackOp = new Int32Array(n);
     this.stackPass = new Uint8Array(n);
     this.infoLate = (options.infoLate ?? false) && finite < n;

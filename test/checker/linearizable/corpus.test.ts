@@ -32,6 +32,13 @@ const rows = present
 
 const parseInitial = (text: string): unknown => (text === 'nil' ? null : text === '""' ? '' : Number(text));
 
+// On CI the corpus is provisioned: its absence there is a failure, not a skip.
+describe.runIf(!present && process.env.CI !== undefined)('corpus', () => {
+  it('is present on CI', () => {
+    expect.fail(`corpus missing on CI: ${expectedFile} not found (set FAULTLINE_CORPUS)`);
+  });
+});
+
 describe.skipIf(!present)(`corpus ${expectedFile}`, () => {
   it('lists histories', () => {
     expect(rows.length).toBeGreaterThan(50);
