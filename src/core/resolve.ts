@@ -210,7 +210,8 @@ const checkCompatible = (
   } catch (e) {
     if (!(e instanceof FaultlineError)) throw e;
     const path = (e.path ?? 'options').split('.');
-    throw configError(e.message, { ...at('cluster', cluster.source, path), ...(e.hint ? { hint: e.hint } : {}) });
+    const message = e.message.startsWith(`${e.path}: `) ? e.message.slice(`${e.path}: `.length) : e.message;
+    throw configError(message, { ...at('cluster', cluster.source, path), ...(e.hint ? { hint: e.hint } : {}) });
   }
 
   const ops = WORKLOAD_OPS[workload.client];

@@ -3,7 +3,7 @@ import type { FaultSpec } from '../core/config.ts';
 import type { Random } from '../core/random.ts';
 import type { NodeId } from '../systems/system.ts';
 import type { FaultInjector } from './nemesis.ts';
-import { findLeader } from './targets.ts';
+import { claimedLeaders, findLeader } from './targets.ts';
 
 /** A grudge that cuts every link between different components (each node drops traffic from the other sides). */
 export const grudgeOf = (components: readonly (readonly NodeId[])[]): Record<NodeId, NodeId[]> => {
@@ -76,9 +76,12 @@ export const partition: FaultInjector<Extract<FaultSpec, { kind: 'partition' }>>
     kind: 'partition',
     value: { grudge, description, ...(note ? { note } : {}) },
     async heal() {
-      if (!healed) await ctx.backend.heal();
+      if (healed) return {};
+      // Who thought they led while the network was cut: two leaders is split brain.
+      const leaders = await claimedLeaders(ctx);
+      await ctx.backend.heal();
       healed = true;
-      return {};
+      return leaders ? { leadersBeforeHeal: leaders } : {};
     },
   };
 };

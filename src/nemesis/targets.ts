@@ -1,5 +1,5 @@
 import type { Target } from '../core/config.ts';
-import { sleep } from '../core/time.ts';
+import { deadlineSignal, sleep } from '../core/time.ts';
 import type { NodeId } from '../systems/system.ts';
 import type { NemesisContext } from './nemesis.ts';
 
@@ -47,5 +47,30 @@ export const resolveTarget = async (
       }
       return { targets: target === 'leader' ? [leader] : nodes.filter((n) => n !== leader) };
     }
+  }
+};
+
+/**
+ * Nodes that call themselves leader right now, each asked separately (not
+ * through the system's leader election view): under a partition with
+ * unsafe failover there can be two. Recorded when a partition heals.
+ */
+export const claimedLeaders = async (ctx: NemesisContext): Promise<NodeId[] | undefined> => {
+  const status = ctx.system.status;
+  if (!status) return undefined;
+  const running = ctx.backend.addresses().filter((a) => ctx.backend.isRunning(a.id));
+  const { signal, clear } = deadlineSignal(ctx.signal, 1000);
+  try {
+    const roles = await Promise.all(
+      running.map((a) =>
+        status.call(ctx.system, a, signal).then(
+          (s) => s.role,
+          () => undefined,
+        ),
+      ),
+    );
+    return running.filter((_, i) => roles[i] === 'leader').map((a) => a.id);
+  } finally {
+    clear();
   }
 };
