@@ -26,8 +26,8 @@ export const DEFAULT_CACHE_LIMIT_BYTES = 256 * 1024 * 1024;
 export class VisitedCache {
   private readonly stride: number;
   private arena: Int32Array;
-  private slots: Int32Array; // entry number + 1, 0 = empty
-  private slotKeys: Int32Array;
+  /** Pairs [key, entry number + 1] (0 = empty), interleaved so that a probe touches one cache line. */
+  private slots: Int32Array;
   private mask: number;
   count = 0;
   /** True once the byte limit was reached: nothing more is stored (the search stays correct, only slower). */
@@ -46,8 +46,7 @@ export class VisitedCache {
     this.stride = words + 1;
     const size = tableSize(2 * expected);
     this.arena = new Int32Array(this.stride * (size >> 1));
-    this.slots = new Int32Array(size);
-    this.slotKeys = new Int32Array(size);
+    this.slots = new Int32Array(2 * size);
     this.mask = size - 1;
   }
 
@@ -67,13 +66,12 @@ export class VisitedCache {
     const stride = this.stride;
     const arena = this.arena;
     const slots = this.slots;
-    const slotKeys = this.slotKeys;
     const mask = this.mask;
     let slot = key & mask;
     for (;;) {
-      const e = slots[slot]!;
+      const e = slots[2 * slot + 1]!;
       if (e === 0) break;
-      if (slotKeys[slot] === key) {
+      if (slots[2 * slot] === key) {
         const at = (e - 1) * stride;
         if (arena[at] === stateId) {
           let w = 0;
@@ -92,7 +90,7 @@ export class VisitedCache {
     const growArena = at + stride > arena.length;
     const growSlots = (this.count + 1) * 2 > mask;
     if (growArena || growSlots) {
-      const projected = this.bytes + (growArena ? arena.byteLength : 0) + (growSlots ? 2 * slots.byteLength : 0);
+      const projected = this.bytes + (growArena ? arena.byteLength : 0) + (growSlots ? slots.byteLength : 0);
       if (projected > this.limitBytes) {
         this.full = true;
         return true;
@@ -107,35 +105,32 @@ export class VisitedCache {
     const a = this.arena;
     a[at++] = stateId;
     for (let w = 0; w < words; w++) a[at + w] = bits[w]!;
-    slots[slot] = entry + 1;
-    slotKeys[slot] = key;
+    slots[2 * slot] = key;
+    slots[2 * slot + 1] = entry + 1;
     if (this.count * 2 > mask) this.grow();
     return true;
   }
 
   private grow(): void {
-    const size = this.slots.length * 2;
+    const size = 2 * (this.mask + 1);
     const mask = size - 1;
-    const slots = new Int32Array(size);
-    const slotKeys = new Int32Array(size);
+    const slots = new Int32Array(2 * size);
     const old = this.slots;
-    const oldKeys = this.slotKeys;
-    for (let i = 0; i < old.length; i++) {
-      const e = old[i]!;
+    for (let i = 0; i < old.length; i += 2) {
+      const e = old[i + 1]!;
       if (e === 0) continue;
-      const key = oldKeys[i]!;
+      const key = old[i]!;
       let slot = key & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = e;
-      slotKeys[slot] = key;
+      while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      slots[2 * slot] = key;
+      slots[2 * slot + 1] = e;
     }
     this.slots = slots;
-    this.slotKeys = slotKeys;
     this.mask = mask;
   }
 
   /** Bytes held. */
   get bytes(): number {
-    return this.arena.byteLength + this.slots.byteLength + this.slotKeys.byteLength;
+    return this.arena.byteLength + this.slots.byteLength;
   }
 }

@@ -39,10 +39,9 @@ export class StateSpace<S, I, O> {
   private denseRows: number;
   private readonly maxDenseRows: number;
 
-  // Hashed memo for states past the dense rows: (state, op) → next state, or -1 when illegal.
-  private memoState: Int32Array;
-  private memoOp: Int32Array;
-  private memoNext: Int32Array;
+  // Hashed memo for states past the dense rows: slots of [state, op, next state or -1 when illegal, unused],
+  // interleaved so that a probe touches one cache line; state -1 = empty.
+  private memo: Int32Array;
   private memoMask: number;
   private memoCount = 0;
   /** Number of model `step` calls (memo misses). */
@@ -63,9 +62,7 @@ export class StateSpace<S, I, O> {
     this.denseRows = Math.min(this.maxDenseRows, Math.max(8, Math.ceil(2048 / this.n)));
     this.dense = new Int32Array(this.denseRows * this.n);
     const memoSize = 16;
-    this.memoState = new Int32Array(memoSize).fill(-1);
-    this.memoOp = new Int32Array(memoSize);
-    this.memoNext = new Int32Array(memoSize);
+    this.memo = new Int32Array(memoSize * 4).fill(-1);
     this.memoMask = memoSize - 1;
   }
 
@@ -142,47 +139,46 @@ export class StateSpace<S, I, O> {
 
   private nextHashed(stateId: number, op: number): number {
     let mask = this.memoMask;
+    let memo = this.memo;
     let slot = mix32(Math.imul(stateId, 0x9e3779b1) ^ op) & mask;
-    let memoState = this.memoState;
     for (;;) {
-      const s = memoState[slot]!;
+      const at = slot << 2;
+      const s = memo[at]!;
       if (s === -1) break;
-      if (s === stateId && this.memoOp[slot] === op) return this.memoNext[slot]!;
+      if (s === stateId && memo[at + 1] === op) return memo[at + 2]!;
       slot = (slot + 1) & mask;
     }
     const result = this.compute(stateId, op);
     if (++this.memoCount * 2 > mask) {
       this.growMemo();
       mask = this.memoMask;
-      memoState = this.memoState;
+      memo = this.memo;
       slot = mix32(Math.imul(stateId, 0x9e3779b1) ^ op) & mask;
-      while (memoState[slot] !== -1) slot = (slot + 1) & mask;
+      while (memo[slot << 2] !== -1) slot = (slot + 1) & mask;
     }
-    memoState[slot] = stateId;
-    this.memoOp[slot] = op;
-    this.memoNext[slot] = result;
+    const at = slot << 2;
+    memo[at] = stateId;
+    memo[at + 1] = op;
+    memo[at + 2] = result;
     return result;
   }
 
   private growMemo(): void {
     const size = (this.memoMask + 1) * 2;
     const mask = size - 1;
-    const ms = new Int32Array(size).fill(-1);
-    const mo = new Int32Array(size);
-    const mn = new Int32Array(size);
-    for (let i = 0; i <= this.memoMask; i++) {
-      const s = this.memoState[i]!;
+    const memo = new Int32Array(size * 4).fill(-1);
+    const old = this.memo;
+    for (let i = 0; i < old.length; i += 4) {
+      const s = old[i]!;
       if (s === -1) continue;
-      const o = this.memoOp[i]!;
+      const o = old[i + 1]!;
       let slot = mix32(Math.imul(s, 0x9e3779b1) ^ o) & mask;
-      while (ms[slot] !== -1) slot = (slot + 1) & mask;
-      ms[slot] = s;
-      mo[slot] = o;
-      mn[slot] = this.memoNext[i]!;
+      while (memo[slot << 2] !== -1) slot = (slot + 1) & mask;
+      memo[slot << 2] = s;
+      memo[(slot << 2) + 1] = o;
+      memo[(slot << 2) + 2] = old[i + 2]!;
     }
-    this.memoState = ms;
-    this.memoOp = mo;
-    this.memoNext = mn;
+    this.memo = memo;
     this.memoMask = mask;
   }
 }
