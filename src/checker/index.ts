@@ -1,7 +1,10 @@
 import type { Checker } from './checker.ts';
+import { conflictsChecker } from './conflicts.ts';
+import { counterChecker } from './counter.ts';
 import { linearizableChecker } from './linearizable/checker.ts';
 import { perfChecker } from './perf.ts';
 import { setChecker } from './set.ts';
+import { stalenessChecker } from './staleness.ts';
 
 /**
  * Checkers by the name a workload's `checkers:` uses. Imported eagerly on
@@ -13,6 +16,9 @@ const FACTORIES: Readonly<Record<string, () => Checker>> = {
   linearizable: () => linearizableChecker(),
   set: () => setChecker,
   perf: () => perfChecker,
+  staleness: () => stalenessChecker,
+  conflicts: () => conflictsChecker,
+  counter: () => counterChecker,
 };
 
 export const KNOWN_CHECKERS: readonly string[] = Object.keys(FACTORIES);

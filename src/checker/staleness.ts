@@ -1,0 +1,323 @@
+import { NS_PER_MS } from '../core/time.ts';
+import type { Op } from '../history/op.ts';
+import { previewValue } from '../history/preview.ts';
+import type { Checker, CheckerResult, Validity } from './checker.ts';
+import { type Quantiles, quantiles, round3 } from './quantiles.ts';
+import { sortedRecord } from './records.ts';
+import {
+  type KeyHistory,
+  lowerBound,
+  producers,
+  type RegisterRead,
+  type RegisterWrite,
+  readRegisterHistory,
+  upperBound,
+} from './register-history.ts';
+
+/**
+ * The `staleness` checker: how far behind the register reads were.
+ *
+ * A read of key k returned the value of write w (values are unique, so the
+ * value names w; null names the initial state, written and completed at 0).
+ * A write x *supersedes* it when x was acknowledged (ok) and lies strictly
+ * between w and the read in real time: x.invoke > w.complete and
+ * x.complete < read.invoke. Then a newer value was certainly in place
+ * before the read began, and the read is *stale* — by as many versions as
+ * there are superseding writes, and by read.invoke minus the earliest
+ * superseding completion, in ms. With siblings (version vectors) the read
+ * is stale only if every sibling is superseded; the freshest one counts.
+ *
+ * Also measured, after PBS (Bailis et al. 2012, "Probabilistically Bounded
+ * Staleness"): for each read, t = ms since the latest acknowledged write
+ * on its key, and whether the read saw that write (or something not older);
+ * the share of consistent reads per t bucket is the t-visibility curve.
+ *
+ * Cost: per key, writes are sorted by invoke and completion; a read's
+ * superseding writes are found by binary search over a suffix minimum, and
+ * counted offline with a Fenwick tree, so O((reads + writes) log writes).
+ */
+
+/** Upper edges of the t-visibility buckets, ms; the last bucket is [1000, ∞). */
+export const T_EDGES_MS: readonly number[] = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+/** Most stale-read examples kept. */
+export const EXAMPLES_CAP = 10;
+/** Most distinct unexpected values kept (previewed). */
+export const UNEXPECTED_CAP = 20;
+
+export interface StaleReadExample {
+  key: string;
+  /** The value the read returned (siblings: an array). */
+  value: unknown;
+  /** Value of the earliest-acknowledged superseding write. */
+  supersededBy: unknown;
+  versionsBehind: number;
+  staleMs: number;
+  /** Node that served the read. */
+  node: string;
+  /** Index of the read's completion op. */
+  readIndex: number;
+  /** Index of the completion op of the write whose value was read; -1 for the initial state. */
+  writeIndex: number;
+  /** Index of the completion op of the superseding write. */
+  supersedingIndex: number;
+}
+
+export interface TVisibilityBucket {
+  /** Bucket [geMs, ltMs) of t, the ms between the latest acknowledged write and the read's start. */
+  geMs: number;
+  /** null: no upper edge (∞). */
+  ltMs: number | null;
+  reads: number;
+  /** Reads that returned that write or something not older. */
+  consistent: number;
+  /** consistent / reads; null when the bucket is empty. */
+  probability: number | null;
+}
+
+/** results.json `checkers.staleness`. Names are a contract: add fields, never rename. */
+export interface StalenessCheckerResult extends CheckerResult {
+  valid: Validity;
+  /** ok reads, including those with unexpected or malformed values. */
+  reads: number;
+  staleReads: number;
+  /** staleReads / reads; null when there is no read. */
+  staleFraction: number | null;
+  /** Over stale reads: how many acknowledged writes each missed. */
+  versionsBehind: Quantiles;
+  /** Over stale reads: ms from the first superseding acknowledgement to the read's start. */
+  staleMs: Quantiles;
+  /** 0 when no read was stale. */
+  maxStaleMs: number;
+  /** Per serving node. */
+  byNode: Record<string, { reads: number; staleReads: number }>;
+  /** Reads whose value no write could have produced: never written (on that key), written only by failed ops, or malformed. */
+  unexpected: number;
+  /** Distinct unexpected values, previewed, at most UNEXPECTED_CAP. */
+  unexpectedValues: string[];
+  /** The stalest reads (by staleMs), at most EXAMPLES_CAP. */
+  examples: StaleReadExample[];
+  /** Reads before which no write was acknowledged on their key are not in any bucket. */
+  tVisibility: TVisibilityBucket[];
+  summary: string;
+}
+
+export const stalenessChecker: Checker<StalenessCheckerResult> = {
+  name: 'staleness',
+  check: async (history) => checkStaleness(history),
+};
+
+interface StaleRead {
+  read: RegisterRead;
+  /** Write of the freshest value the read returned. */
+  from: RegisterWrite;
+  earliest: RegisterWrite;
+  versionsBehind: number;
+  staleMs: number;
+}
+
+interface Tally {
+  reads: number;
+  unexpected: number;
+  unexpectedValues: Set<string>;
+  stale: StaleRead[];
+  byNode: Map<string, { reads: number; staleReads: number }>;
+  tReads: number[];
+  tConsistent: number[];
+}
+
+/** Pure and synchronous; `stalenessChecker.check` wraps it. */
+export const checkStaleness = (history: readonly Op[]): StalenessCheckerResult => {
+  const tally: Tally = {
+    reads: 0,
+    unexpected: 0,
+    unexpectedValues: new Set(),
+    stale: [],
+    byNode: new Map(),
+    tReads: new Array(T_EDGES_MS.length).fill(0),
+    tConsistent: new Array(T_EDGES_MS.length).fill(0),
+  };
+  for (const k of readRegisterHistory(history).keys.values()) checkKey(k, tally);
+
+  const { stale } = tally;
+  const staleMsValues = stale.map((s) => s.staleMs);
+  const maxStaleMs = staleMsValues.reduce((m, x) => Math.max(m, x), 0);
+  const examples = [...stale]
+    .sort((a, b) => b.staleMs - a.staleMs || a.read.index - b.read.index)
+    .slice(0, EXAMPLES_CAP)
+    .map(
+      (s): StaleReadExample => ({
+        key: s.read.key,
+        value: s.read.value,
+        supersededBy: s.earliest.value,
+        versionsBehind: s.versionsBehind,
+        staleMs: round3(s.staleMs),
+        node: s.read.node,
+        readIndex: s.read.index,
+        writeIndex: s.from.index,
+        supersedingIndex: s.earliest.index,
+      }),
+    );
+
+  let valid: Validity = true;
+  if (stale.length > 0 || tally.unexpected > 0) valid = false;
+  else if (tally.reads === 0) valid = 'unknown';
+
+  const result: StalenessCheckerResult = {
+    valid,
+    reads: tally.reads,
+    staleReads: stale.length,
+    staleFraction: tally.reads === 0 ? null : round6(stale.length / tally.reads),
+    versionsBehind: quantiles(stale.map((s) => s.versionsBehind)),
+    staleMs: quantiles(staleMsValues),
+    maxStaleMs: round3(maxStaleMs),
+    byNode: sortedRecord(tally.byNode),
+    unexpected: tally.unexpected,
+    unexpectedValues: [...tally.unexpectedValues],
+    examples,
+    tVisibility: T_EDGES_MS.map((geMs, i) => {
+      const reads = tally.tReads[i]!;
+      const consistent = tally.tConsistent[i]!;
+      return {
+        geMs,
+        ltMs: T_EDGES_MS[i + 1] ?? null,
+        reads,
+        consistent,
+        probability: reads === 0 ? null : round6(consistent / reads),
+      };
+    }),
+    summary: '',
+  };
+  result.summary = summarizeStaleness(result);
+  return result;
+};
+
+/** "12 of 3400 reads stale (0.353%), up to 3 versions and 412 ms behind" */
+export const summarizeStaleness = (r: StalenessCheckerResult): string => {
+  if (r.reads === 0) return 'no ok read: nothing to judge';
+  let s = `${r.staleReads} of ${r.reads} reads stale`;
+  if (r.staleReads > 0) {
+    s += ` (${round3((r.staleFraction ?? 0) * 100)}%), up to ${r.versionsBehind.max} versions and ${r.maxStaleMs} ms behind`;
+  }
+  if (r.unexpected > 0) s += `; ${r.unexpected} reads returned values nobody wrote`;
+  return s;
+};
+
+/** Judges every ok read of one key. */
+const checkKey = (k: KeyHistory, tally: Tally): void => {
+  const byId = producers(k);
+  const ok = k.writes.filter((w) => w.outcome === 'ok');
+  // Superseding candidates sorted by invoke, with the suffix minimum of their completions:
+  // the earliest completion among writes invoked after time t is one binary search away.
+  const byInvoke = [...ok].sort((a, b) => a.invoke - b.invoke);
+  const invokes = Float64Array.from(byInvoke, (w) => w.invoke);
+  const sufMin = new Int32Array(byInvoke.length + 1).fill(-1); // index into byInvoke
+  for (let i = byInvoke.length - 1; i >= 0; i--) {
+    const next = sufMin[i + 1]!;
+    sufMin[i] = next >= 0 && byInvoke[next]!.complete <= byInvoke[i]!.complete ? next : i;
+  }
+  // The same writes by completion, for "the latest acknowledged before t" and the offline count.
+  const byComplete = [...ok].sort((a, b) => a.complete - b.complete);
+  const completes = Float64Array.from(byComplete, (w) => w.complete);
+
+  const staleHere: StaleRead[] = [];
+  for (const read of k.reads) {
+    tally.reads++;
+    let node = tally.byNode.get(read.node);
+    if (node === undefined) {
+      node = { reads: 0, staleReads: 0 };
+      tally.byNode.set(read.node, node);
+    }
+    node.reads++;
+    const from = freshestProducer(read, byId);
+    if (from === undefined) {
+      tally.unexpected++;
+      if (tally.unexpectedValues.size < UNEXPECTED_CAP) tally.unexpectedValues.add(previewValue(read.value));
+      continue;
+    }
+
+    const first = upperBound(invokes, from.complete); // first write invoked strictly after `from` completed
+    const m = sufMin[first]!;
+    if (m >= 0 && byInvoke[m]!.complete < read.invoke) {
+      node.staleReads++;
+      const earliest = byInvoke[m]!;
+      staleHere.push({
+        read,
+        from,
+        earliest,
+        versionsBehind: 0,
+        staleMs: (read.invoke - earliest.complete) / NS_PER_MS,
+      });
+    }
+
+    // t-visibility: the latest write acknowledged before the read began.
+    const j = lowerBound(completes, read.invoke) - 1;
+    if (j >= 0) {
+      const w = byComplete[j]!;
+      const bucket = upperBound(T_EDGES_MS, (read.invoke - w.complete) / NS_PER_MS) - 1;
+      tally.tReads[bucket]!++;
+      // Consistent: it returned w, or a value whose write is not strictly before w.
+      if (!(from.complete < w.invoke)) tally.tConsistent[bucket]!++;
+    }
+  }
+  countVersionsBehind(staleHere, byInvoke, invokes, byComplete);
+  for (const s of staleHere) tally.stale.push(s);
+};
+
+/** The write behind the freshest value a read returned, or undefined if any value has no possible write. */
+const freshestProducer = (read: RegisterRead, byId: Map<string, RegisterWrite>): RegisterWrite | undefined => {
+  if (read.ids === undefined) return undefined;
+  let best: RegisterWrite | undefined;
+  for (const id of read.ids) {
+    const w = byId.get(id);
+    if (w === undefined) return undefined;
+    if (best === undefined || w.complete > best.complete) best = w;
+  }
+  return best;
+};
+
+/**
+ * versionsBehind = #{x ok : x.invoke > from.complete, x.complete < read.invoke}.
+ * Offline: reads in order of invoke; ok writes enter a Fenwick tree over
+ * their invoke rank once they completed before the read began; those
+ * invoked at or before `from.complete` are subtracted.
+ */
+const countVersionsBehind = (
+  stale: StaleRead[],
+  byInvoke: readonly RegisterWrite[],
+  invokes: Float64Array,
+  byComplete: readonly RegisterWrite[],
+): void => {
+  if (stale.length === 0) return;
+  const rank = new Map<RegisterWrite, number>();
+  byInvoke.forEach((w, i) => {
+    rank.set(w, i);
+  });
+  const tree = new Fenwick(byInvoke.length);
+  const queries = [...stale].sort((a, b) => a.read.invoke - b.read.invoke);
+  let next = 0;
+  for (const q of queries) {
+    while (next < byComplete.length && byComplete[next]!.complete < q.read.invoke) {
+      tree.add(rank.get(byComplete[next]!)!);
+      next++;
+    }
+    q.versionsBehind = next - tree.prefix(upperBound(invokes, q.from.complete));
+  }
+};
+
+/** Counts over positions 0..n-1: add one at a position, count positions < end. */
+class Fenwick {
+  private readonly t: Int32Array;
+  constructor(n: number) {
+    this.t = new Int32Array(n + 1);
+  }
+  add(pos: number): void {
+    for (let i = pos + 1; i < this.t.length; i += i & -i) this.t[i]!++;
+  }
+  prefix(end: number): number {
+    let s = 0;
+    for (let i = end; i > 0; i -= i & -i) s += this.t[i]!;
+    return s;
+  }
+}
+
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
