@@ -104,7 +104,10 @@ const replica = async (workload: string): Promise<Row> => {
       quiesce: 0,
     });
     const { results } = await runTest(config, { checkTimeoutMs: 1000 });
-    const perf = results.checkers.perf as unknown as { counts: { ok: number }; latencyMs: { p50: number; p99: number } };
+    const perf = results.checkers.perf as unknown as {
+      counts: { ok: number };
+      latencyMs: { p50: number; p99: number };
+    };
     return {
       target: '3-node replica',
       workload,
