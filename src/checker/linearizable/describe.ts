@@ -9,6 +9,14 @@ import type {
   StuckOperation,
 } from './types.ts';
 
+/** Longer descriptions are cut (a state can be a whole map of long strings; reports show it on hover). */
+export const MAX_DESCRIPTION_CHARS = 2_000;
+
+const cut = (text: string): string =>
+  text.length <= MAX_DESCRIPTION_CHARS
+    ? text
+    : `${text.slice(0, MAX_DESCRIPTION_CHARS)}… (${text.length - MAX_DESCRIPTION_CHARS} more characters)`;
+
 export interface DescribeLimits {
   keepPartial: boolean;
   maxPartialLinearizations: number;
@@ -49,14 +57,14 @@ export const describePartition = <S, I, O>(
   const describeState = (id: number): string => {
     let s = stateText.get(id);
     if (s === undefined) {
-      s = model.describeState(space.states[id]!);
+      s = cut(model.describeState(space.states[id]!));
       stateText.set(id, s);
     }
     return s;
   };
 
   const operations: DescribedOperation<I, O>[] = ops
-    .map((o) => ({ ...o, description: model.describeOperation(o.input, o.output) }))
+    .map((o) => ({ ...o, description: cut(model.describeOperation(o.input, o.output)) }))
     .sort((a, b) => a.call - b.call || a.id - b.id);
 
   const prefixes: Int32Array[] =

@@ -291,3 +291,11 @@ describe('check: result shape', () => {
     expect(r.reason).toBeUndefined();
   });
 });
+
+describe('check: descriptions', () => {
+  it('cuts very long state descriptions', async () => {
+    const long = 'x'.repeat(10_000);
+    const r = await check(register({ initial: long }), [read(0, 0, 1, 'y')], { keepPartial: true });
+    expect(r.partitions[0]!.initialState).toMatch(/^"x{1999}… \(8002 more characters\)$/);
+  });
+});
