@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { escapeHtml, jsonForScript } from '../escape.ts';
 import { buildVizData, type LinearizationVizInput, type VizData } from './data.ts';
 
 /**
@@ -19,16 +20,6 @@ const asset = (name: 'viz.css' | 'viz.js'): string => {
   }
   return text;
 };
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
-
-/** JSON that cannot end or bend the script element holding it, and that JSON.parse reads back unchanged. */
-export const jsonForScript = (value: unknown): string =>
-  (JSON.stringify(value) ?? 'null').replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
 
 const VERDICT: Record<VizData['result'], string> = {
   ok: 'linearizable',
