@@ -30,7 +30,7 @@ describe('single-leader, async replication', () => {
     expect(w.status).toBe(200);
     expect((await c.http(old, 'GET', '/kv/x')).body.value).toBe(1);
     await c.kill(old);
-    const next = await c.waitForLeader({ exclude: [old], minTerm: term + 1, timeoutMs: 5000 });
+    const next = await c.waitForLeader({ exclude: [old], minTerm: term + 1, timeoutMs: 10_000 });
     const lost = await c.eventually(async () => {
       const r = await c.http(next, 'GET', '/kv/x');
       return r.status === 200 ? r.body : undefined;
@@ -55,7 +55,7 @@ describe('single-leader, async replication', () => {
     expect((await c.http(old, 'POST', '/set/s/add', { element: 1 })).status).toBe(200);
     expect((await c.http(old, 'GET', '/set/s?local=1')).body.elements).toEqual([1]);
     c.signal(old, 'SIGSTOP');
-    const next = await c.waitForLeader({ exclude: [old], minTerm: term + 1, timeoutMs: 5000 });
+    const next = await c.waitForLeader({ exclude: [old], minTerm: term + 1, timeoutMs: 10_000 });
     expect((await c.http(next, 'POST', '/set/s/add', { element: 2 })).status).toBe(200);
     c.signal(old, 'SIGCONT');
     // Once the new leader's entries reach it, the old leader's state is rebuilt without element 1.

@@ -10,7 +10,7 @@ const flags = (r: number, w: number, ...more: string[]) => [
   '--w',
   String(w),
   '--rpc-timeout-ms',
-  '300',
+  '1000',
   ...more,
 ];
 
@@ -47,8 +47,14 @@ describe('leaderless quorums', () => {
     for (const c of [hinted, plain]) {
       c.isolate('n3');
       expect((await c.http('n1', 'POST', '/set/s/add', { element: 7 })).status).toBe(200);
-      c.heal();
     }
+    // Heal only once n1's send to n3 has timed out, so n3 cannot get the write through it.
+    await hinted.eventually(async () =>
+      (((await hinted.status('n1'))?.hints as Record<string, number> | undefined)?.n3 ?? 0) > 0 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    hinted.heal();
+    plain.heal();
     const elements = await hinted.eventually(async () => {
       const r = await hinted.http('n3', 'GET', '/set/s?local=1');
       return (r.body.elements as number[]).length > 0 ? r.body.elements : undefined;
