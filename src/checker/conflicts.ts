@@ -181,7 +181,8 @@ export const summarizeConflicts = (r: ConflictsCheckerResult): string => {
   if (r.siblingReads > 0) parts.push(`${r.siblingReads} reads returned siblings (up to ${r.maxSiblings})`);
   if (r.keysWithSiblings > 0) parts.push(`${r.keysWithSiblings} keys end with siblings`);
   if (r.finalReads.count > 0) parts.push(r.converged ? 'converged' : `${r.divergentKeys.length} keys diverge`);
-  if (r.unjudgedKeys.length > 0) parts.push(`${r.unjudgedKeys.length} keys without a final read`);
+  if (r.finalReads.count > 0 && r.unjudgedKeys.length > 0)
+    parts.push(`${r.unjudgedKeys.length} keys without a final read`);
   if (r.unexpected > 0) parts.push(`${r.unexpected} surviving values nobody wrote`);
   return parts.join('; ');
 };
