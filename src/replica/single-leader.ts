@@ -635,7 +635,11 @@ export class SingleLeader implements Topology {
         p.nextIndex = p.matchIndex + 1;
         this.advanceCommit();
       } else {
-        p.nextIndex = Math.max(1, Math.min(p.nextIndex - 1, resp.conflictIndex ?? p.nextIndex - 1));
+        const conflict = resp.conflictIndex ?? p.nextIndex - 1;
+        p.nextIndex = Math.max(1, Math.min(p.nextIndex - 1, conflict));
+        // Only a follower that lost entries it had acknowledged (a WAL without fsync) can get here with a
+        // match above its log: believe its log, not our memory.
+        p.matchIndex = Math.min(p.matchIndex, Math.max(0, conflict - 1));
         p.sentCommit = -1;
       }
       this.notify();
