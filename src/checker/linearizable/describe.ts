@@ -71,7 +71,8 @@ export const describePartition = <S, I, O>(
     result === 'ok' ? [search.linearized()] : (search.partial?.prefixes() ?? [search.linearized()]);
   if (result === 'illegal' && prefixes.length === 0) prefixes.push(new Int32Array(0));
 
-  let truncated = search.partial?.truncated ?? false;
+  // A full linearization is never cut short by what the search stopped recording along the way.
+  let truncated = result === 'ok' ? false : (search.partial?.truncated ?? false);
   const linearizations: PartialLinearization[] = [];
   const longestFor: Record<number, number> = {};
   let budget = limits.maxPartialSteps;

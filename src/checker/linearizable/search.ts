@@ -91,6 +91,9 @@ export class PartitionSearch<S, I, O> {
     let finite = 0;
     for (const o of ops) if (o.return !== Number.POSITIVE_INFINITY) finite++;
     const exactWords = Math.ceil(finite / 32);
+    // Only the info-late order reaches small sets of indeterminate operations before their supersets, so only
+    // it gains from dominance; in time order every superset would pile up in one probe chain.
+    const dominance = (options.infoLate ?? false) && finite < n;
     const words = Math.max(1, exactWords + Math.ceil((n - finite) / 32));
     this.opWord = new Int32Array(n);
     this.opBit = new Int32Array(n);
@@ -99,9 +102,10 @@ export class PartitionSearch<S, I, O> {
       const position = ops[i]!.return === Number.POSITIVE_INFINITY ? exactWords * 32 + u++ : f++;
       this.opWord[i] = position >>> 5;
       this.opBit[i] = 1 << (position & 31);
-      if (ops[i]!.return === Number.POSITIVE_INFINITY) this.opHash[i] = 0;
+      // Dominance needs dominating entries in the same probe chain: leave indeterminate operations out of the hash.
+      if (dominance && ops[i]!.return === Number.POSITIVE_INFINITY) this.opHash[i] = 0;
     }
-    this.cache = new VisitedCache(words, exactWords, 2 * n, cacheLimitBytes);
+    this.cache = new VisitedCache(words, dominance ? exactWords : words, 2 * n, cacheLimitBytes);
     this.bits = new Int32Array(words);
     this.stackNode = new Int32Array(n);
     this.stackState = new Int32Array(n);
