@@ -457,9 +457,20 @@ export class SingleLeader implements Topology {
     }
   }
 
-  /** Unsafe failover: take over at once, asking no one. */
+  /**
+   * Unsafe failover: take over at once, asking no one. Without a vote two
+   * nodes could promote themselves into the same term, and two leaders'
+   * different entries under one (index, term) would break log matching for
+   * good: the nodes would never converge. So each node only takes terms of
+   * its own residue (term mod N = its rank): leaders still split the brain,
+   * but terms stay unique and the higher one wins cleanly after healing.
+   */
   private async promoteUnsafely(): Promise<void> {
-    this.term += 1;
+    const ids = [this.cfg.id, ...this.deps.peers.ids].sort();
+    const rank = ids.indexOf(this.cfg.id);
+    let next = this.term + 1;
+    while (next % ids.length !== rank) next += 1;
+    this.term = next;
     this.votedFor = this.cfg.id;
     const term = this.term;
     this.deps.logger.warn(
