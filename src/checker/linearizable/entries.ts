@@ -34,8 +34,9 @@ export interface EntryList {
 
 export const buildEntryList = (ops: readonly Operation<unknown, unknown>[]): EntryList => {
   const n = ops.length;
-  const callTime = new Float64Array(n);
-  const returnTime = new Float64Array(n);
+  const times = new Float64Array(2 * n);
+  const callTime = times.subarray(0, n);
+  const returnTime = times.subarray(n);
   for (let i = 0; i < n; i++) {
     callTime[i] = ops[i]!.call;
     returnTime[i] = ops[i]!.return;
@@ -47,12 +48,14 @@ export const buildEntryList = (ops: readonly Operation<unknown, unknown>[]): Ent
   const returns = sortedBy(returnTime);
   const size = 2 * n + 1;
   const head = 2 * n;
-  const next = new Int32Array(size).fill(-1);
-  const prev = new Int32Array(size).fill(-1);
+  // One allocation, several views: small histories are checked by the thousand (one per key).
+  const slab = new Int32Array(4 * size + n);
+  const next = slab.subarray(0, size).fill(-1);
+  const prev = slab.subarray(size, 2 * size).fill(-1);
+  const opOf = slab.subarray(2 * size, 3 * size).fill(-1);
+  const match = slab.subarray(3 * size, 4 * size).fill(-1);
+  const returnNode = slab.subarray(4 * size);
   const kind = new Uint8Array(size);
-  const opOf = new Int32Array(size).fill(-1);
-  const match = new Int32Array(size).fill(-1);
-  const returnNode = new Int32Array(n);
   let c = 0;
   let r = 0;
   let last = head;

@@ -95,9 +95,15 @@ export class PartitionSearch<S, I, O> {
     // it gains from dominance; in time order every superset would pile up in one probe chain.
     const dominance = (options.infoLate ?? false) && finite < n;
     const words = Math.max(1, exactWords + Math.ceil((n - finite) / 32));
-    this.opWord = new Int32Array(n);
-    this.opBit = new Int32Array(n);
-    this.opHash = randomHashes(n);
+    // One allocation, several views (see buildEntryList).
+    const slab = new Int32Array(6 * n + words);
+    this.opWord = slab.subarray(0, n);
+    this.opBit = slab.subarray(n, 2 * n);
+    this.opHash = randomHashes(slab.subarray(2 * n, 3 * n));
+    this.stackNode = slab.subarray(3 * n, 4 * n);
+    this.stackState = slab.subarray(4 * n, 5 * n);
+    this.stackOp = slab.subarray(5 * n, 6 * n);
+    this.bits = slab.subarray(6 * n);
     for (let i = 0, f = 0, u = 0; i < n; i++) {
       const position = ops[i]!.return === Number.POSITIVE_INFINITY ? exactWords * 32 + u++ : f++;
       this.opWord[i] = position >>> 5;
@@ -106,10 +112,6 @@ export class PartitionSearch<S, I, O> {
       if (dominance && ops[i]!.return === Number.POSITIVE_INFINITY) this.opHash[i] = 0;
     }
     this.cache = new VisitedCache(words, dominance ? exactWords : words, 2 * n, cacheLimitBytes);
-    this.bits = new Int32Array(words);
-    this.stackNode = new Int32Array(n);
-    this.stackState = new Int32Array(n);
-    this.stackOp = new Int32Array(n);
     this.stackPass = new Uint8Array(n);
     this.infoLate = (options.infoLate ?? false) && finite < n;
     this.partial = partial ? new PartialTracker(n, partial.budget) : undefined;
@@ -219,9 +221,9 @@ export class PartitionSearch<S, I, O> {
   }
 }
 
-/** Fixed-seed random 32-bit values, one per operation, for the incremental bitset hash. */
-const randomHashes = (n: number): Int32Array => {
-  const out = new Int32Array(n);
+/** Fills `out` with fixed-seed random 32-bit values, one per operation, for the incremental bitset hash. */
+const randomHashes = (out: Int32Array): Int32Array => {
+  const n = out.length;
   let s = 0x9e3779b9;
   for (let i = 0; i < n; i++) {
     // splitmix32

@@ -54,9 +54,9 @@ export class StateSpace<S, I, O> {
     private readonly ops: readonly Operation<I, O>[],
   ) {
     this.n = Math.max(1, ops.length);
-    this.hashes = new Int32Array(16);
-    this.index = new Int32Array(32);
-    this.indexMask = 31;
+    this.hashes = new Int32Array(64);
+    this.index = new Int32Array(128);
+    this.indexMask = 127;
     this.maxDenseRows = Math.max(1, Math.floor(DENSE_MEMO_LIMIT / this.n));
     // About 8 KB to start: enough rows for a register's few states without growing.
     this.denseRows = Math.min(this.maxDenseRows, Math.max(8, Math.ceil(2048 / this.n)));
