@@ -9,6 +9,8 @@ import type { AnyModel, CheckOptions, CheckOutcome, CheckResult, Operation, Part
 const SLICE = 1 << 14;
 /** Iterations each partition gets in the first pass, which settles the easy ones (most of them). */
 const FIRST_PASS = 1 << 15;
+/** At most this many searches are kept between the two passes (each holds its cache). */
+const MAX_SUSPENDED = 8;
 /** How long the async check works before yielding to the event loop (so aborts and timers can fire). */
 const YIELD_EVERY_MS = 20;
 /**
@@ -121,6 +123,8 @@ class CheckRun<I, O> {
   private firstPass = true;
   private stopped: 'timeout' | 'aborted' | undefined;
   private illegal = -1;
+  /** Searches left after the first pass, to resume in the second. */
+  private readonly suspended = new Map<number, { search: PartitionCheck<unknown, I, O>; started: number }>();
   /** Partitions handed to worker threads. */
   private readonly taken: Uint8Array;
   /** Partitions without a result and not taken. */
@@ -153,7 +157,10 @@ class CheckRun<I, O> {
 
   /** These partitions are checked elsewhere from now on. */
   take(partitions: readonly { index: number }[]): void {
-    for (const p of partitions) this.taken[p.index] = 1;
+    for (const p of partitions) {
+      this.taken[p.index] = 1;
+      this.suspended.delete(p.index);
+    }
     this.free -= partitions.length;
   }
 
@@ -204,20 +211,32 @@ class CheckRun<I, O> {
         this.cursor = 0;
         return;
       }
-      const ops = this.partitions[this.cursor]!.ops;
-      const budget = this.options.keepPartial
-        ? { budget: Math.max(2 * this.options.maxPartialSteps, 2 * ops.length) }
-        : undefined;
-      this.search = new PartitionCheck(this.resolved, ops, budget);
+      const resumed = this.suspended.get(this.cursor);
+      this.suspended.delete(this.cursor);
+      if (resumed) {
+        this.search = resumed.search;
+        this.searchStarted = resumed.started;
+      } else {
+        const ops = this.partitions[this.cursor]!.ops;
+        const budget = this.options.keepPartial
+          ? { budget: Math.max(2 * this.options.maxPartialSteps, 2 * ops.length) }
+          : undefined;
+        this.search = new PartitionCheck(this.resolved, ops, budget);
+        this.searchStarted = performance.now();
+      }
       this.searchIndex = this.cursor;
-      this.searchStarted = performance.now();
     }
     const search = this.search;
     const status = search.run(SLICE);
     if (status === 'running' && !(this.firstPass && search.iterations >= FIRST_PASS)) return;
     if (status === 'running') {
       // First pass: leave the hard ones for later, after every partition had its chance to be illegal.
+      // A few are kept to resume where they stopped; the others start again (their memory is freed).
+      if (this.suspended.size < MAX_SUSPENDED) {
+        this.suspended.set(this.searchIndex, { search, started: this.searchStarted });
+      }
       this.search = undefined;
+      this.searchIndex = -1;
       this.cursor++;
       return;
     }
