@@ -31,6 +31,8 @@ export interface CheckHistoryOptions {
   html?: string;
   /** Where lines go; default stdout. */
   out?: (line: string) => void;
+  /** Where errors go (default stderr). */
+  err?: (line: string) => void;
 }
 
 export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
@@ -64,7 +66,7 @@ export const runCheckHistory = async (options: CheckHistoryOptions): Promise<num
     return await checkHistory(options, out);
   } catch (e) {
     const err = isFaultlineError(e) ? e : new FaultlineError('FL_ERR_INTERNAL', String(e), { cause: e });
-    out(`error: ${err.describe()}`);
+    (options.err ?? ((line: string) => process.stderr.write(`${line}\n`)))(`error: ${err.describe()}`);
     return EXIT.harness;
   }
 };

@@ -17,10 +17,15 @@ const write = (name: string, text: string): string => {
 
 /** Runs the command in-process and captures what it prints. */
 const run = async (
-  options: Omit<CheckHistoryOptions, 'out' | 'format'> & { format?: CheckHistoryOptions['format'] },
+  options: Omit<CheckHistoryOptions, 'out' | 'err' | 'format'> & { format?: CheckHistoryOptions['format'] },
 ) => {
   const lines: string[] = [];
-  const code = await runCheckHistory({ format: 'auto', ...options, out: (l) => lines.push(l) });
+  const code = await runCheckHistory({
+    format: 'auto',
+    ...options,
+    out: (l) => lines.push(l),
+    err: (l) => lines.push(l),
+  });
   return { code, text: lines.join('\n') };
 };
 
