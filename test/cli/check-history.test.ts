@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type CheckHistoryOptions, parseInitial, runCheckHistory } from '../../src/cli/check-history.ts';
 import { formatEdnHistory } from '../../src/history/formats/edn.ts';
 import type { Op } from '../../src/history/op.ts';
-import { CORPUS_DIR, corpusPresent, corpusRows } from '../history/formats/corpus.ts';
+import { CORPUS_DIR, corpusPresent, corpusRows } from '../corpus.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-check-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

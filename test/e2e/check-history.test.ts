@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CORPUS_DIR, corpusPresent } from '../corpus.ts';
 import { faultline, tempReports } from './helpers.ts';
 
-const corpus = join(import.meta.dirname, '../../../shared/corpora');
-const present = existsSync(join(corpus, 'EXPECTED.tsv'));
-if (!present) console.warn(`check --history CLI tests skipped: the shared corpus is missing at ${corpus}`);
+const corpus = CORPUS_DIR;
+const present = corpusPresent;
 
 /** `faultline check --history` through the real command line, on histories recorded by other tools. */
 describe.skipIf(!present)('faultline check --history', () => {

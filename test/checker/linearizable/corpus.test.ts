@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check } from '../../../src/checker/linearizable/check.ts';
 import { fromHistory } from '../../../src/checker/linearizable/from-history.ts';
 import { getModel } from '../../../src/checker/models/index.ts';
-import { packagePath } from '../../../src/core/ts-node.ts';
 import { type HistoryFormat, readHistoryFile } from '../../../src/history/formats/index.ts';
+import { CORPUS_DIR, corpusPresent } from '../../corpus.ts';
 
 /**
  * Every history of the shared corpus (../shared/corpora, read in place,
@@ -13,14 +13,9 @@ import { type HistoryFormat, readHistoryFile } from '../../../src/history/format
  * histories are also checked without partitioning (porcupine's
  * kvNoPartitionModel), which must agree.
  */
-const corpus = process.env.FAULTLINE_CORPUS ?? join(packagePath('.'), '..', 'shared', 'corpora');
+const corpus = CORPUS_DIR;
 const expectedFile = join(corpus, 'EXPECTED.tsv');
-const present = existsSync(expectedFile);
-if (!present) {
-  console.warn(
-    `[faultline] corpus missing: ${expectedFile} not found; the linearizability corpus suite is SKIPPED (set FAULTLINE_CORPUS to its directory).`,
-  );
-}
+const present = corpusPresent;
 
 const rows = present
   ? readFileSync(expectedFile, 'utf8')
@@ -31,13 +26,6 @@ const rows = present
   : [];
 
 const parseInitial = (text: string): unknown => (text === 'nil' ? null : text === '""' ? '' : Number(text));
-
-// On CI the corpus is provisioned: its absence there is a failure, not a skip.
-describe.runIf(!present && process.env.CI !== undefined)('corpus', () => {
-  it('is present on CI', () => {
-    expect.fail(`corpus missing on CI: ${expectedFile} not found (set FAULTLINE_CORPUS)`);
-  });
-});
 
 describe.skipIf(!present)(`corpus ${expectedFile}`, () => {
   it('lists histories', () => {

@@ -15,7 +15,7 @@ import {
   toPlain,
 } from '../../../src/history/formats/edn.ts';
 import type { Op } from '../../../src/history/op.ts';
-import { corpusFiles, corpusPresent, corpusText } from './corpus.ts';
+import { corpusFiles, corpusPresent, corpusText } from '../../corpus.ts';
 
 /** Runs `fn`, expecting a FL_ERR_HISTORY_PARSE; returns it. */
 const parseErrorOf = (fn: () => unknown): FaultlineError => {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FaultlineError } from '../../../src/core/errors.ts';
 import { detectFormat, readHistoryFile } from '../../../src/history/formats/index.ts';
 import { formatHistoryLine } from '../../../src/history/jsonl.ts';
-import { CORPUS_DIR, corpusPresent, corpusRows, corpusText } from './corpus.ts';
+import { CORPUS_DIR, corpusPresent, corpusRows, corpusText } from '../../corpus.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-formats-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FaultlineError } from '../../../src/core/errors.ts';
 import { parseJepsenLog } from '../../../src/history/formats/jepsen-log.ts';
 import type { Op } from '../../../src/history/op.ts';
-import { corpusFiles, corpusPresent, corpusText } from './corpus.ts';
+import { corpusFiles, corpusPresent, corpusText } from '../../corpus.ts';
 
 const errorOf = (text: string): FaultlineError => {
   try {

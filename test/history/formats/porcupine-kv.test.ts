@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultlineError } from '../../../src/core/errors.ts';
 import { parsePorcupineKv } from '../../../src/history/formats/porcupine-kv.ts';
-import { corpusFiles, corpusPresent, corpusText } from './corpus.ts';
+import { corpusFiles, corpusPresent, corpusText } from '../../corpus.ts';
 
 const errorOf = (text: string): FaultlineError => {
   try {

@@ -1,10 +1,27 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packagePath } from '../src/core/ts-node.ts';
 
-/** The shared corpus of reference histories (see its README.md); never copied into the repo. */
-export const CORPUS_DIR = process.env.FAULTLINE_CORPUS ?? '/work/shared/corpora';
+/**
+ * The shared corpus of reference histories with known verdicts (see its
+ * README.md), read in place and never copied into the repo: $FAULTLINE_CORPUS,
+ * else ../shared/corpora beside the checkout, else /work/shared/corpora.
+ * Suites that need it skip with a warning naming where they looked.
+ */
+const CANDIDATES = [
+  process.env.FAULTLINE_CORPUS,
+  join(packagePath('.'), '..', 'shared', 'corpora'),
+  '/work/shared/corpora',
+];
+export const CORPUS_DIR =
+  CANDIDATES.find((d): d is string => d !== undefined && existsSync(join(d, 'EXPECTED.tsv'))) ??
+  CANDIDATES.find((d): d is string => d !== undefined)!;
 export const corpusPresent = existsSync(join(CORPUS_DIR, 'EXPECTED.tsv'));
-if (!corpusPresent) console.warn(`corpus not found at ${CORPUS_DIR}: corpus tests are skipped (set FAULTLINE_CORPUS)`);
+if (!corpusPresent) {
+  console.warn(
+    `[faultline] corpus not found (looked in ${CANDIDATES.filter(Boolean).join(', ')}): corpus tests are SKIPPED; set FAULTLINE_CORPUS`,
+  );
+}
 
 export interface CorpusRow {
   path: string;
