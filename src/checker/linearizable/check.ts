@@ -7,9 +7,9 @@ import type { AnyModel, CheckOptions, CheckOutcome, CheckResult, Operation, Part
 
 /** Iterations of the search between two looks at the clock and the abort signal. */
 const SLICE = 1 << 14;
-/** Iterations each partition gets in the first pass, which settles the easy ones (most of them). */
-const FIRST_PASS = 1 << 15;
-/** At most this many searches are kept between the two passes (each holds its cache). */
+/** Iterations each partition gets on its first turn, which settles the easy ones (most of them). */
+const FIRST_TURN = 1 << 15;
+/** At most this many searches are kept between their turns (each holds its cache). */
 const MAX_SUSPENDED = 8;
 /** How long the async check works before yielding to the event loop (so aborts and timers can fire). */
 const YIELD_EVERY_MS = 20;
@@ -118,12 +118,17 @@ class CheckRun<I, O> {
   private search: PartitionCheck<unknown, I, O> | undefined;
   private searchIndex = -1;
   private searchStarted = 0;
-  /** Next partition for the first pass; then the partition being finished. */
-  private cursor = 0;
-  private firstPass = true;
+  /**
+   * Partitions waiting for their turn, round robin: each turn runs a
+   * partition up to its iteration budget, which doubles every turn, so a
+   * hard partition never keeps an easy (maybe illegal) one waiting for long,
+   * and a lone partition just runs on.
+   */
+  private readonly queue: number[];
+  private readonly budgets: Float64Array;
   private stopped: 'timeout' | 'aborted' | undefined;
   private illegal = -1;
-  /** Searches left after the first pass, to resume in the second. */
+  /** Searches between their turns; past MAX_SUSPENDED, a search is dropped and restarts on its next turn. */
   private readonly suspended = new Map<number, { search: PartitionCheck<unknown, I, O>; started: number }>();
   /** Partitions handed to worker threads. */
   private readonly taken: Uint8Array;
@@ -141,6 +146,8 @@ class CheckRun<I, O> {
     this.results = new Array(this.partitions.length).fill(undefined);
     this.taken = new Uint8Array(this.partitions.length);
     this.free = this.partitions.length;
+    this.queue = this.partitions.map((_, i) => i);
+    this.budgets = new Float64Array(this.partitions.length).fill(FIRST_TURN);
     this.deadline = this.started + options.timeoutMs;
   }
 
@@ -148,10 +155,10 @@ class CheckRun<I, O> {
     return this.stopped !== undefined || this.illegal >= 0 || this.results.every((r) => r !== undefined);
   }
 
-  /** Partitions without a result, not being checked here and not handed to workers. */
+  /** Partitions without a result, not being checked here and not handed to workers, in turn order. */
   queued(): { index: number; partition: Partition<I, O> }[] {
-    return this.partitions.flatMap((partition, index) =>
-      this.results[index] || this.taken[index] || index === this.searchIndex ? [] : [{ index, partition }],
+    return this.queue.flatMap((index) =>
+      this.results[index] || this.taken[index] ? [] : [{ index, partition: this.partitions[index]! }],
     );
   }
 
@@ -199,48 +206,40 @@ class CheckRun<I, O> {
   /** One slice of work on the current partition. */
   private advance(): void {
     if (this.search === undefined) {
-      while (
-        this.cursor < this.partitions.length &&
-        (this.results[this.cursor] !== undefined || this.taken[this.cursor] === 1)
-      ) {
-        this.cursor++;
-      }
-      if (this.cursor >= this.partitions.length) {
-        if (!this.firstPass) return;
-        this.firstPass = false;
-        this.cursor = 0;
-        return;
-      }
-      const resumed = this.suspended.get(this.cursor);
-      this.suspended.delete(this.cursor);
+      let index: number | undefined;
+      do index = this.queue.shift();
+      while (index !== undefined && (this.results[index] !== undefined || this.taken[index] === 1));
+      if (index === undefined) return;
+      const resumed = this.suspended.get(index);
+      this.suspended.delete(index);
       if (resumed) {
         this.search = resumed.search;
         this.searchStarted = resumed.started;
       } else {
-        const ops = this.partitions[this.cursor]!.ops;
+        const ops = this.partitions[index]!.ops;
         const budget = this.options.keepPartial
           ? { budget: Math.max(2 * this.options.maxPartialSteps, 2 * ops.length) }
           : undefined;
         this.search = new PartitionCheck(this.resolved, ops, budget);
         this.searchStarted = performance.now();
       }
-      this.searchIndex = this.cursor;
+      this.searchIndex = index;
     }
     const search = this.search;
+    const index = this.searchIndex;
     const status = search.run(SLICE);
-    if (status === 'running' && !(this.firstPass && search.iterations >= FIRST_PASS)) return;
-    if (status === 'running') {
-      // First pass: leave the hard ones for later, after every partition had its chance to be illegal.
-      // A few are kept to resume where they stopped; the others start again (their memory is freed).
-      if (this.suspended.size < MAX_SUSPENDED) {
-        this.suspended.set(this.searchIndex, { search, started: this.searchStarted });
-      }
-      this.search = undefined;
-      this.searchIndex = -1;
-      this.cursor++;
+    if (status !== 'running') {
+      this.settle(status);
       return;
     }
-    this.settle(status);
+    if (search.iterations < this.budgets[index]! || this.free === 1) return;
+    // Its turn is over: to the back of the queue, with twice the budget.
+    this.budgets[index] = 2 * search.iterations;
+    if (this.suspended.size < MAX_SUSPENDED) this.suspended.set(index, { search, started: this.searchStarted });
+    else this.budgets[index] = 2 * this.budgets[index]!; // it restarts from scratch: give it more
+    this.queue.push(index);
+    this.search = undefined;
+    this.searchIndex = -1;
   }
 
   private settle(status: CheckOutcome): void {
@@ -259,7 +258,6 @@ class CheckRun<I, O> {
     this.free--;
     this.search = undefined;
     this.searchIndex = -1;
-    this.cursor++;
   }
 
   result(): CheckResult<I, O> {
@@ -278,9 +276,11 @@ class CheckRun<I, O> {
     );
     const result: CheckOutcome =
       this.illegal >= 0 ? 'illegal' : partitions.every((p) => p.result === 'ok') ? 'ok' : 'unknown';
+    // Workers cut short by an abort settle their partitions as unknown before this thread sees the signal.
+    const reason = this.stopped ?? (this.options.signal?.aborted ? 'aborted' : undefined);
     return {
       result,
-      ...(result === 'unknown' && this.stopped ? { reason: this.stopped } : {}),
+      ...(result === 'unknown' && reason ? { reason } : {}),
       model: this.resolved.name,
       opCount: this.operations.length,
       partitions,

@@ -118,6 +118,7 @@ export const startWorkers = <I, O>(
   options: ResolvedCheckOptions,
   deadline: number,
   onSettled: (settled: SettledPartition<I, O>) => void,
+  firstTurn = 1 << 18,
 ): ParallelRun => {
   const spec = model.spec as ModelSpec;
   const cancelBuffer = new SharedArrayBuffer(4);
@@ -129,7 +130,9 @@ export const startWorkers = <I, O>(
   // The calling thread keeps checking a partition too: one worker fewer than cores.
   const wanted = options.workers === 'auto' ? availableParallelism() - 1 : options.workers;
   const count = Math.max(1, Math.min(wanted, partitions.length));
-  const queue = [...partitions];
+  // Round robin with doubling turns, as inline (check.ts): a paused partition goes to the back of the
+  // queue with twice the iterations (it restarts on whichever worker takes it next).
+  const queue = partitions.map((p) => ({ ...p, turn: firstTurn }));
   const run: { failure: Error | undefined } = { failure: undefined };
   const fail = (e: Error) => {
     run.failure ??= e;
@@ -141,6 +144,7 @@ export const startWorkers = <I, O>(
     for (;;) {
       const next = queue.shift();
       if (next === undefined || Atomics.load(flag, 0) !== 0) return;
+      // Alone in the queue: no turn to give up (paused partitions of other lanes come back behind it).
       const task: WorkerTask = {
         type: 'check',
         task: nextTask++,
@@ -154,6 +158,7 @@ export const startWorkers = <I, O>(
           maxPartialSteps: options.maxPartialSteps,
         },
         budgetMs: deadline - performance.now(),
+        maxIterations: queue.length === 0 ? Number.POSITIVE_INFINITY : next.turn,
         cancel: cancelBuffer,
       };
       let reply: WorkerReply;
@@ -166,6 +171,10 @@ export const startWorkers = <I, O>(
       if (reply.type === 'error') {
         fail(new FaultlineError((reply.code as ErrorCode | undefined) ?? 'FL_ERR_INTERNAL', reply.message));
         return;
+      }
+      if (reply.type === 'paused') {
+        queue.push({ ...next, turn: 2 * next.turn });
+        continue;
       }
       const result = reply.result as PartitionResult<I, O>;
       onSettled({ index: next.index, result, timedOut: reply.stopped === 'timeout' });

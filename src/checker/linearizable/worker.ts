@@ -24,12 +24,15 @@ export interface WorkerTask {
   limits: DescribeLimits;
   /** Milliseconds left in the check's budget when the task was sent (Infinity: none). */
   budgetMs: number;
+  /** Give up after this many iterations, with a `paused` reply (its turn is over; Infinity: no limit). */
+  maxIterations: number;
   /** Int32Array over a SharedArrayBuffer: [0] becomes 1 when the check no longer needs answers. */
   cancel: SharedArrayBuffer;
 }
 
 export type WorkerReply =
   | { type: 'result'; task: number; result: PartitionResult; stopped: 'timeout' | 'cancelled' | undefined }
+  | { type: 'paused'; task: number; iterations: number }
   | { type: 'error'; task: number; message: string; code: string | undefined };
 
 const models = new Map<string, ResolvedModel>();
@@ -65,6 +68,7 @@ const runTask = async (t: WorkerTask): Promise<WorkerReply> => {
   const check = new PartitionCheck(model, t.ops, partial);
   let stopped: 'timeout' | 'cancelled' | undefined;
   while (check.run(SLICE) === 'running') {
+    if (check.iterations >= t.maxIterations) return { type: 'paused', task: t.task, iterations: check.iterations };
     if (Atomics.load(cancel, 0) !== 0) {
       stopped = 'cancelled';
       break;

@@ -114,6 +114,20 @@ describe('check: partitions', () => {
   });
 });
 
+describe('check: scheduling partitions', () => {
+  it('finds an illegal partition queued behind endless ones (turns with doubling budgets)', async () => {
+    const ops = [
+      ...slowIllegal(15).map((o) => keyed(o, 'slow1')),
+      ...slowIllegal(15).map((o) => keyed(o, 'slow2')),
+      ...slowIllegal(9).map((o) => keyed(o, 'bad')),
+    ];
+    const r = await check(kv({ initial: 0 }), ops, { workers: 0, timeoutMs: 30_000 });
+    expect(r.result).toBe('illegal');
+    expect(r.partitions[r.failingPartition!]!.key).toBe('bad');
+    expect(r.partitions[r.failingPartition!]!.stats!.steps).toBeGreaterThan(1 << 15); // more than one turn
+  });
+});
+
 describe('check: timeout and abort', () => {
   it('answers unknown when the time budget runs out', async () => {
     const r = await check(reg, slowIllegal(14), { timeoutMs: 50 });
