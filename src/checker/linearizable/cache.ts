@@ -45,8 +45,10 @@ export class VisitedCache {
   ) {
     this.stride = words + 1;
     const size = tableSize(2 * expected);
-    this.arena = new Int32Array(this.stride * (size >> 1));
-    this.slots = new Int32Array(2 * size);
+    // One allocation to start (see StateSpace); each part is replaced by a larger array when it grows.
+    const slab = new Int32Array(2 * size + this.stride * (size >> 1));
+    this.slots = slab.subarray(0, 2 * size);
+    this.arena = slab.subarray(2 * size);
     this.mask = size - 1;
   }
 

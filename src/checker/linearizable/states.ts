@@ -54,15 +54,18 @@ export class StateSpace<S, I, O> {
     private readonly ops: readonly Operation<I, O>[],
   ) {
     this.n = Math.max(1, ops.length);
-    this.hashes = new Int32Array(64);
-    this.index = new Int32Array(128);
-    this.indexMask = 127;
     this.maxDenseRows = Math.max(1, Math.floor(DENSE_MEMO_LIMIT / this.n));
     // About 8 KB to start: enough rows for a register's few states without growing.
     this.denseRows = Math.min(this.maxDenseRows, Math.max(8, Math.ceil(2048 / this.n)));
-    this.dense = new Int32Array(this.denseRows * this.n);
     const memoSize = 16;
-    this.memo = new Int32Array(memoSize * 4).fill(-1);
+    // One allocation for the starting tables (histories with many small partitions create thousands);
+    // each is replaced by its own larger array when it grows.
+    const slab = new Int32Array(64 + 128 + this.denseRows * this.n + memoSize * 4);
+    this.hashes = slab.subarray(0, 64);
+    this.index = slab.subarray(64, 192);
+    this.indexMask = 127;
+    this.dense = slab.subarray(192, 192 + this.denseRows * this.n);
+    this.memo = slab.subarray(192 + this.denseRows * this.n).fill(-1);
     this.memoMask = memoSize - 1;
   }
 
