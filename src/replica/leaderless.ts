@@ -23,28 +23,16 @@
  * sees the latest acknowledged write; with R + W <= N it may not.
  * A cas reads with R first, then writes with W; it is not atomic.
  */
-import type { NodeClock } from './clock.ts';
 import type { ReplicaConfig } from './config.ts';
 import type { ObjectState } from './crdt.ts';
 import { canonicalJson, mergeStates } from './crdt.ts';
-import type { Logger } from './logger.ts';
 import { enqueue } from './multi-leader.ts';
 import type { KeyState } from './object-replica.ts';
 import { ObjectReplica, parseKeyStates, readKey } from './object-replica.ts';
-import type { Peers } from './peers.ts';
-import type { ClientRequest, ReadRequest, Reply, StatusReport, Topology } from './topology.ts';
+import type { ClientRequest, ReadRequest, Reply, StatusReport, Topology, TopologyDeps } from './topology.ts';
 import { PeerRequestError, replies } from './topology.ts';
-import type { Replayed, Wal } from './wal.ts';
 
-export interface LeaderlessDeps {
-  config: ReplicaConfig;
-  wal: Wal;
-  replayed: Replayed;
-  peers: Peers;
-  clock: NodeClock;
-  logger: Logger;
-  onFatal(error: unknown): void;
-}
+export type LeaderlessDeps = TopologyDeps;
 
 /** Resolves once `count` of `promises` fulfilled (true) or too many rejected for that to happen (false). */
 const quorum = (promises: readonly Promise<unknown>[], count: number): Promise<boolean> =>

@@ -16,27 +16,14 @@
  * writes), `version-vectors` (concurrent register writes are kept as
  * siblings), `crdt` (OR-set, PN-counter). Reads are local.
  */
-import type { NodeClock } from './clock.ts';
-import type { ReplicaConfig } from './config.ts';
 import type { ObjectState } from './crdt.ts';
 import { mergeStates } from './crdt.ts';
-import type { Logger } from './logger.ts';
 import type { KeyState } from './object-replica.ts';
 import { ObjectReplica, parseKeyStates, readKey } from './object-replica.ts';
-import type { Peers } from './peers.ts';
-import type { ClientRequest, Reply, StatusReport, Topology } from './topology.ts';
+import type { ClientRequest, Reply, StatusReport, Topology, TopologyDeps } from './topology.ts';
 import { PeerRequestError, replies } from './topology.ts';
-import type { Replayed, Wal } from './wal.ts';
 
-export interface MultiLeaderDeps {
-  config: ReplicaConfig;
-  wal: Wal;
-  replayed: Replayed;
-  peers: Peers;
-  clock: NodeClock;
-  logger: Logger;
-  onFatal(error: unknown): void;
-}
+export type MultiLeaderDeps = TopologyDeps;
 
 /** Adds `state` to a per-key outbox, merging with what is already waiting. */
 export const enqueue = (outbox: Map<string, ObjectState>, key: string, state: ObjectState): void => {

@@ -45,18 +45,23 @@
  * writes: split brain. Terms still order leaders once they can talk again:
  * the lower-term leader steps down and its divergent suffix is truncated.
  */
-import type { NodeClock } from './clock.ts';
 import { monotonicMs } from './clock.ts';
 import type { ReplicaConfig } from './config.ts';
-import type { Logger } from './logger.ts';
-import type { Peers } from './peers.ts';
 import type { Entry } from './raft-log.ts';
 import { isUpToDate, lastPosition, majority, nextCommitIndex, planAppend, termAt } from './raft-log.ts';
 import type { ApplyResult, Store, WriteOp } from './state-machine.ts';
 import { createStore } from './state-machine.ts';
-import type { ClientRequest, ClientWrite, ReadRequest, Reply, StatusReport, Topology } from './topology.ts';
+import type {
+  ClientRequest,
+  ClientWrite,
+  ReadRequest,
+  Reply,
+  StatusReport,
+  Topology,
+  TopologyDeps,
+} from './topology.ts';
 import { PeerRequestError, replies } from './topology.ts';
-import type { Replayed, Wal } from './wal.ts';
+import type { Wal } from './wal.ts';
 
 type Role = 'follower' | 'candidate' | 'leader';
 
@@ -115,16 +120,7 @@ interface PendingWrite {
   resolve(reply: Reply): void;
 }
 
-export interface SingleLeaderDeps {
-  config: ReplicaConfig;
-  wal: Wal;
-  replayed: Replayed;
-  peers: Peers;
-  clock: NodeClock;
-  logger: Logger;
-  /** Called when the node cannot continue (its WAL failed); the process should exit. */
-  onFatal(error: unknown): void;
-}
+export type SingleLeaderDeps = TopologyDeps;
 
 const superseded = (): Reply =>
   replies.unavailable('superseded', true, 'the entry was replaced by another leader before it committed');

@@ -3,8 +3,13 @@
  * (single-leader, and in later versions multi-leader and leaderless)
  * implements it; the server only parses requests and writes replies.
  */
+import type { NodeClock } from './clock.ts';
+import type { ReplicaConfig } from './config.ts';
+import type { Logger } from './logger.ts';
 import type { ObjectOp } from './object-store.ts';
+import type { Peers } from './peers.ts';
 import type { Scalar } from './state-machine.ts';
+import type { Replayed, Wal } from './wal.ts';
 
 /** The three data types: registers (kv), sets, counters. */
 export type DataType = 'kv' | 'set' | 'counter';
@@ -44,6 +49,18 @@ export interface StatusReport {
   replication: string;
   clockOffsetMs: number;
   [key: string]: unknown;
+}
+
+/** What every topology is built from: its config, WAL, peers, clock and logger. */
+export interface TopologyDeps {
+  config: ReplicaConfig;
+  wal: Wal;
+  replayed: Replayed;
+  peers: Peers;
+  clock: NodeClock;
+  logger: Logger;
+  /** Called when the node cannot continue (its WAL failed); the process should exit. */
+  onFatal(error: unknown): void;
 }
 
 export interface Topology {
