@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult, DescribedOperation } from '../../src/checker/linearizable/types.ts';
 import {
@@ -11,6 +11,7 @@ import {
   renderLinearizationSection,
   type VizData,
 } from '../../src/report/linearization/index.ts';
+import { haveChromium, launchBrowser } from '../fixtures/browser.ts';
 
 const EVIL = '</script><img src=x onerror="window.__pwned=1">';
 
@@ -164,31 +165,13 @@ describe('renderLinearizationHtml', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`${CHROMIUM} not found: the browser test is skipped (apt-get install -y chromium)`);
-
 describe.skipIf(!haveChromium)('the page in a real browser (chromium)', () => {
   let dir: string;
   let context: BrowserContext;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'faultline-viz-'));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1200, height: 800 },
-    });
+    context = await launchBrowser(join(dir, 'profile'), { width: 1200, height: 800 });
   });
   afterAll(async () => {
     await context?.close();

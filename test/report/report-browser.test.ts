@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRunReport } from '../../src/report/write.ts';
+import { haveChromium, launchBrowser } from '../fixtures/browser.ts';
 import { generateSetRun, HOSTILE, resultsFor } from '../fixtures/set-run.ts';
 
 /**
@@ -15,9 +15,6 @@ import { generateSetRun, HOSTILE, resultsFor } from '../fixtures/set-run.ts';
  * Code that runs in the page is passed as strings: the repo's TypeScript lib
  * has no DOM types, and these few lines do not need them.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`report-browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)`);
 
 describe.skipIf(!haveChromium)('run report in chromium', () => {
   let work: string;
@@ -48,20 +45,7 @@ describe.skipIf(!haveChromium)('run report in chromium', () => {
     reportUrl = pathToFileURL(written.html).href;
     junitXml = await readFile(written.junit, 'utf8');
 
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1200, height: 900 },
-    });
+    context = await launchBrowser(profile, { width: 1200, height: 900 });
     await context.route('**/*', (route) => {
       const url = route.request().url();
       if (url.startsWith('file:')) return route.continue();
