@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { createRandom } from '../src/core/random.ts';
 import { resolveRunConfig } from '../src/core/resolve.ts';
 import { runTest } from '../src/core/run.ts';
-import { createClock } from '../src/core/time.ts';
+import { createClock, deadlineSignal } from '../src/core/time.ts';
 import { runWorkers } from '../src/generator/workers.ts';
 import type { Op } from '../src/history/op.ts';
 import { createRecorder } from '../src/history/recorder.ts';
@@ -70,7 +70,7 @@ const noop = async (workload: string): Promise<Row> => {
       addresses: [{ id: 'n1', host: '127.0.0.1', port: 0 }],
       open: async () => client,
       recorder,
-      stop: AbortSignal.timeout(seconds * 1000),
+      stop: deadlineSignal(new AbortController().signal, seconds * 1000).signal,
       interrupt: new AbortController().signal,
       rng: createRandom(1),
     });

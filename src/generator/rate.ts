@@ -11,7 +11,9 @@ export interface RateLimiter {
 }
 
 export const createRateLimiter = (opsPerSecond: number): RateLimiter => {
-  if (opsPerSecond <= 0) return { acquire: async () => {} };
+  // Unlimited: still yield to the event loop once per op, or a client that answers from memory would
+  // starve the timers (the time limit would never fire).
+  if (opsPerSecond <= 0) return { acquire: () => new Promise<void>((resolve) => setImmediate(resolve)) };
   const gapMs = 1000 / opsPerSecond;
   let nextSlot = performance.now();
   return {
