@@ -31,6 +31,7 @@
  */
 import { Agent, request } from 'undici';
 import { configError } from '../../core/errors.ts';
+import { deadlineSignal } from '../../core/time.ts';
 import type { Client, ClientOp, ClientOptions, Completion, NodeAddress } from '../system.ts';
 
 export type ReplicaWorkload = 'register' | 'set' | 'counter';
@@ -151,18 +152,23 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
   return {
     async invoke(op, signal) {
       const call = toHttpCall(workload as ReplicaWorkload, op, local, session);
-      const opSignal = AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]);
-      let target = node;
-      let answer = await send(target, call, opSignal);
-      if (answer.kind === 'reply' && answer.status === 421) {
-        const leader = byId.get(String(answer.body.leader));
-        if (leader && leader.id !== target.id) {
-          target = leader;
-          answer = await send(target, call, opSignal);
+      // Not AbortSignal.any + AbortSignal.timeout: on Node 20 that timeout can be collected before it fires.
+      const { signal: opSignal, clear } = deadlineSignal(signal, options.timeoutMs);
+      try {
+        let target = node;
+        let answer = await send(target, call, opSignal);
+        if (answer.kind === 'reply' && answer.status === 421) {
+          const leader = byId.get(String(answer.body.leader));
+          if (leader && leader.id !== target.id) {
+            target = leader;
+            answer = await send(target, call, opSignal);
+          }
         }
+        remember(call, answer);
+        return { ...toCompletion(answer, call), node: target.id };
+      } finally {
+        clear();
       }
-      remember(call, answer);
-      return { ...toCompletion(answer, call), node: target.id };
     },
     async close() {
       await agent.destroy();

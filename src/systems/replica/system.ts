@@ -4,7 +4,7 @@
  * the leader, how to skew a node's clock, and the workload clients.
  */
 import { request } from 'undici';
-import { sleep } from '../../core/time.ts';
+import { deadlineSignal, sleep } from '../../core/time.ts';
 import { packagePath, tsNodeArgs } from '../../core/ts-node.ts';
 import type { NodeAddress, NodeId, NodeStatus, System } from '../system.ts';
 import { openReplicaClient, REPLICA_WORKLOADS } from './client.ts';
@@ -24,12 +24,19 @@ const admin = async (
   body?: Record<string, unknown>,
   timeoutMs = ADMIN_TIMEOUT_MS,
 ): Promise<Record<string, unknown>> => {
-  const res = await request(url(node, path), {
-    method,
-    signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-    ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
-  });
-  const json = (await res.body.json()) as Record<string, unknown>;
+  const deadline = deadlineSignal(signal, timeoutMs);
+  let json: Record<string, unknown>;
+  let res: Awaited<ReturnType<typeof request>>;
+  try {
+    res = await request(url(node, path), {
+      method,
+      signal: deadline.signal,
+      ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    });
+    json = (await res.body.json()) as Record<string, unknown>;
+  } finally {
+    deadline.clear();
+  }
   if (res.statusCode >= 300)
     throw new Error(`${node.id} ${method} ${path}: HTTP ${res.statusCode} ${JSON.stringify(json)}`);
   return json;
