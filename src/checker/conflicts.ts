@@ -6,13 +6,13 @@ import { sortedRecord } from './records.ts';
 import {
   isFinalRead,
   type KeyHistory,
-  lowerBound,
   producers,
   type RegisterHistory,
   type RegisterRead,
   type RegisterWrite,
   readRegisterHistory,
 } from './register-history.ts';
+import { lowerBound } from './sorted.ts';
 
 /**
  * The `conflicts` checker: what multi-leader and leaderless registers did

@@ -3,7 +3,7 @@ import { outcomeOf, pairClientOps } from '../history/pairs.ts';
 import { previewValue } from '../history/preview.ts';
 import type { CheckContext, Checker, CheckerResult, Validity } from './checker.ts';
 import { sortedRecord } from './records.ts';
-import { upperBound } from './register-history.ts';
+import { upperBound } from './sorted.ts';
 
 /**
  * The `counter` checker: one counter, starting at 0, with `add` of integer

@@ -4,6 +4,7 @@ import { type OpPair, outcomeOf, pairClientOps } from '../history/pairs.ts';
 import { previewValue } from '../history/preview.ts';
 import type { CheckContext, Checker, CheckerResult, Validity } from './checker.ts';
 import { type Quantiles, quantiles } from './quantiles.ts';
+import { lowerBound } from './sorted.ts';
 
 /**
  * The `set` checker: lost acknowledged writes, as Jepsen's set-full.
@@ -356,16 +357,4 @@ const divergent = (latest: readonly GoodRead[], table: ElementTable): number[] =
   });
   for (const [e, c] of unexpectedCounts) if (c < latest.length) out.push(e);
   return out;
-};
-
-/** Number of entries < x in a sorted array. */
-const lowerBound = (sorted: Float64Array, x: number): number => {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 };

@@ -6,13 +6,12 @@ import { type Quantiles, quantiles, round3 } from './quantiles.ts';
 import { sortedRecord } from './records.ts';
 import {
   type KeyHistory,
-  lowerBound,
   producers,
   type RegisterRead,
   type RegisterWrite,
   readRegisterHistory,
-  upperBound,
 } from './register-history.ts';
+import { lowerBound, upperBound } from './sorted.ts';
 
 /**
  * The `staleness` checker: how far behind the register reads were.
