@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { createProgress } from '../../src/cli/progress.ts';
+import { resolveRunConfig } from '../../src/core/resolve.ts';
+import type { Op } from '../../src/history/op.ts';
+
+const fakeStream = (isTTY: boolean) => {
+  let text = '';
+  const write = (s: string): boolean => {
+    text += s;
+    return true;
+  };
+  const stream = { isTTY, columns: 200, write } as unknown as NodeJS.WriteStream;
+  return { stream, text: () => text };
+};
+
+const op = (o: Partial<Op>): Op => ({ index: 0, time: 0, type: 'ok', process: 0, f: 'write', value: 1, ...o });
+
+describe('progress', () => {
+  it('rewrites one status line in place on a TTY, with counts and active faults', async () => {
+    const config = await resolveRunConfig({ seed: 1, timeLimit: '30s' });
+    const { stream, text } = fakeStream(true);
+    const p = createProgress(stream, config);
+    p.onStart?.({ runId: 'r1', dir: '/tmp/x', config });
+    p.onPhase?.('run');
+    p.onOp?.(op({ type: 'ok' }));
+    p.onOp?.(op({ type: 'info' }));
+    p.onOp?.(op({ process: 'nemesis', type: 'info', f: 'start-kill', value: { targets: ['n2'] } }));
+    p.onPhase?.('run'); // renders
+    p.stop();
+    expect(text()).toContain('faultline run r1: single-leader-sync × register × leader-kill, seed 1');
+    const CLEAR_LINE = '\r\u001b[2K';
+    expect(text()).toContain(CLEAR_LINE);
+    expect(text()).toMatch(/\[0s\/30s\] \d+ ops\/s {2}ok 1 {2}fail 0 {2}info 1 {2}faults: kill n2/);
+    expect(text()).not.toContain('phase: run\n');
+  });
+
+  it('prints plain lines when not a TTY', async () => {
+    const config = await resolveRunConfig({ seed: 1 });
+    const { stream, text } = fakeStream(false);
+    const p = createProgress(stream, config);
+    p.onStart?.({ runId: 'r2', dir: '/tmp/y', config });
+    p.onPhase?.('run');
+    p.onIncident?.('node n3 did not restart');
+    p.stop();
+    expect(text()).toContain('phase: run\n');
+    expect(text()).toContain('warning: node n3 did not restart\n');
+    expect(text()).not.toContain('\u001b[');
+  });
+});
