@@ -128,12 +128,8 @@ const explainFailures = (checkers: Readonly<Record<string, CheckerResult>>): { t
   const lin = checkers.linearizable as LinearizableCheckerResult | undefined;
   if (lin?.valid !== false || !lin.failure) return [];
   const key = lin.failingKey !== undefined ? ` (key ${lin.failingKey})` : '';
-  return [
-    {
-      title: `Where linearizability fails${key}`,
-      html: renderLinearizationSection({ result: lin.failure, timeUnit: 'ns' }),
-    },
-  ];
+  const html = renderLinearizationSection({ result: lin.failure, timeUnit: 'ns', heading: false });
+  return [{ title: `Where linearizability fails${key}, model ${lin.model}`, html }];
 };
 
 /** Logs that the backend copied into the run folder, as paths relative to it. */

@@ -49,6 +49,8 @@ describe('analyseRun', () => {
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toContain('Where linearizability fails (key k0)');
     expect(html).toContain('class="fl-lin"');
+    expect(html).not.toContain('class="fl-lin-title"'); // the run report gives the section its own heading
+    expect(results.checkers.linearizable?.summary).toMatch(/^not linearizable on key k0; 3 operations/);
     expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toContain('<failure');
     expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).valid).toBe(false);
   });

@@ -19,6 +19,8 @@ export interface LinearizableCheckerResult extends CheckerResult {
   /** Operations that returned at infinity (info, or never completed). */
   indeterminate: number;
   elapsedMs: number;
+  /** One line for humans. */
+  summary?: string;
   /** Why `valid` is "unknown". */
   reason?: 'timeout' | 'aborted';
   /** Partitions the checker could not decide (timeout), when unknown. */
@@ -107,6 +109,7 @@ export const linearizableChecker = (defaults: LinearizableCheckerOptions = {}): 
       out.failure = await explain(model, ops, failing, options, defaults, started);
     }
     out.elapsedMs = performance.now() - started;
+    out.summary = summarize(out);
     return out;
   },
 });
@@ -140,4 +143,16 @@ const explain = async (
     result: 'illegal',
   };
   return { ...again, result: 'illegal', partitions: [partition], failingPartition: 0 };
+};
+
+/** "not linearizable on key k2; 976 operations (0 indeterminate) in 5 partitions checked in 12 ms" */
+const summarize = (r: LinearizableCheckerResult): string => {
+  const verdict =
+    r.valid === true
+      ? 'linearizable'
+      : r.valid === false
+        ? `not linearizable${r.failingKey !== undefined ? ` on key ${r.failingKey}` : ''}`
+        : `undecided (${r.reason ?? 'unknown'}${r.undecided ? `, ${r.undecided} partitions open` : ''})`;
+  const parts = `${r.partitions} partition${r.partitions === 1 ? '' : 's'}`;
+  return `${verdict}; ${r.opCount} operations (${r.indeterminate} indeterminate) in ${parts} checked in ${Math.round(r.elapsedMs)} ms`;
 };

@@ -14,6 +14,8 @@ export interface LinearizationVizInput {
   /** A linearizability check result, with `keepPartial` on (partitions without operations are not drawn). */
   result: CheckResult;
   title?: string;
+  /** Whether the section draws its own heading (default true); a host page with its own heading turns it off. */
+  heading?: boolean;
   /**
    * How to show call/return times on hover: `ns` (faultline histories) in ms,
    * `ordinal` as the raw number (positions, for logs without a clock). Default `ns`.

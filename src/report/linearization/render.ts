@@ -68,7 +68,7 @@ export const renderLinearizationSection = (input: LinearizationVizInput): string
   return [
     `<section class="fl-lin" id="${id}">`,
     `<style>${asset('viz.css').replace(/<\/(style)/gi, '<\\/$1')}</style>`,
-    `<h2 class="fl-lin-title">${escapeHtml(data.title)}</h2>`,
+    input.heading === false ? '' : `<h2 class="fl-lin-title">${escapeHtml(data.title)}</h2>`,
     `<div class="fl-lin-summary">${summaryHtml(data)}</div>`,
     `<script type="application/json" class="fl-lin-data">${jsonForScript(data)}</script>`,
     '<div class="fl-lin-root"><noscript>The drawing needs JavaScript.</noscript></div>',
