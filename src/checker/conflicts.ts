@@ -23,9 +23,10 @@ import { lowerBound } from './sorted.ts';
  * (siblings count one by one). An acknowledged write whose value did not
  * survive is:
  * - a **lost update** when some survivor strictly precedes it in real time
- *   (the survivor's write completed before it was invoked): an older write
- *   beat a newer acknowledged one, as last-write-wins does when the newer
- *   write's node has a clock behind. The initial state (null, completed at
+ *   (the survivor's write completed before it was invoked) and no survivor
+ *   was invoked after it began (which could have seen it and superseded
+ *   it): an older write beat a newer acknowledged one, as last-write-wins
+ *   does when the newer write's node has a clock behind. The initial state (null, completed at
  *   time 0) counts as a survivor here: a key back to null lost everything.
  * - a normal overwrite when a later write (ok or info) strictly follows it;
  * - otherwise **overwritten**: concurrent with every survivor, and dropped by
@@ -215,10 +216,14 @@ const checkKey = (k: KeyHistory, h: RegisterHistory, tally: Tally): void => {
   // Survivors with a known completion, by completion: the latest one before a write began beat it.
   const byId = producers(k);
   const survivors: RegisterWrite[] = [];
+  let lastSurvivorInvoke = Number.NEGATIVE_INFINITY;
   for (const id of surviving) {
     const w = byId.get(id);
     if (w === undefined) tally.unexpected++;
-    else if (Number.isFinite(w.complete)) survivors.push(w);
+    else {
+      lastSurvivorInvoke = Math.max(lastSurvivorInvoke, w.invoke);
+      if (Number.isFinite(w.complete)) survivors.push(w);
+    }
   }
   survivors.sort((a, b) => a.complete - b.complete);
   const completes = Float64Array.from(survivors, (w) => w.complete);
@@ -227,7 +232,10 @@ const checkKey = (k: KeyHistory, h: RegisterHistory, tally: Tally): void => {
 
   for (const w of ok) {
     if (surviving.has(w.id)) continue;
-    const j = lowerBound(completes, w.invoke) - 1;
+    // A survivor invoked after w began may have seen w and superseded it, directly or through a chain
+    // (a version-vector write carries the context of a read that saw w, even while w is still
+    // being acknowledged): then no older write beat w.
+    const j = lastSurvivorInvoke > w.invoke ? -1 : lowerBound(completes, w.invoke) - 1;
     if (j >= 0) {
       tally.lostCount++;
       const s = survivors[j]!;

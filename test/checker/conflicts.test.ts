@@ -66,6 +66,18 @@ describe('conflicts checker', () => {
     expect(r).toMatchObject({ valid: true, lostUpdates: 0, overwritten: 0, siblingReads: 1, keysWithSiblings: 0 });
   });
 
+  it('does not count a write superseded by a later survivor that saw it while it was still being acknowledged', () => {
+    // Version vectors: 1 completes; 2 starts on n2; before 2 is acknowledged a client reads 2 (not yet 1) on n2
+    // and writes 3 with that context, superseding 2 but not 1. The end state {1, 3} has no 2, and 1 precedes 2.
+    const h = new RegisterHistory()
+      .write('k', 1, 0, 1, 'ok', 'n1')
+      .write('k', 2, 5, 20, 'ok', 'n2')
+      .read('k', 2, 8, 9, 'n2')
+      .write('k', 3, 10, 12, 'ok', 'n2');
+    const r = checkConflicts(finals(h, 'k', [1, 3]).ops, { nodes });
+    expect(r).toMatchObject({ valid: true, lostUpdates: 0 });
+  });
+
   it('counts a concurrent write dropped by last-write-wins as overwritten, not lost', () => {
     const h = new RegisterHistory().write('k', 1, 0, 10, 'ok', 'n1').write('k', 2, 2, 12, 'ok', 'n2');
     const r = checkConflicts(finals(h, 'k', 2).ops, { nodes });
