@@ -85,8 +85,13 @@ export const workloadSchema = z.strictObject({
   /** Model for the linearizable checker. */
   model: z.string().optional(),
   initial: z.unknown().optional(),
-  /** After the run phase and healing: read every node's own state once (every key, for registers), or nothing. */
-  final: z.enum(['none', 'read-each-node']).default('none'),
+  /**
+   * After the run phase and healing: read every node's own state once (every key, for registers), or
+   * nothing. `write-then-read-each-node` (registers) first writes every key once through each node in
+   * turn, n1 then n2 ...: a correct last-write-wins keeps the last of them, a node whose clock ran
+   * ahead keeps its own — a lost update that the final reads then show.
+   */
+  final: z.enum(['none', 'read-each-node', 'write-then-read-each-node']).default('none'),
   concurrency: z.number().int().min(1).max(256).optional(),
   /** Total ops/s across all workers; 0 for unlimited. */
   rate: z.number().nonnegative().optional(),

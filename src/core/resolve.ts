@@ -214,6 +214,12 @@ const checkCompatible = (
     throw configError(message, { ...at('cluster', cluster.source, path), ...(e.hint ? { hint: e.hint } : {}) });
   }
 
+  if (workload.final === 'write-then-read-each-node' && workload.client !== 'register') {
+    throw configError('final writes need the register client', {
+      ...at('workload', workload.source, ['final']),
+      hint: 'use final: read-each-node',
+    });
+  }
   const ops = WORKLOAD_OPS[workload.client];
   for (const f of Object.keys(workload.mix)) {
     if (!ops.includes(f)) {

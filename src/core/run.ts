@@ -208,8 +208,12 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   await sleep(config.quiesceMs, interrupt);
 
   // ---- final reads: every node, after every fault is healed
-  if (config.workload.final === 'read-each-node' && !interrupt.aborted) {
+  if (config.workload.final !== 'none' && !interrupt.aborted) {
     observer.onPhase?.('final');
+    if (config.workload.final === 'write-then-read-each-node') {
+      await finalWrites(config, addresses, open, recorder, interrupt);
+      await sleep(config.quiesceMs, interrupt);
+    }
     await finalReads(config, addresses, open, recorder, interrupt);
   }
 };
@@ -250,6 +254,42 @@ const restartDownNodes = async (
 };
 
 /**
+ * Final writes (registers): every key written once through each node in
+ * turn, each acknowledged before the next begins, so their real-time order
+ * is known. Values are negative, unique, and never collide with the
+ * workers' (which are positive).
+ */
+const finalWrites = async (
+  config: ResolvedRunConfig,
+  addresses: readonly NodeAddress[],
+  open: (node: NodeAddress) => Promise<Client>,
+  recorder: Recorder,
+  interrupt: AbortSignal,
+): Promise<void> => {
+  let process = nextProcess(recorder);
+  let value = 0;
+  for (const node of addresses) {
+    const client = await open(node);
+    try {
+      for (const key of registerKeys(config.workload.keys)) {
+        if (interrupt.aborted) return;
+        value -= 1;
+        const call = { process, op: { f: 'write', key, value }, node: node.id, timeoutMs: config.opTimeoutMs };
+        const { completion } = await invokeRecorded(recorder, client, call, interrupt);
+        if (completion.type === 'info') process += 1;
+      }
+    } finally {
+      await client.close().catch(() => {});
+    }
+    process += 1;
+  }
+};
+
+/** A process number above every one used so far. */
+const nextProcess = (recorder: Recorder): number =>
+  recorder.ops.reduce((m, o) => (typeof o.process === 'number' ? Math.max(m, o.process) : m), -1) + 1;
+
+/**
  * Final reads: every node's own state (`readFrom: local`), once all faults
  * are healed — for registers every key on every node. Each read is retried
  * until it succeeds or the phase's budget runs out: a node still catching up
@@ -263,8 +303,7 @@ const finalReads = async (
   recorder: Recorder,
   interrupt: AbortSignal,
 ): Promise<void> => {
-  const used = recorder.ops.reduce((m, o) => (typeof o.process === 'number' ? Math.max(m, o.process) : m), -1);
-  let process = used + 1;
+  let process = nextProcess(recorder);
   const keys: (string | undefined)[] =
     config.workload.client === 'register' ? registerKeys(config.workload.keys) : [undefined];
   const deadline = performance.now() + Math.max(10_000, config.opTimeoutMs * 5);
