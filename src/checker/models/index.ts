@@ -1,12 +1,11 @@
 import { configError } from '../../core/errors.ts';
 import type { AnyModel } from '../linearizable/types.ts';
-import { casRegister } from './cas-register.ts';
 import { kv } from './kv.ts';
 import { kvAppend } from './kv-append.ts';
 import { mutex } from './mutex.ts';
 import type { OpInput } from './op-input.ts';
 import { queue } from './queue.ts';
-import { register } from './register.ts';
+import { casRegister, register } from './register.ts';
 import { set } from './set.ts';
 
 export { KeyedState } from './keyed-state.ts';

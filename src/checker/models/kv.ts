@@ -1,7 +1,7 @@
 import { ILLEGAL, type Model } from '../linearizable/types.ts';
-import { nilReadsAreUnknown } from './cas-register.ts';
 import { KeyedState } from './keyed-state.ts';
 import { casArgs, describeOpInput, type OpInput, sameValue, unknownFunction } from './op-input.ts';
+import { nilReadsAreUnknown } from './register.ts';
 
 export interface KvOptions {
   /** Every key's value before any write. Default null. */
