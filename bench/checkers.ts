@@ -13,10 +13,10 @@
  * --concurrency 10, --runs 3.
  */
 import { parseArgs } from 'node:util';
+import { createRandom } from '../src/base/random.ts';
 import { checkConflicts } from '../src/checker/conflicts.ts';
 import { checkCounter } from '../src/checker/counter.ts';
 import { checkStaleness } from '../src/checker/staleness.ts';
-import { createRandom } from '../src/core/random.ts';
 import type { Op } from '../src/history/op.ts';
 
 const { values: args } = parseArgs({

@@ -11,14 +11,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRandom } from '../src/core/random.ts';
-import { resolveRunConfig } from '../src/core/resolve.ts';
-import { runTest } from '../src/core/run.ts';
-import { createClock, deadlineSignal } from '../src/core/time.ts';
+import { createRandom } from '../src/base/random.ts';
+import { createClock, deadlineSignal } from '../src/base/time.ts';
 import { runWorkers } from '../src/generator/workers.ts';
 import type { Op } from '../src/history/op.ts';
 import { createRecorder } from '../src/history/recorder.ts';
+import { resolveRunConfig } from '../src/run/resolve.ts';
+import { runTest } from '../src/run/run.ts';
 import type { Client } from '../src/systems/system.ts';
+import { createOpSource } from '../src/workload/ops.ts';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8' } },
@@ -63,7 +64,7 @@ const noop = async (workload: string): Promise<Row> => {
     };
     const started = performance.now();
     await runWorkers({
-      workload: config.workload,
+      source: (w, rng) => createOpSource(config.workload, rng, w, concurrency),
       concurrency,
       rate: 0,
       opTimeoutMs: 1000,

@@ -17,11 +17,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { packagePath } from '../src/base/ts-node.ts';
 import { fromHistory } from '../src/checker/linearizable/from-history.ts';
 import { check } from '../src/checker/linearizable/index.ts';
 import type { AnyModel, Operation } from '../src/checker/linearizable/types.ts';
 import { getModel, type OpInput } from '../src/checker/models/index.ts';
-import { packagePath } from '../src/core/ts-node.ts';
 import { type HistoryFormat, readHistoryFile } from '../src/history/formats/index.ts';
 
 const { values: args } = parseArgs({

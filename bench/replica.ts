@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
-import { packagePath, tsNodeArgs } from '../src/core/ts-node.ts';
+import { packagePath, tsNodeArgs } from '../src/base/ts-node.ts';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '8' } },

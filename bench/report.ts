@@ -4,13 +4,14 @@
  * Each figure is the minimum of 3 runs. Reads return every element acknowledged
  * so far, so the cost is dominated by the total size of read values.
  */
+
+import { createRandom } from '../src/base/random.ts';
 import { checkPerf } from '../src/checker/perf.ts';
 import { checkSet } from '../src/checker/set.ts';
-import { createRandom } from '../src/core/random.ts';
-import type { RunResults } from '../src/core/results.ts';
 import type { Op } from '../src/history/op.ts';
 import { renderRunReport } from '../src/report/html.ts';
 import { renderJunit } from '../src/report/junit.ts';
+import type { RunResults } from '../src/report/results.ts';
 
 const synthetic = (clientOps: number, readShare: number, workers = 10): Op[] => {
   const rnd = createRandom(1);

@@ -4,6 +4,7 @@
  * readers and writers. The command line (src/cli) is built on the same API.
  */
 
+export { EXIT, FaultlineError } from './base/errors.ts';
 export type { CheckContext, Checker, CheckerResult, Validity } from './checker/checker.ts';
 export { mergeValidity } from './checker/checker.ts';
 export { conflictsChecker } from './checker/conflicts.ts';
@@ -16,16 +17,17 @@ export { perfChecker } from './checker/perf.ts';
 export { setChecker } from './checker/set.ts';
 export { stalenessChecker } from './checker/staleness.ts';
 export type { Backend, FaultKind, Grudge, Link, LinkShape } from './cluster/backend.ts';
-export { createBackend } from './cluster/index.ts';
-export { analyseRun, checkRunDir } from './core/analyse.ts';
-export { evaluateClaims } from './core/claims.ts';
-export type { Claims, ClusterPreset, FaultSpec, NemesisPreset, WorkloadPreset } from './core/config.ts';
-export { EXIT, FaultlineError } from './core/errors.ts';
-export { DEFAULTS, type ResolvedRunConfig, type RunOptions, resolveRunConfig } from './core/resolve.ts';
-export type { ClaimResult, RunResults } from './core/results.ts';
-export { type RunObserver, type RunOutcome, runTest } from './core/run.ts';
+export { createBackend } from './cluster/registry.ts';
 export { formatEdnHistory, type HistoryFormat, parseHistory, readHistoryFile } from './history/formats/index.ts';
 export { parseJsonlHistory } from './history/jsonl.ts';
 export type { Op, OpType, Process } from './history/op.ts';
+export type { FaultSpec, NemesisPreset } from './nemesis/spec.ts';
+export type { ClaimResult, RunResults } from './report/results.ts';
+export { analyseRun, checkRunDir } from './run/analyse.ts';
+export { evaluateClaims } from './run/claims.ts';
+export type { Claims, ClusterPreset } from './run/config.ts';
+export { DEFAULTS, type ResolvedRunConfig, type RunOptions, resolveRunConfig } from './run/resolve.ts';
+export { type RunObserver, type RunOutcome, runTest } from './run/run.ts';
 export { getSystem, knownSystems } from './systems/index.ts';
 export type { Client, ClientOp, Completion, NodeAddress, System } from './systems/system.ts';
+export type { WorkloadPreset } from './workload/spec.ts';

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packagePath } from '../src/core/ts-node.ts';
+import { packagePath } from '../src/base/ts-node.ts';
 
 /**
  * The shared corpus of reference histories with known verdicts (see its

@@ -9,16 +9,6 @@ export interface CheckerResult {
   [key: string]: unknown;
 }
 
-/** A fault window, derived from the nemesis ops of a history. */
-export interface FaultWindow {
-  f: string;
-  /** ns since run start */
-  start: number;
-  /** ns since run start; Infinity when never healed in the history */
-  end: number;
-  value: unknown;
-}
-
 export interface CheckContext {
   /** Nodes of the run, in order. */
   nodes: readonly string[];

@@ -1,8 +1,9 @@
-import { NS_PER_MS } from '../core/time.ts';
+import { NS_PER_MS } from '../base/time.ts';
+import type { FaultWindow } from '../history/faults.ts';
 import { describeFault, faultWindows } from '../history/faults.ts';
 import type { Op } from '../history/op.ts';
 import { historyEnd, type OpPair, type Outcome, outcomeOf, pairClientOps } from '../history/pairs.ts';
-import type { Checker, CheckerResult, FaultWindow } from './checker.ts';
+import type { Checker, CheckerResult } from './checker.ts';
 import { type Quantiles, quantiles, round3 } from './quantiles.ts';
 
 /**

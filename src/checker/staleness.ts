@@ -1,4 +1,4 @@
-import { NS_PER_MS } from '../core/time.ts';
+import { NS_PER_MS } from '../base/time.ts';
 import type { Op } from '../history/op.ts';
 import { previewValue } from '../history/preview.ts';
 import type { Checker, CheckerResult, Validity } from './checker.ts';

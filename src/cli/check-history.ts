@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
+import { formatDuration } from '../base/duration.ts';
+import { configError, EXIT, FaultlineError, isFaultlineError } from '../base/errors.ts';
 import { check } from '../checker/linearizable/check.ts';
 import { resolveCheckerModel } from '../checker/linearizable/checker.ts';
 import { fromHistory } from '../checker/linearizable/from-history.ts';
 import type { CheckResult, PartitionResult } from '../checker/linearizable/types.ts';
 import { getModel } from '../checker/models/index.ts';
-import { formatDuration } from '../core/duration.ts';
-import { configError, EXIT, FaultlineError, isFaultlineError } from '../core/errors.ts';
 import { parseEdn, toPlain } from '../history/formats/edn.ts';
 import { type HistoryFormat, readHistory } from '../history/formats/index.ts';
 import type { Op } from '../history/op.ts';

@@ -1,12 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
+import { parseDuration } from '../base/duration.ts';
+import { EXIT, FaultlineError, isFaultlineError } from '../base/errors.ts';
 import { cleanupLeftovers, findLeftovers } from '../cluster/cleanup.ts';
-import { checkRunDir } from '../core/analyse.ts';
-import { parseDuration } from '../core/duration.ts';
-import { EXIT, FaultlineError, isFaultlineError } from '../core/errors.ts';
-import { listPresets, PRESET_DIRS, type PresetKind } from '../core/presets.ts';
-import { type RunOptions, resolveRunConfig } from '../core/resolve.ts';
-import type { RunResults } from '../core/results.ts';
-import { runTest } from '../core/run.ts';
+import type { RunResults } from '../report/results.ts';
+import { checkRunDir } from '../run/analyse.ts';
+import { listPresets, PRESET_DIRS, type PresetKind } from '../run/presets.ts';
+import { type RunOptions, resolveRunConfig } from '../run/resolve.ts';
+import { runTest } from '../run/run.ts';
 import { runCheckHistory } from './check-history.ts';
 import { createProgress } from './progress.ts';
 

@@ -1,6 +1,6 @@
-import type { ResolvedRunConfig } from '../core/resolve.ts';
-import type { Phase, RunObserver } from '../core/run.ts';
 import type { Op } from '../history/op.ts';
+import type { ResolvedRunConfig } from '../run/resolve.ts';
+import type { Phase, RunObserver } from '../run/run.ts';
 
 /**
  * Progress while a run goes: on a TTY one live status line (elapsed / limit,

@@ -1,23 +1,9 @@
-import type { LaunchContext, NodeAddress, NodeId, System } from '../systems/system.ts';
+import type { NodeId } from '../base/ids.ts';
+import type { Grudge, Link, LinkShape } from '../net/links.ts';
+import type { LaunchContext, NodeAddress, System } from '../systems/system.ts';
 
 /** The faults a backend may be able to inject. */
 export type FaultKind = 'kill' | 'pause' | 'partition' | 'delay' | 'loss' | 'clock';
-
-/** Each node maps to the set of nodes whose traffic it drops (as Jepsen's grudge). */
-export type Grudge = Readonly<Record<NodeId, readonly NodeId[]>>;
-
-/** A directed link between two nodes. */
-export interface Link {
-  from: NodeId;
-  to: NodeId;
-}
-
-export interface LinkShape {
-  delayMs?: number;
-  jitterMs?: number;
-  /** Probability in [0, 1] that a chunk / packet is dropped. */
-  loss?: number;
-}
 
 export interface ClusterSpec {
   runId: string;
@@ -64,4 +50,4 @@ export interface Backend {
   down(options?: { keepLogsIn?: string }): Promise<void>;
 }
 
-export type { LaunchContext };
+export type { Grudge, LaunchContext, Link, LinkShape };

@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { configError } from '../core/errors.ts';
-import { sleep } from '../core/time.ts';
+import { configError } from '../base/errors.ts';
+import { sleep } from '../base/time.ts';
 
 /**
  * Finding and removing what a run left behind after its controller died

@@ -3,15 +3,15 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { copyFile, mkdir, open, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { configError, FaultlineError, unsupported } from '../core/errors.ts';
-import type { Random } from '../core/random.ts';
-import { sleep } from '../core/time.ts';
+import { configError, FaultlineError, unsupported } from '../base/errors.ts';
+import type { Random } from '../base/random.ts';
+import { sleep } from '../base/time.ts';
+import { validateGrudge } from '../net/links.ts';
 import { createLinkMesh, type LinkMesh } from '../net/mesh.ts';
 import type { LinkCounters } from '../net/proxy.ts';
 import type { LaunchContext, NodeAddress, NodeId } from '../systems/system.ts';
 import type { Backend, ClusterSpec, FaultKind, Grudge, Link, LinkShape, NodeLogs } from './backend.ts';
 import { makeRunTempDir, runMarkerEnv, validateRunId } from './cleanup.ts';
-import { validateGrudge } from './grudge.ts';
 
 /**
  * The local backend: every node is a child process on 127.0.0.1, node-to-node

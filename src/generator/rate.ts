@@ -1,4 +1,4 @@
-import { sleep } from '../core/time.ts';
+import { sleep } from '../base/time.ts';
 
 /**
  * A global rate limit shared by every worker: slots are handed out at

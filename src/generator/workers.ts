@@ -1,10 +1,9 @@
-import type { WorkloadPreset } from '../core/config.ts';
-import type { Random } from '../core/random.ts';
-import { invokeRecorded } from '../history/recorded-client.ts';
+import type { Random } from '../base/random.ts';
 import type { Recorder } from '../history/recorder.ts';
 import type { Client, NodeAddress } from '../systems/system.ts';
-import { createOpSource } from './ops.ts';
 import { createRateLimiter } from './rate.ts';
+import { invokeRecorded } from './recorded-client.ts';
+import type { OpSource } from './source.ts';
 
 /**
  * The client side of the run phase: `concurrency` workers, worker w bound to
@@ -13,7 +12,8 @@ import { createRateLimiter } from './rate.ts';
  * (only `interrupt` cuts them short, as info).
  */
 export interface WorkersOptions {
-  workload: WorkloadPreset;
+  /** The op source of worker `w` (seeded by the workload from `rng`). */
+  source: (worker: number, rng: Random) => OpSource;
   concurrency: number;
   /** Total ops/s; 0 = unlimited. */
   rate: number;
@@ -44,7 +44,7 @@ const runWorker = async (
   limiter: ReturnType<typeof createRateLimiter>,
 ): Promise<void> => {
   const node = o.addresses[w % o.addresses.length]!;
-  const source = createOpSource(o.workload, o.rng.fork(`worker-${w}`), w, o.concurrency);
+  const source = o.source(w, o.rng.fork(`worker-${w}`));
   let process = w;
   let client = await o.open(node);
   try {

@@ -1,5 +1,14 @@
-import type { FaultWindow } from '../checker/checker.ts';
 import type { Op } from './op.ts';
+
+/** A fault window, derived from the nemesis ops of a history. */
+export interface FaultWindow {
+  f: string;
+  /** ns since run start */
+  start: number;
+  /** ns since run start; Infinity when never healed in the history */
+  end: number;
+  value: unknown;
+}
 
 /**
  * Fault windows from the nemesis ops of a history.

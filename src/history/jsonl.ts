@@ -1,4 +1,4 @@
-import { FaultlineError } from '../core/errors.ts';
+import { FaultlineError } from '../base/errors.ts';
 import type { Op, OpType } from './op.ts';
 
 /**

@@ -2,7 +2,7 @@
  * One history event, as in Jepsen.
  *
  * Time: `time` is nanoseconds since the run started, read from one monotonic
- * clock in the controller (`core/time.ts`), never from a node. Every
+ * clock in the controller (`base/time.ts`), never from a node. Every
  * operation occupies the closed interval [invoke.time, completion.time]: it
  * took effect at some instant inside it, endpoints included. An `info`
  * completion means "may or may not have happened", so for checking it

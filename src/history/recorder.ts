@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { Clock } from '../core/time.ts';
+import type { Clock } from '../base/time.ts';
 import { formatHistoryLine, type HistoryHeader } from './jsonl.ts';
 import type { Op, OpDraft } from './op.ts';
 

@@ -1,5 +1,5 @@
-import type { FaultSpec } from '../core/config.ts';
 import type { FaultInjector } from './nemesis.ts';
+import type { FaultSpec } from './spec.ts';
 import { resolveTarget } from './targets.ts';
 
 /** Skew the targets' clocks by `offset` ms (through the system's admin API: no root); healing resets them. */

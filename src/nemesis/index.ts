@@ -1,4 +1,3 @@
-import type { FaultSpec } from '../core/config.ts';
 import type { Recorder } from '../history/recorder.ts';
 import { clock } from './clock.ts';
 import { kill } from './kill.ts';
@@ -6,6 +5,7 @@ import type { ActiveFault, FaultInjector, NemesisContext } from './nemesis.ts';
 import { partition } from './partition.ts';
 import { pause } from './pause.ts';
 import { shape } from './shape.ts';
+import type { FaultSpec } from './spec.ts';
 
 export type { ActiveFault, NemesisContext } from './nemesis.ts';
 

@@ -1,5 +1,5 @@
-import type { FaultSpec } from '../core/config.ts';
 import type { FaultInjector } from './nemesis.ts';
+import type { FaultSpec } from './spec.ts';
 import { resolveTarget } from './targets.ts';
 
 /** SIGKILL the targets (no chance to flush); healing restarts them from their data dirs. */

@@ -1,7 +1,7 @@
+import type { Random } from '../base/random.ts';
 import type { Backend } from '../cluster/backend.ts';
-import type { FaultSpec } from '../core/config.ts';
-import type { Random } from '../core/random.ts';
 import type { NodeId, System } from '../systems/system.ts';
+import type { FaultSpec } from './spec.ts';
 
 /** What a fault needs to act on the cluster. */
 export interface NemesisContext {

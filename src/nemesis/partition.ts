@@ -1,8 +1,8 @@
+import type { Random } from '../base/random.ts';
 import type { Grudge } from '../cluster/backend.ts';
-import type { FaultSpec } from '../core/config.ts';
-import type { Random } from '../core/random.ts';
 import type { NodeId } from '../systems/system.ts';
 import type { FaultInjector } from './nemesis.ts';
+import type { FaultSpec } from './spec.ts';
 import { claimedLeaders, findLeader } from './targets.ts';
 
 /** A grudge that cuts every link between different components (each node drops traffic from the other sides). */

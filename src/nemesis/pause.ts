@@ -1,5 +1,5 @@
-import type { FaultSpec } from '../core/config.ts';
 import type { FaultInjector } from './nemesis.ts';
+import type { FaultSpec } from './spec.ts';
 import { resolveTarget } from './targets.ts';
 
 /** SIGSTOP the targets: alive but silent, like a long GC pause; healing sends SIGCONT. */

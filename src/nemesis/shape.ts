@@ -1,6 +1,6 @@
 import type { Link } from '../cluster/backend.ts';
-import type { FaultSpec } from '../core/config.ts';
 import type { FaultInjector } from './nemesis.ts';
+import type { FaultSpec } from './spec.ts';
 import { resolveTarget } from './targets.ts';
 
 /** Slow or lossy links: every link to and from the targets. Healing restores them. */

@@ -1,7 +1,7 @@
-import type { Target } from '../core/config.ts';
-import { deadlineSignal, sleep } from '../core/time.ts';
+import { deadlineSignal, sleep } from '../base/time.ts';
 import type { NodeId } from '../systems/system.ts';
 import type { NemesisContext } from './nemesis.ts';
+import type { Target } from './spec.ts';
 
 /**
  * The current leader, asking the system for a few seconds: right after a

@@ -1,6 +1,6 @@
-import type { Grudge, Link, LinkShape } from '../cluster/backend.ts';
-import type { Random } from '../core/random.ts';
-import type { NodeId } from '../systems/system.ts';
+import type { NodeId } from '../base/ids.ts';
+import type { Random } from '../base/random.ts';
+import type { Grudge, Link, LinkShape } from './links.ts';
 import { createLinkProxy, type Direction, type LinkCounters, type LinkProxy, type ProxyTarget } from './proxy.ts';
 
 /**

@@ -1,6 +1,6 @@
 import net from 'node:net';
-import type { Link, LinkShape } from '../cluster/backend.ts';
-import type { Random } from '../core/random.ts';
+import type { Random } from '../base/random.ts';
+import type { Link, LinkShape } from './links.ts';
 
 /**
  * A TCP proxy for one directed link between two nodes: node `from` connects

@@ -4,7 +4,7 @@
  * docs/replica.md lists them all.
  */
 import { parseArgs } from 'node:util';
-import { configError } from '../core/errors.ts';
+import { configError } from '../base/errors.ts';
 import type { Conflicts } from './object-store.ts';
 import { CONFLICTS } from './object-store.ts';
 import { majority } from './raft-log.ts';

@@ -6,7 +6,7 @@
  *
  * Flags and the HTTP API: docs/replica.md. SIGTERM/SIGINT stop it gracefully.
  */
-import { isFaultlineError } from '../core/errors.ts';
+import { isFaultlineError } from '../base/errors.ts';
 import { parseReplicaArgs } from './config.ts';
 import { startReplica } from './replica.ts';
 

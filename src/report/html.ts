@@ -1,7 +1,6 @@
 import { stringify as toYaml } from 'yaml';
 import type { Validity } from '../checker/checker.ts';
 import { checkPerf } from '../checker/perf.ts';
-import type { ClaimResult, RunResults } from '../core/results.ts';
 import { faultWindows } from '../history/faults.ts';
 import type { Op } from '../history/op.ts';
 import { historyEnd, pairClientOps } from '../history/pairs.ts';
@@ -9,6 +8,7 @@ import { previewValue } from '../history/preview.ts';
 import { inlineScript, inlineStyle, readAsset } from './assets.ts';
 import { escapeHtml as h, jsonForScript } from './escape.ts';
 import { latencyPlot, type Plot, throughputPlot } from './plots.ts';
+import type { ClaimResult, RunResults } from './results.ts';
 import { timelinePlot } from './timeline.ts';
 
 /**

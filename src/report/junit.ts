@@ -1,6 +1,6 @@
 import type { CheckerResult } from '../checker/checker.ts';
-import type { ClaimResult, RunResults } from '../core/results.ts';
 import { escapeXml as x } from './escape.ts';
+import type { ClaimResult, RunResults } from './results.ts';
 
 /**
  * junit.xml for CI dashboards: one <testsuite> per run, one <testcase> per

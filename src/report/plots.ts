@@ -1,6 +1,6 @@
-import type { FaultWindow } from '../checker/checker.ts';
+import { NS_PER_MS } from '../base/time.ts';
 import { throughputBuckets } from '../checker/perf.ts';
-import { NS_PER_MS } from '../core/time.ts';
+import type { FaultWindow } from '../history/faults.ts';
 import { type OpPair, outcomeOf } from '../history/pairs.ts';
 import { previewValue } from '../history/preview.ts';
 import { escapeHtml } from './escape.ts';

@@ -1,5 +1,5 @@
-import type { FaultWindow } from '../checker/checker.ts';
-import { NS_PER_MS } from '../core/time.ts';
+import { NS_PER_MS } from '../base/time.ts';
+import type { FaultWindow } from '../history/faults.ts';
 import { type OpPair, type Outcome, outcomeOf } from '../history/pairs.ts';
 import { previewValue } from '../history/preview.ts';
 import { escapeHtml } from './escape.ts';

@@ -1,4 +1,4 @@
-import { configError, type FaultlineErrorOptions } from '../core/errors.ts';
+import { configError, type FaultlineErrorOptions } from '../base/errors.ts';
 import { replicaSystem } from './replica/system.ts';
 import type { System } from './system.ts';
 

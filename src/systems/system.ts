@@ -4,7 +4,9 @@
  * does the launching.
  */
 
-export type NodeId = string;
+import type { NodeId } from '../base/ids.ts';
+
+export type { NodeId };
 
 /** Where the controller (clients, admin calls) reaches a node. */
 export interface NodeAddress {

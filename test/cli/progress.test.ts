@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createProgress } from '../../src/cli/progress.ts';
-import { resolveRunConfig } from '../../src/core/resolve.ts';
 import type { Op } from '../../src/history/op.ts';
+import { resolveRunConfig } from '../../src/run/resolve.ts';
 
 const fakeStream = (isTTY: boolean) => {
   let text = '';

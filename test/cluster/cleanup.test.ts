@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
+import { FaultlineError } from '../../src/base/errors.ts';
+import { packagePath, tsNodeArgs } from '../../src/base/ts-node.ts';
 import {
   cleanupLeftovers,
   findLeftovers,
@@ -11,8 +13,6 @@ import {
   RUN_ID_ENV,
   selectRemovable,
 } from '../../src/cluster/cleanup.ts';
-import { FaultlineError } from '../../src/core/errors.ts';
-import { packagePath, tsNodeArgs } from '../../src/core/ts-node.ts';
 import { isAlive, newRunId, upToyCluster } from './helpers.ts';
 
 describe('run temp dirs', () => {

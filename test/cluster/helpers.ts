@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, onTestFinished } from 'vitest';
+import { FaultlineError } from '../../src/base/errors.ts';
 import { cleanupLeftovers } from '../../src/cluster/cleanup.ts';
 import { createLocalBackend, type LocalBackend, type LocalBackendOptions } from '../../src/cluster/local.ts';
-import { FaultlineError } from '../../src/core/errors.ts';
 import type { System } from '../../src/systems/system.ts';
 import { createToySystem } from '../fixtures/toy-system.ts';
 

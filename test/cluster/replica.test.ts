@@ -1,7 +1,7 @@
 import { describe, expect, onTestFinished, test } from 'vitest';
+import { sleep } from '../../src/base/time.ts';
 import { cleanupLeftovers, findLeftovers } from '../../src/cluster/cleanup.ts';
 import { createLocalBackend } from '../../src/cluster/local.ts';
-import { sleep } from '../../src/core/time.ts';
 import { replicaSystem } from '../../src/systems/replica/system.ts';
 import type { NodeAddress, NodeId } from '../../src/systems/system.ts';
 import { isAlive, newRunId } from './helpers.ts';

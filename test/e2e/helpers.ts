@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { onTestFinished } from 'vitest';
+import { packagePath } from '../../src/base/ts-node.ts';
 import { findLeftovers } from '../../src/cluster/cleanup.ts';
-import type { RunResults } from '../../src/core/results.ts';
-import { packagePath } from '../../src/core/ts-node.ts';
+import type { RunResults } from '../../src/report/results.ts';
 
 export const BIN = packagePath('bin/faultline.mjs');
 

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { packagePath } from '../../src/base/ts-node.ts';
 import { findLeftovers } from '../../src/cluster/cleanup.ts';
-import { packagePath } from '../../src/core/ts-node.ts';
 import { parseJsonlHistory } from '../../src/history/jsonl.ts';
 import { BIN, expectNothingLeft, faultline, readResults, runDirIn, tempReports } from './helpers.ts';
 

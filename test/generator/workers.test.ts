@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkloadPreset } from '../../src/core/config.ts';
-import { createRandom } from '../../src/core/random.ts';
-import { createClock, deadlineSignal } from '../../src/core/time.ts';
+import { createRandom } from '../../src/base/random.ts';
+import { createClock, deadlineSignal } from '../../src/base/time.ts';
 import { runWorkers } from '../../src/generator/workers.ts';
 import { createRecorder } from '../../src/history/recorder.ts';
 import type { Client } from '../../src/systems/system.ts';
+import { createOpSource } from '../../src/workload/ops.ts';
+import type { WorkloadPreset } from '../../src/workload/spec.ts';
 
 const workload: WorkloadPreset = {
   name: 'set',
@@ -20,7 +21,7 @@ const run = async (client: Client, options: { rate: number; ms: number; concurre
   const recorder = createRecorder({ clock: createClock() });
   const stop = deadlineSignal(new AbortController().signal, options.ms);
   await runWorkers({
-    workload,
+    source: (w, rng) => createOpSource(workload, rng, w, options.concurrency ?? 3),
     concurrency: options.concurrency ?? 3,
     rate: options.rate,
     opTimeoutMs: 1000,

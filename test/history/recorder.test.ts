@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClock } from '../../src/core/time.ts';
+import { createClock } from '../../src/base/time.ts';
+import { invokeRecorded } from '../../src/generator/recorded-client.ts';
 import { parseJsonlHistory } from '../../src/history/jsonl.ts';
-import { invokeRecorded } from '../../src/history/recorded-client.ts';
 import { createRecorder } from '../../src/history/recorder.ts';
 import type { Client } from '../../src/systems/system.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../../src/core/random.ts';
+import { createRandom } from '../../src/base/random.ts';
 import { grudgeOf, halves, isolate, ringGrudge } from '../../src/nemesis/partition.ts';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];

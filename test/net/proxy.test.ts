@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { createRandom } from '../../src/core/random.ts';
+import { createRandom } from '../../src/base/random.ts';
 import { createLinkProxy, type LinkProxyOptions } from '../../src/net/proxy.ts';
 import { connect, sleep, startServer, waitFor } from './tcp-helpers.ts';
 

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { onTestFinished } from 'vitest';
-import type { Grudge } from '../../src/cluster/backend.ts';
-import { packagePath, tsNodeArgs } from '../../src/core/ts-node.ts';
+import { packagePath, tsNodeArgs } from '../../src/base/ts-node.ts';
+import type { Grudge } from '../../src/net/links.ts';
 import type { LinkMesh } from '../../src/net/mesh.ts';
 import { createLinkMesh } from '../../src/net/mesh.ts';
 

@@ -1,4 +1,4 @@
-import { FaultlineError } from '../../core/errors.ts';
+import { FaultlineError } from '../../base/errors.ts';
 import { type DescribeLimits, describePartition } from './describe.ts';
 import { type Partition, partitionOperations, type ResolvedModel, resolveModel } from './model.ts';
 import { type ParallelRun, shouldUseWorkers, startWorkers } from './parallel.ts';

@@ -1,4 +1,4 @@
-import { configError } from '../../core/errors.ts';
+import { configError } from '../../base/errors.ts';
 import type { Op } from '../../history/op.ts';
 import type { CheckContext, Checker, CheckerResult, Validity } from '../checker.ts';
 import { getModel, independent, type OpInput } from '../models/index.ts';

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type ErrorCode, FaultlineError } from '../../core/errors.ts';
+import { type ErrorCode, FaultlineError } from '../../base/errors.ts';
 import type { ResolvedCheckOptions, SettledPartition } from './check.ts';
 import type { Partition, ResolvedModel } from './model.ts';
 import type { ModelSpec, Operation, PartitionResult } from './types.ts';

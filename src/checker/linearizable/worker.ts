@@ -4,7 +4,7 @@
  * model by its spec and the worker rebuilds it. Runs under the tsx loader.
  */
 import { parentPort } from 'node:worker_threads';
-import { FaultlineError } from '../../core/errors.ts';
+import { FaultlineError } from '../../base/errors.ts';
 import { getModel } from '../models/index.ts';
 import { type DescribeLimits, describePartition } from './describe.ts';
 import { type ResolvedModel, resolveModel } from './model.ts';

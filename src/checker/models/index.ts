@@ -1,4 +1,4 @@
-import { configError } from '../../core/errors.ts';
+import { configError } from '../../base/errors.ts';
 import type { AnyModel } from '../linearizable/types.ts';
 import { kv } from './kv.ts';
 import { kvAppend } from './kv-append.ts';

@@ -1,4 +1,4 @@
-import { FaultlineError } from '../../core/errors.ts';
+import { FaultlineError } from '../../base/errors.ts';
 import { showValue } from '../linearizable/model.ts';
 import { deepEqual } from '../linearizable/structural.ts';
 

@@ -1,4 +1,4 @@
-import { FaultlineError } from '../../core/errors.ts';
+import { FaultlineError } from '../../base/errors.ts';
 
 /**
  * A small, strict EDN reader and writer (https://github.com/edn-format/edn),

@@ -1,4 +1,4 @@
-import { FaultlineError } from '../../core/errors.ts';
+import { FaultlineError } from '../../base/errors.ts';
 import type { Op, OpType, Process } from '../op.ts';
 import { describeEdn, EdnMap, EdnSymbol, EdnTagged, type EdnValue, formatEdn, Keyword, toPlain } from './edn-data.ts';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { FaultlineError, isFaultlineError } from '../../core/errors.ts';
+import { FaultlineError, isFaultlineError } from '../../base/errors.ts';
 import { parseJsonlHistory } from '../jsonl.ts';
 import type { Op } from '../op.ts';
 import { parseEdnHistory } from './edn.ts';

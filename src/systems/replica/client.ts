@@ -30,8 +30,8 @@
  * checks). The default, `leader`, lets the topology decide.
  */
 import { Agent, request } from 'undici';
-import { configError } from '../../core/errors.ts';
-import { deadlineSignal } from '../../core/time.ts';
+import { configError } from '../../base/errors.ts';
+import { deadlineSignal } from '../../base/time.ts';
 import type { Client, ClientOp, ClientOptions, Completion, NodeAddress } from '../system.ts';
 
 export type ReplicaWorkload = 'register' | 'set' | 'counter';

@@ -15,8 +15,8 @@
  * Durations (`...Ms` keys) are numbers of milliseconds or strings such as
  * "200ms" / "1s".
  */
-import { parseDuration } from '../../core/duration.ts';
-import { configError } from '../../core/errors.ts';
+import { parseDuration } from '../../base/duration.ts';
+import { configError } from '../../base/errors.ts';
 
 type Topology = 'single-leader' | 'multi-leader' | 'leaderless';
 

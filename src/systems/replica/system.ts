@@ -4,8 +4,8 @@
  * the leader, how to skew a node's clock, and the workload clients.
  */
 import { request } from 'undici';
-import { deadlineSignal, sleep } from '../../core/time.ts';
-import { packagePath, tsNodeArgs } from '../../core/ts-node.ts';
+import { deadlineSignal, sleep } from '../../base/time.ts';
+import { packagePath, tsNodeArgs } from '../../base/ts-node.ts';
 import type { NodeAddress, NodeId, NodeStatus, System } from '../system.ts';
 import { openReplicaClient, REPLICA_WORKLOADS } from './client.ts';
 import { replicaFlags } from './options.ts';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '../../../src/base/random.ts';
 import { check } from '../../../src/checker/linearizable/check.ts';
 import { fromHistory } from '../../../src/checker/linearizable/from-history.ts';
 import { PartialTracker } from '../../../src/checker/linearizable/partial.ts';
 import { casRegister } from '../../../src/checker/models/index.ts';
-import { createRandom } from '../../../src/core/random.ts';
 import { type Exec, execute, INITIAL } from './simulate.ts';
 
 /**

@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import type { FaultlineError } from '../../../src/base/errors.ts';
+import { createRandom } from '../../../src/base/random.ts';
 import { check, resolveCheckOptions } from '../../../src/checker/linearizable/check.ts';
 import { fromHistory } from '../../../src/checker/linearizable/from-history.ts';
 import { resolveModel } from '../../../src/checker/linearizable/model.ts';
@@ -6,8 +8,6 @@ import { closeWorkers, startWorkers } from '../../../src/checker/linearizable/pa
 import type { Operation } from '../../../src/checker/linearizable/types.ts';
 import { independent, kv, register } from '../../../src/checker/models/index.ts';
 import type { OpInput } from '../../../src/checker/models/op-input.ts';
-import type { FaultlineError } from '../../../src/core/errors.ts';
-import { createRandom } from '../../../src/core/random.ts';
 import { keyed, slowIllegal } from './helpers.ts';
 import { execute, INITIAL } from './simulate.ts';
 

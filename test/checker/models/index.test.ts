@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { FaultlineError } from '../../../src/base/errors.ts';
 import { check } from '../../../src/checker/linearizable/check.ts';
 import { getModel, independent, modelNames, register } from '../../../src/checker/models/index.ts';
-import { FaultlineError } from '../../../src/core/errors.ts';
 
 describe('model registry', () => {
   it('knows every built-in model', () => {

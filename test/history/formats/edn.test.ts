@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FaultlineError } from '../../../src/core/errors.ts';
+import { FaultlineError } from '../../../src/base/errors.ts';
 import {
   EdnList,
   EdnMap,

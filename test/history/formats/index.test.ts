@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FaultlineError } from '../../../src/core/errors.ts';
+import { FaultlineError } from '../../../src/base/errors.ts';
 import { detectFormat, readHistoryFile } from '../../../src/history/formats/index.ts';
 import { formatHistoryLine } from '../../../src/history/jsonl.ts';
 import { CORPUS_DIR, corpusPresent, corpusRows, corpusText } from '../../corpus.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FaultlineError } from '../../../src/core/errors.ts';
+import type { FaultlineError } from '../../../src/base/errors.ts';
 import { parseJepsenLog } from '../../../src/history/formats/jepsen-log.ts';
 import type { Op } from '../../../src/history/op.ts';
 import { corpusFiles, corpusPresent, corpusText } from '../../corpus.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FaultlineError } from '../../../src/core/errors.ts';
+import type { FaultlineError } from '../../../src/base/errors.ts';
 import { parsePorcupineKv } from '../../../src/history/formats/porcupine-kv.ts';
 import { corpusFiles, corpusPresent, corpusText } from '../../corpus.ts';
 

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FaultlineError } from '../../src/core/errors.ts';
-import { resolveRunConfig } from '../../src/core/resolve.ts';
+import { FaultlineError } from '../../src/base/errors.ts';
+import { resolveRunConfig } from '../../src/run/resolve.ts';
 
 const dirs: string[] = [];
 afterEach(() => {

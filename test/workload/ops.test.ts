@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkloadPreset } from '../../src/core/config.ts';
-import { createRandom } from '../../src/core/random.ts';
-import { createOpSource } from '../../src/generator/ops.ts';
+import { createRandom } from '../../src/base/random.ts';
+import { createOpSource } from '../../src/workload/ops.ts';
+import type { WorkloadPreset } from '../../src/workload/spec.ts';
 
 const register: WorkloadPreset = {
   name: 'register',

@@ -1,18 +1,18 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
+import { EXIT, FaultlineError } from '../base/errors.ts';
 import type { CheckContext, CheckerResult } from '../checker/checker.ts';
 import { loadChecker } from '../checker/index.ts';
 import type { LinearizableCheckerResult } from '../checker/linearizable/checker.ts';
 import { type HistoryHeader, parseJsonlHistory } from '../history/jsonl.ts';
 import type { Op } from '../history/op.ts';
 import { renderLinearizationSection } from '../report/linearization/index.ts';
+import type { RunResults } from '../report/results.ts';
 import { writeRunsIndex } from '../report/runs-index.ts';
 import { writeRunReport } from '../report/write.ts';
 import { evaluateClaims, runVerdict } from './claims.ts';
-import { EXIT, FaultlineError } from './errors.ts';
 import type { ResolvedRunConfig } from './resolve.ts';
-import type { RunResults } from './results.ts';
 
 /**
  * Analysis: history in, verdicts out. The same function ends a run and

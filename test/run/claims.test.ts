@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateClaims, runVerdict } from '../../src/core/claims.ts';
+import { evaluateClaims, runVerdict } from '../../src/run/claims.ts';
 
 const set = (lost: number, extra: Record<string, unknown> = {}) => ({
   valid: lost === 0,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { NemesisPreset } from '../../src/core/config.ts';
-import { createRandom } from '../../src/core/random.ts';
-import { faultSchedule } from '../../src/generator/schedule.ts';
+import { createRandom } from '../../src/base/random.ts';
+import { faultSchedule } from '../../src/nemesis/schedule.ts';
+import type { NemesisPreset } from '../../src/nemesis/spec.ts';
 
 const nemesis: NemesisPreset = {
   name: 'mixed',

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { configError } from './errors.ts';
-import { packagePath } from './ts-node.ts';
+import { configError } from '../base/errors.ts';
+import { packagePath } from '../base/ts-node.ts';
 
 /**
  * Presets are YAML files found by name: first in the current directory's

@@ -1,6 +1,21 @@
-import { configError } from '../core/errors.ts';
-import type { NodeId } from '../systems/system.ts';
-import type { Grudge } from './backend.ts';
+import { configError } from '../base/errors.ts';
+import type { NodeId } from '../base/ids.ts';
+
+/** Each node maps to the set of nodes whose traffic it drops (as Jepsen's grudge). */
+export type Grudge = Readonly<Record<NodeId, readonly NodeId[]>>;
+
+/** A directed link between two nodes. */
+export interface Link {
+  from: NodeId;
+  to: NodeId;
+}
+
+export interface LinkShape {
+  delayMs?: number;
+  jitterMs?: number;
+  /** Probability in [0, 1] that a chunk / packet is dropped. */
+  loss?: number;
+}
 
 /**
  * Checks that a grudge only names nodes of the cluster, before a nemesis

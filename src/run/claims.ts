@@ -1,6 +1,6 @@
 import { type CheckerResult, mergeValidity, type Validity } from '../checker/checker.ts';
+import type { ClaimResult } from '../report/results.ts';
 import type { Claims } from './config.ts';
-import type { ClaimResult } from './results.ts';
 
 /**
  * Judges a run against what its cluster preset claims. Pure: the checkers'

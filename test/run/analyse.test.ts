@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { analyseRun, checkRunDir } from '../../src/core/analyse.ts';
-import { resolveRunConfig } from '../../src/core/resolve.ts';
 import { formatHistoryLine, HISTORY_FORMAT_VERSION } from '../../src/history/jsonl.ts';
 import type { Op, OpDraft } from '../../src/history/op.ts';
+import { analyseRun, checkRunDir } from '../../src/run/analyse.ts';
+import { resolveRunConfig } from '../../src/run/resolve.ts';
 
 let root: string;
 afterEach(() => rmSync(root, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
-import type { WorkloadPreset } from '../core/config.ts';
-import type { Random } from '../core/random.ts';
-import type { ClientOp } from '../systems/system.ts';
+import type { Random } from '../base/random.ts';
+import type { OpSource } from '../generator/source.ts';
+import type { WorkloadPreset } from './spec.ts';
 
 /**
  * Operation sources: what each worker asks next. The seed fixes the mix
@@ -8,12 +8,6 @@ import type { ClientOp } from '../systems/system.ts';
  * across the run without coordination (worker w of c writes w, w + c,
  * w + 2c, ...), so a value read identifies the write that produced it.
  */
-export interface OpSource {
-  next(): ClientOp;
-  /** Feed back what a completed op observed (cas needs a plausible expected value). */
-  observe(op: ClientOp, value: unknown): void;
-}
-
 export const registerKeys = (count: number): string[] => Array.from({ length: count }, (_, i) => `k${i}`);
 
 export const createOpSource = (

@@ -1,7 +1,7 @@
-import { deadlineSignal } from '../core/time.ts';
+import { deadlineSignal } from '../base/time.ts';
+import type { Op, Process } from '../history/op.ts';
+import type { Recorder } from '../history/recorder.ts';
 import type { Client, ClientOp, Completion } from '../systems/system.ts';
-import type { Op, Process } from './op.ts';
-import type { Recorder } from './recorder.ts';
 
 /**
  * Recording as a wrapper around any client: the invoke is recorded before

@@ -1,5 +1,5 @@
-import type { FaultSpec, NemesisPreset } from '../core/config.ts';
-import type { Random } from '../core/random.ts';
+import type { Random } from '../base/random.ts';
+import type { FaultSpec, NemesisPreset } from './spec.ts';
 
 /**
  * The fault schedule of a run, fixed by the seed before anything starts:

@@ -1,27 +1,17 @@
 import { randomInt } from 'node:crypto';
 import { resolve as resolvePath } from 'node:path';
+import { parseDuration } from '../base/duration.ts';
+import { configError, FaultlineError } from '../base/errors.ts';
+import { formatPath, parseWith } from '../base/schema.ts';
+import { readYamlFile, type YamlSource } from '../base/yaml.ts';
 import { KNOWN_CHECKERS } from '../checker/index.ts';
 import type { FaultKind } from '../cluster/backend.ts';
-import { getBackendCapabilities } from '../cluster/index.ts';
+import { getBackendCapabilities } from '../cluster/registry.ts';
+import { type FaultSpec, type NemesisPreset, nemesisSchema } from '../nemesis/spec.ts';
 import { getSystem } from '../systems/index.ts';
-import {
-  BACKENDS,
-  type ClusterPreset,
-  clusterSchema,
-  type FaultSpec,
-  formatPath,
-  type NemesisPreset,
-  nemesisSchema,
-  parseWith,
-  type RunFile,
-  runFileSchema,
-  type WorkloadPreset,
-  workloadSchema,
-} from './config.ts';
-import { parseDuration } from './duration.ts';
-import { configError, FaultlineError } from './errors.ts';
+import { WORKLOAD_OPS, type WorkloadPreset, workloadSchema } from '../workload/spec.ts';
+import { BACKENDS, type ClusterPreset, clusterSchema, type RunFile, runFileSchema } from './config.ts';
 import { locatePreset, type PresetKind } from './presets.ts';
-import { readYamlFile, type YamlSource } from './yaml.ts';
 
 /** What a user gives, from CLI flags (strings) or code. Every field optional. */
 export interface RunOptions {
@@ -78,13 +68,6 @@ export const DEFAULTS = {
   quiesceMs: 3_000,
   reportsDir: 'reports',
 } as const;
-
-/** Operations each workload client understands. */
-export const WORKLOAD_OPS: Readonly<Record<WorkloadPreset['client'], readonly string[]>> = {
-  register: ['read', 'write', 'cas'],
-  set: ['add', 'read'],
-  counter: ['add', 'read'],
-};
 
 /** Resolves and validates a run; throws FaultlineError(FL_ERR_CONFIG) naming the problem. Starts nothing. */
 export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRunConfig> => {

@@ -1,4 +1,4 @@
-import { configError } from '../core/errors.ts';
+import { configError } from '../base/errors.ts';
 import type { Backend, FaultKind } from './backend.ts';
 import { createLocalBackend, LOCAL_CAPABILITIES, type LocalBackendOptions } from './local.ts';
 
@@ -8,6 +8,7 @@ import { createLocalBackend, LOCAL_CAPABILITIES, type LocalBackendOptions } from
  * starts when it asks for a fault the backend cannot inject.
  */
 
+export { validateGrudge } from '../net/links.ts';
 export type { Backend, ClusterSpec, FaultKind, Grudge, Link, LinkShape, NodeLogs } from './backend.ts';
 export {
   cleanupLeftovers,
@@ -16,7 +17,6 @@ export {
   makeRunTempDir,
   RUN_ID_ENV,
 } from './cleanup.ts';
-export { validateGrudge } from './grudge.ts';
 export { createLocalBackend, type LocalBackend, type LocalBackendOptions } from './local.ts';
 
 export type BackendOptions = LocalBackendOptions;

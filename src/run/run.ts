@@ -2,24 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { createRandom } from '../base/random.ts';
+import { createTeardown, type Teardown } from '../base/teardown.ts';
+import { type Clock, createClock, deadlineSignal, sleep } from '../base/time.ts';
 import { makeRunTempDir } from '../cluster/cleanup.ts';
-import { createBackend } from '../cluster/index.ts';
-import { registerKeys } from '../generator/ops.ts';
-import { faultSchedule } from '../generator/schedule.ts';
+import { createBackend } from '../cluster/registry.ts';
+import { invokeRecorded } from '../generator/recorded-client.ts';
 import { runWorkers } from '../generator/workers.ts';
 import { HISTORY_FORMAT_VERSION } from '../history/jsonl.ts';
 import type { Op } from '../history/op.ts';
-import { invokeRecorded } from '../history/recorded-client.ts';
 import { createRecorder, type Recorder } from '../history/recorder.ts';
 import { createNemesis, type Nemesis } from '../nemesis/index.ts';
+import { faultSchedule } from '../nemesis/schedule.ts';
+import type { RunResults } from '../report/results.ts';
 import { getSystem } from '../systems/index.ts';
 import type { Client, ClientOptions, NodeAddress } from '../systems/system.ts';
+import { createOpSource, registerKeys } from '../workload/ops.ts';
 import { analyseRun } from './analyse.ts';
-import { createRandom } from './random.ts';
 import type { ResolvedRunConfig } from './resolve.ts';
-import type { RunResults } from './results.ts';
-import { createTeardown, type Teardown } from './teardown.ts';
-import { type Clock, createClock, deadlineSignal, sleep } from './time.ts';
 
 /**
  * One run, as DESIGN.md draws it:
@@ -185,7 +185,7 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   const schedule = faultSchedule(config.nemesis, rng.fork('schedule'), config.timeLimitMs);
   await Promise.all([
     runWorkers({
-      workload: config.workload,
+      source: (w, rng) => createOpSource(config.workload, rng, w, config.concurrency),
       concurrency: config.concurrency,
       rate: config.rate,
       opTimeoutMs: config.opTimeoutMs,

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { duration } from '../base/schema.ts';
+
+/**
+ * The schemas of everything a user writes: cluster, workload and nemesis
+ * presets, and a run file that references or inlines them. YAML keys are
+ * camelCase; durations are strings like "30s" or numbers of seconds.
+ * The workload and nemesis schemas belong to their modules; this file
+ * composes them. Parsing only checks shape; cross-checks (a grudge naming a
+ * node the cluster doesn't have) live in resolve.ts.
+ */
+
+// ---------------------------------------------------------------- claims
+
+export const claimsSchema = z.strictObject({
+  /** The register history must be linearizable (true), or is not claimed to be (false: measured only). */
+  linearizable: z.boolean().optional(),
+  /** "none": one lost acknowledged write fails the run; "allowed": losses are measured and reported. */
+  lostWrites: z.enum(['none', 'allowed']).optional(),
+  /** After healing, every node's final read agrees. */
+  convergence: z.boolean().optional(),
+  /** "none": no read returns a value superseded by a write acknowledged before the read began. */
+  staleReads: z.enum(['none', 'allowed']).optional(),
+  /** "none": no acknowledged register write is silently beaten by an older one (LWW with skewed clocks does that). */
+  lostUpdates: z.enum(['none', 'allowed']).optional(),
+  /** "none": a counter's final value accounts for every acknowledged increment. */
+  lostIncrements: z.enum(['none', 'allowed']).optional(),
+});
+export type Claims = z.infer<typeof claimsSchema>;
+
+// ---------------------------------------------------------------- cluster
+
+export const clusterSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  system: z.string().min(1),
+  nodes: z.number().int().min(1).max(9),
+  /** Passed to the system (validated by it), e.g. topology and replication mode. */
+  options: z.record(z.string(), z.unknown()).default({}),
+  claims: claimsSchema.default({}),
+});
+export type ClusterPreset = z.output<typeof clusterSchema>;
+
+// ---------------------------------------------------------------- run file
+
+const presetRef = <T extends z.ZodType>(schema: T) => z.union([z.string().min(1), schema]);
+
+export const BACKENDS = ['local'] as const;
+
+export const runFileSchema = z.strictObject({
+  test: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'expected a name of letters, digits, ".", "_" or "-"')
+    .optional(),
+  cluster: presetRef(z.record(z.string(), z.unknown())).optional(),
+  workload: presetRef(z.record(z.string(), z.unknown())).optional(),
+  nemesis: presetRef(z.record(z.string(), z.unknown())).optional(),
+  backend: z.enum(BACKENDS).optional(),
+  nodes: z.number().int().min(1).max(9).optional(),
+  timeLimit: duration().optional(),
+  concurrency: z.number().int().min(1).max(256).optional(),
+  rate: z.number().nonnegative().optional(),
+  seed: z.number().int().nonnegative().optional(),
+  opTimeout: duration().optional(),
+  quiesce: duration().optional(),
+  reportsDir: z.string().optional(),
+});
+export type RunFile = z.output<typeof runFileSchema>;
