@@ -68,7 +68,7 @@ const noop = async (workload: string): Promise<Row> => {
       concurrency,
       rate: 0,
       opTimeoutMs: 1000,
-      addresses: [{ id: 'n1', host: '127.0.0.1', port: 0 }],
+      addresses: [{ id: 'n1', host: '127.0.0.1', port: 0, ports: { main: 0 } }],
       open: async () => client,
       recorder,
       stop: deadlineSignal(new AbortController().signal, seconds * 1000).signal,

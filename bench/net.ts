@@ -9,8 +9,8 @@
  */
 import net from 'node:net';
 import { parseArgs } from 'node:util';
-import { cleanupLeftovers } from '../src/cluster/cleanup.ts';
 import { createLocalBackend } from '../src/cluster/local.ts';
+import { cleanupLeftovers } from '../src/cluster/registry.ts';
 import { createLinkProxy, type LinkProxy } from '../src/net/proxy.ts';
 import { createToySystem } from '../test/fixtures/toy-system.ts';
 
@@ -107,6 +107,6 @@ for (let i = 0; i < clusters; i++) {
   const t1 = performance.now();
   await backend.down();
   const t2 = performance.now();
-  await cleanupLeftovers(runId);
+  await cleanupLeftovers({ runId: runId, force: true });
   console.log(`  up ${(t1 - t0).toFixed(0)} ms  down ${(t2 - t1).toFixed(0)} ms`);
 }

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { parseDuration } from '../base/duration.ts';
 import { EXIT, FaultlineError, isFaultlineError } from '../base/errors.ts';
-import { cleanupLeftovers, findLeftovers } from '../cluster/cleanup.ts';
+import { cleanupLeftovers } from '../cluster/registry.ts';
 import type { RunResults } from '../report/results.ts';
 import { checkRunDir } from '../run/analyse.ts';
 import { listPresets, PRESET_DIRS, type PresetKind } from '../run/presets.ts';
@@ -71,8 +71,9 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .command('cleanup')
     .description('remove processes and temp dirs that a killed run left behind')
     .option('--run-id <id>', 'only this run (default: every run whose controller is gone)')
+    .option('--force', "with --run-id: also remove a live run's nodes (its controller is still running)")
     .option('--dry-run', 'list what would be removed')
-    .action(async (opts: { runId?: string; dryRun?: boolean }) => {
+    .action(async (opts: { runId?: string; dryRun?: boolean; force?: boolean }) => {
       code = await cleanupCommand(opts);
     });
 
@@ -124,7 +125,7 @@ const interruptOnSignals = (
       return;
     }
     const id = runId();
-    void (id ? cleanupLeftovers(id) : Promise.resolve()).finally(() => process.exit(130));
+    void (id ? cleanupLeftovers({ runId: id, force: true }) : Promise.resolve()).finally(() => process.exit(130));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
@@ -209,13 +210,21 @@ const checkCommand = async (runDir: string | undefined, opts: CheckOptions): Pro
   }
 };
 
-const cleanupCommand = async (opts: { runId?: string; dryRun?: boolean }): Promise<number> => {
+const cleanupCommand = async (opts: { runId?: string; dryRun?: boolean; force?: boolean }): Promise<number> => {
   try {
-    const found = opts.dryRun ? await findLeftovers(opts.runId) : await cleanupLeftovers(opts.runId);
+    const { removed, spared } = await cleanupLeftovers(opts);
     const verb = opts.dryRun ? 'would remove' : 'removed';
-    for (const p of found.processes) console.log(`${verb} process ${p.pid} (run ${p.runId}): ${p.command}`);
-    for (const d of found.dirs) console.log(`${verb} ${d.path} (run ${d.runId})`);
-    console.log(`${found.processes.length} processes, ${found.dirs.length} temp dirs ${verb}`);
+    for (const l of removed) console.log(`${verb} ${l.kind} ${l.description} (run ${l.runId})`);
+    for (const l of spared)
+      console.log(`spared ${l.kind} ${l.description} (run ${l.runId} is live; --force to remove)`);
+    const counts = new Map<string, number>();
+    for (const l of removed) counts.set(l.kind, (counts.get(l.kind) ?? 0) + 1);
+    const summary = [...counts].map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`).join(', ') || 'nothing';
+    console.log(`${summary} ${verb}`);
+    if (opts.runId && spared.length > 0 && removed.length === 0) {
+      console.error(`run ${opts.runId} is still running; stop it with Ctrl-C, or use --force to remove its nodes now`);
+      return EXIT.harness;
+    }
     return EXIT.ok;
   } catch (e) {
     return reportError(e);

@@ -2,15 +2,27 @@ import type { NodeId } from '../base/ids.ts';
 import type { Grudge, Link, LinkShape } from '../net/links.ts';
 import type { LaunchContext, NodeAddress, System } from '../systems/system.ts';
 
+/**
+ * A backend says *where* a system's nodes run (local processes, Docker
+ * containers) and how faults reach them. The orchestrator knows backends
+ * only through this interface and the registry (registry.ts).
+ */
+
 /** The faults a backend may be able to inject. */
 export type FaultKind = 'kill' | 'pause' | 'partition' | 'delay' | 'loss' | 'clock';
+
+/**
+ * What a backend can inject for one system: `true`, or the reason it cannot
+ * (a sentence naming the alternative), shown before a run starts.
+ */
+export type Capabilities = Readonly<Record<FaultKind, true | string>>;
 
 export interface ClusterSpec {
   runId: string;
   system: System;
   nodes: readonly NodeId[];
   options: Readonly<Record<string, unknown>>;
-  /** Directory for data dirs and logs of this run. */
+  /** Directory for data dirs and logs of this run (made by the caller, removed by it). */
   workDir: string;
 }
 
@@ -21,20 +33,20 @@ export interface NodeLogs {
 /**
  * Starts and stops a system's nodes and injects faults into them. Every
  * method is idempotent where that makes sense (heal twice is fine), and
- * `down` always leaves nothing behind — processes, proxies, temp dirs.
+ * `down` always leaves nothing behind — processes, containers, networks,
+ * firewall rules, proxies.
  */
 export interface Backend {
   readonly name: string;
-  /** Faults this backend can inject; checked before a run starts. */
-  readonly capabilities: ReadonlySet<FaultKind>;
-  /** Start every node and wait until each is ready. */
+  /** Start every node (setup steps first) and wait until each is ready. */
   up(spec: ClusterSpec, signal: AbortSignal): Promise<void>;
   /** Where clients reach each node. Valid after `up`. */
   addresses(): readonly NodeAddress[];
   /** (Re)start a node that was killed or stopped, from its data dir. */
   start(node: NodeId, signal: AbortSignal): Promise<void>;
-  /** SIGKILL: no chance to flush. */
+  /** SIGKILL every process of the node: no chance to flush. */
   kill(node: NodeId): Promise<void>;
+  /** Freeze every process of the node (SIGSTOP, the cgroup freezer). */
   pause(node: NodeId): Promise<void>;
   resume(node: NodeId): Promise<void>;
   /** Replace the current partition with this grudge. */
@@ -42,8 +54,9 @@ export interface Backend {
   /** Remove every partition and link shape. */
   heal(): Promise<void>;
   shape(links: readonly Link[], shape: LinkShape): Promise<void>;
+  /** Shift the wall clock the node's processes read by `offsetMs` (0 restores it). */
   clock(node: NodeId, offsetMs: number): Promise<void>;
-  /** Whether a node's process is running (not killed). */
+  /** Whether a node's processes are running (not killed). */
   isRunning(node: NodeId): boolean;
   logs(): NodeLogs;
   /** Stop everything and remove what `up` created, except logs (copied into the run folder first). */

@@ -1,42 +1,48 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { copyFile, mkdir, open, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { configError, FaultlineError, unsupported } from '../base/errors.ts';
 import type { Random } from '../base/random.ts';
 import { sleep } from '../base/time.ts';
-import { validateGrudge } from '../net/links.ts';
+import { type Grudge, type Link, type LinkShape, validateGrudge } from '../net/links.ts';
 import { createLinkMesh, type LinkMesh } from '../net/mesh.ts';
 import type { LinkCounters } from '../net/proxy.ts';
-import type { LaunchContext, NodeAddress, NodeId } from '../systems/system.ts';
-import type { Backend, ClusterSpec, FaultKind, Grudge, Link, LinkShape, NodeLogs } from './backend.ts';
-import { makeRunTempDir, runMarkerEnv, validateRunId } from './cleanup.ts';
+import { type LaunchContext, type NodeAddress, type NodeId, portNames, type System } from '../systems/system.ts';
+import type { Backend, Capabilities, ClusterSpec, NodeLogs } from './backend.ts';
+import { chownTree, identityFor, type LocalProcess, runLocalStep, spawnLocal } from './local-process.ts';
+import { makeRunTempDir, runMarkerEnv, validateRunId } from './markers.ts';
+import { commandLine, logOffset, logTail, nodeStartError, waitUntilReady } from './node-start.ts';
 
 /**
- * The local backend: every node is a child process on 127.0.0.1, node-to-node
- * traffic goes through the link mesh (src/net/mesh.ts) in this process, no
- * root, no daemon.
+ * The local backend: every node is one or more child processes on
+ * 127.0.0.1, no root, no daemon. For systems that take their peers'
+ * addresses from the command line (`peerAddressing: 'per-pair'`, the
+ * default), node-to-node traffic goes through the link mesh (src/net/mesh.ts)
+ * in this process, one proxy per ordered pair and named port, so a
+ * partition cuts exactly the links of a grudge.
  *
  * Layout of a run's directory (spec.workDir, or a temp dir
  * `faultline-<runId>-local-*` when workDir is empty):
  *
  *     data/<node>/     the node's data dir; survives kill/start, removed at down
- *     logs/<node>.log  stdout+stderr of every incarnation, appended
- *
- * Each node runs in its own process group (detached), so a Ctrl-C on the
- * terminal reaches the controller only, which then tears down in order, and
- * signals reach whatever the node's command spawned.
+ *     logs/<node>.log  stdout+stderr of every process and incarnation, appended
  */
 
-export const LOCAL_CAPABILITIES: ReadonlySet<FaultKind> = new Set<FaultKind>([
-  'kill',
-  'pause',
-  'partition',
-  'delay',
-  'loss',
-  'clock',
-]);
+/** What the local backend can inject for a system. */
+export const localCapabilities = (system: System): Capabilities => {
+  const perPair = (system.abilities?.peerAddressing ?? 'per-pair') === 'per-pair';
+  const noLinks = `system ${system.name} finds its peers itself, so the local backend's per-link proxies cannot cut or slow its traffic; use --backend docker`;
+  return {
+    kill: true,
+    pause: true,
+    partition: perPair ? true : noLinks,
+    delay: perPair ? true : noLinks,
+    loss: perPair ? true : noLinks,
+    clock: system.setClock
+      ? true
+      : `system ${system.name} has no clock control of its own, and the local backend has no libfaketime support yet`,
+  };
+};
 
 export interface LocalBackendOptions {
   /** How long a node may take to become ready. Default 30 s. */
@@ -54,41 +60,40 @@ export interface LocalBackendOptions {
 export interface LocalBackend extends Backend {
   /** Graceful stop: SIGTERM, then SIGKILL after `graceMs`. */
   stop(node: NodeId, graceMs?: number): Promise<void>;
-  /** Process id of each running node (undefined when not running). */
+  /** Process id of each running node's first process (undefined when not running). */
   pids(): Record<NodeId, number | undefined>;
-  /** Per-link proxy counters, keyed "from->to". */
+  /** Per-link proxy counters, keyed "from->to" (first port) or "from->to:port". */
   linkCounters(): Record<string, LinkCounters>;
   /** The run's directory (data/ and logs/), valid between up and down. */
   readonly runDir: string | undefined;
 }
 
-interface NodeProc {
+interface LocalNode {
   id: NodeId;
   index: number;
-  port: number;
+  ports: Record<string, number>;
   dataDir: string;
   logPath: string;
-  child: ChildProcess | undefined;
-  /** Resolves when the current incarnation has exited. */
-  exited: Promise<void>;
-  running: boolean;
+  procs: LocalProcess[];
   paused: boolean;
-  commandLine: string;
-  exitDescription: string | undefined;
+  /** Setup steps have run (they run once, before the first start). */
+  setUp: boolean;
 }
 
 interface State {
   spec: ClusterSpec;
+  portNames: readonly string[];
+  perPair: boolean;
   runDir: string;
   ownsRunDir: boolean;
-  mesh: LinkMesh | undefined;
-  nodes: Map<NodeId, NodeProc>;
+  /** One link mesh per named port (per-pair systems only). */
+  meshes: Map<string, LinkMesh>;
+  nodes: Map<NodeId, LocalNode>;
   /** `down` has begun: start nothing new. */
   closing: boolean;
 }
 
 const HOST = '127.0.0.1';
-const LOG_TAIL_LINES = 20;
 
 /** Free ports, found by binding port 0; all held at once so they differ, then released. */
 const allocatePorts = async (count: number): Promise<number[]> => {
@@ -108,52 +113,14 @@ const allocatePorts = async (count: number): Promise<number[]> => {
   return ports;
 };
 
-/** The last lines of a log, from byte `offset` on (this incarnation only). */
-const logTail = async (file: string, offset: number, lines = LOG_TAIL_LINES): Promise<string[]> => {
-  try {
-    const fh = await open(file, 'r');
-    try {
-      const { size } = await fh.stat();
-      const from = Math.max(offset, size - 16 * 1024);
-      const buf = Buffer.alloc(size - from);
-      await fh.read(buf, 0, buf.length, from);
-      return buf.toString('utf8').split('\n').filter(Boolean).slice(-lines);
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return [];
-  }
+const isRunning = (n: LocalNode): boolean => n.procs.length > 0 && n.procs.every((p) => p.running);
+const signalNode = (n: LocalNode, signal: NodeJS.Signals): void => {
+  for (const p of n.procs) p.signal(signal);
 };
-
-const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-
-const signalGroup = (n: NodeProc, signal: NodeJS.Signals): void => {
-  const pid = n.child?.pid;
-  if (!pid || !n.running) return;
-  try {
-    process.kill(-pid, signal); // the whole process group: the node and what it spawned
-  } catch {
-    try {
-      n.child?.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-};
-
-/** Rejects when `signal` aborts; the returned cleanup removes the listener. */
-const abortPromise = (signal: AbortSignal): { promise: Promise<never>; done: () => void } => {
-  let done = () => {};
-  const promise = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    done = () => signal.removeEventListener('abort', onAbort);
-  });
-  promise.catch(() => {});
-  return { promise, done };
-};
+/** Resolves when the first of the node's processes ends, saying which and how. */
+const firstExit = (n: LocalNode): Promise<string> =>
+  Promise.race(n.procs.map((p) => p.exited.then((how) => (n.procs.length > 1 ? `(${p.name}) ${how}` : how))));
+const allExited = (n: LocalNode): Promise<unknown> => Promise.all(n.procs.map((p) => p.exited));
 
 export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBackend => {
   const startTimeoutMs = options.startTimeoutMs ?? 30_000;
@@ -166,173 +133,149 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
   // process.exit): SIGKILL every node synchronously. A SIGKILLed controller
   // gets no such chance; `faultline cleanup` handles that.
   const onExit = () => {
-    for (const n of state?.nodes.values() ?? []) signalGroup(n, 'SIGKILL');
+    for (const n of state?.nodes.values() ?? []) signalNode(n, 'SIGKILL');
   };
 
   const mustBeUp = (): State => {
     if (!state) throw new FaultlineError('FL_ERR_BACKEND', 'the local backend is not up: call up() first');
     return state;
   };
-  const nodeOf = (id: NodeId): NodeProc => {
+  const nodeOf = (id: NodeId): LocalNode => {
     const st = mustBeUp();
     const n = st.nodes.get(id);
     if (!n) throw configError(`unknown node "${id}"; the cluster's nodes are ${[...st.nodes.keys()].join(', ')}`);
     return n;
   };
-  const addressOf = (n: NodeProc): NodeAddress => ({ id: n.id, host: HOST, port: n.port });
+  const addressOf = (st: State, n: LocalNode): NodeAddress => ({
+    id: n.id,
+    host: HOST,
+    port: n.ports[st.portNames[0]!]!,
+    ports: { ...n.ports },
+  });
 
-  // Spawns one incarnation of a node, its output appended to its log.
-  const spawnNode = async (st: State, n: NodeProc): Promise<number> => {
-    if (st.closing) throw new FaultlineError('FL_ERR_INTERRUPTED', `the cluster is going down; not starting ${n.id}`);
-    const ctx: LaunchContext = {
+  const launchContext = (st: State, n: LocalNode): LaunchContext => {
+    const peers: Record<NodeId, Record<string, string>> = {};
+    for (const other of st.nodes.values()) {
+      if (other.id === n.id) continue;
+      const ports: Record<string, string> = {};
+      for (const name of st.portNames) {
+        ports[name] = st.perPair ? st.meshes.get(name)!.peersOf(n.id)[other.id]! : `${HOST}:${other.ports[name]}`;
+      }
+      peers[other.id] = ports;
+    }
+    return {
       id: n.id,
       index: n.index,
       nodes: st.spec.nodes,
       host: HOST,
-      port: n.port,
+      ports: { ...n.ports },
+      port: n.ports[st.portNames[0]!]!,
       dataDir: n.dataDir,
-      peers: st.mesh!.peersOf(n.id),
+      peers,
       options: st.spec.options,
       runId: st.spec.runId,
     };
-    const launch = st.spec.system.launch(ctx);
-    n.commandLine = [launch.command, ...launch.args].map(quote).join(' ');
-    const offset = await stat(n.logPath).then(
-      (s) => s.size,
-      () => 0,
-    );
-    const fd = openSync(n.logPath, 'a');
-    writeSync(fd, `--- faultline: starting ${n.id} at ${new Date().toISOString()}: ${n.commandLine}\n`);
-    let child: ChildProcess;
-    try {
-      child = spawn(launch.command, launch.args, {
-        env: {
-          ...process.env,
-          ...launch.env,
-          ...(await runMarkerEnv(st.spec.runId)),
-          FAULTLINE_NODE_ID: n.id,
-        },
-        stdio: ['ignore', fd, fd],
-        detached: true,
+  };
+
+  const processEnv = async (st: State, n: LocalNode): Promise<Record<string, string>> => ({
+    ...(await runMarkerEnv(st.spec.runId)),
+    FAULTLINE_NODE_ID: n.id,
+  });
+
+  // Setup steps, once per node: each must exit 0.
+  const setUpNode = async (st: State, n: LocalNode, signal: AbortSignal): Promise<void> => {
+    if (n.setUp) return;
+    const ctx = launchContext(st, n);
+    for (const step of st.spec.system.setup?.(ctx) ?? []) {
+      const offset = await logOffset(n.logPath);
+      const how = await runLocalStep(step, {
+        label: `${n.id}/${step.name}`,
+        logPath: n.logPath,
+        env: await processEnv(st, n),
+        signal,
       });
-    } finally {
-      closeSync(fd); // the child has its own copy
+      if (signal.aborted) throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted while setting up ${n.id}`);
+      if (how !== 'exited with code 0') {
+        throw await nodeStartError(n.id, `setup step ${step.name} ${how}`, {
+          command: commandLine(step.command, step.args),
+          logPath: n.logPath,
+          logOffset: offset,
+        });
+      }
     }
-    n.child = child;
-    n.running = true;
-    n.paused = false;
-    n.exitDescription = undefined;
-    n.exited = new Promise<void>((resolve) => {
-      const finish = (description: string) => {
-        if (!n.running || n.child !== child) return resolve();
-        n.running = false;
-        n.paused = false;
-        n.exitDescription = description;
-        try {
-          // Synchronous so the line is in the log before anyone awaits `exited`.
-          const logFd = openSync(n.logPath, 'a');
-          writeSync(logFd, `--- faultline: ${n.id} ${description}\n`);
-          closeSync(logFd);
-        } catch {
-          // the run dir may already be gone
-        }
-        resolve();
-      };
-      child.once('error', (e) => finish(`could not be spawned: ${e.message}`));
-      child.once('exit', (code, signal) => finish(signal ? `was terminated by ${signal}` : `exited with code ${code}`));
-    });
-    return offset;
+    n.setUp = true;
   };
 
-  const startFailure = async (n: NodeProc, reason: string, logOffset: number, cause?: unknown) => {
-    const tail = await logTail(n.logPath, logOffset);
-    return new FaultlineError(
-      'FL_ERR_NODE_START',
-      [
-        `node ${n.id} failed to start: ${reason}`,
-        `  command: ${n.commandLine}`,
-        `  last log lines (stdout+stderr):`,
-        ...(tail.length ? tail.map((l) => `    ${l}`) : ['    (none)']),
-        `  log: ${n.logPath}`,
-      ].join('\n'),
-      { cause, hint: `run the command by hand to see why, or read ${n.logPath}` },
-    );
-  };
-
-  // Spawns a node and waits until the system says it is ready; retries when its port is taken.
-  const startNode = async (st: State, n: NodeProc, signal: AbortSignal, mayMovePort: boolean): Promise<void> => {
+  // Spawns every process of a node and waits until the system says it is ready; retries when a port is taken.
+  const startNode = async (st: State, n: LocalNode, signal: AbortSignal, mayMovePort: boolean): Promise<void> => {
+    await setUpNode(st, n, signal);
     for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) {
-        throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted before node ${n.id} was started`);
-      }
-      const offset = await spawnNode(st, n);
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(new Error('start timeout')), startTimeoutMs);
-      const readySignal = AbortSignal.any([signal, timeout.signal]);
-      const aborted = abortPromise(readySignal);
-      let failure: string | undefined;
-      let cause: unknown;
-      try {
-        await Promise.race([
-          st.spec.system.ready(addressOf(n), readySignal),
-          n.exited.then(() => {
-            throw new Error('exited');
-          }),
-          aborted.promise,
-        ]);
-        return;
-      } catch (e) {
-        cause = e;
-        if (!n.running) failure = `it ${n.exitDescription ?? 'exited'} before it was ready`;
-        else if (signal.aborted) failure = 'interrupted';
-        else if (timeout.signal.aborted) failure = `it was not ready within ${startTimeoutMs} ms`;
-        else failure = `its readiness check failed: ${e instanceof Error ? e.message : String(e)}`;
-      } finally {
-        clearTimeout(timer);
-        aborted.done();
-        timeout.abort(); // stops the system's ready loop
-      }
+      if (st.closing) throw new FaultlineError('FL_ERR_INTERRUPTED', `the cluster is going down; not starting ${n.id}`);
+      if (signal.aborted) throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted before node ${n.id} was started`);
+      const offset = await logOffset(n.logPath);
+      const launches = st.spec.system.launch(launchContext(st, n));
+      const env = await processEnv(st, n);
+      n.procs = launches.map((l) =>
+        spawnLocal(l, { label: launches.length > 1 ? `${n.id}/${l.name}` : n.id, logPath: n.logPath, env }),
+      );
+      n.paused = false;
+      const outcome = await waitUntilReady(st.spec.system, addressOf(st, n), {
+        signal,
+        timeoutMs: startTimeoutMs,
+        exited: firstExit(n),
+      });
+      if (outcome.ready) return;
       // Not ready: make sure this incarnation is gone before deciding what next.
-      signalGroup(n, 'SIGKILL');
-      await n.exited;
+      signalNode(n, 'SIGKILL');
+      await allExited(n);
       if (signal.aborted) {
-        throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted while starting node ${n.id}`, { cause });
+        throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted while starting node ${n.id}`, {
+          cause: outcome.cause,
+        });
       }
       const tail = (await logTail(n.logPath, offset, 200)).join('\n');
-      const portTaken = /EADDRINUSE|address already in use/i.test(tail);
-      if (portTaken && attempt < startAttempts) {
+      if (/EADDRINUSE|address already in use/i.test(tail) && attempt < startAttempts) {
         if (mayMovePort) {
-          // Someone took the port between allocation and start: pick another one.
-          [n.port] = (await allocatePorts(1)) as [number];
-          st.mesh!.setTarget(n.id, { host: HOST, port: n.port });
+          // Someone took a port between allocation and start: pick others.
+          const fresh = await allocatePorts(st.portNames.length);
+          st.portNames.forEach((name, i) => {
+            n.ports[name] = fresh[i]!;
+            st.meshes.get(name)?.setTarget(n.id, { host: HOST, port: fresh[i]! });
+          });
         } else {
           await sleep(200 * attempt, signal); // clients know this port: wait for it instead
         }
         continue;
       }
-      throw await startFailure(n, failure, offset, cause);
+      const command = n.procs.map((p) => p.commandLine).join(' & ');
+      throw await nodeStartError(
+        n.id,
+        outcome.reason,
+        { command, logPath: n.logPath, logOffset: offset },
+        outcome.cause,
+      );
     }
   };
 
   // SIGTERM, then SIGKILL after the grace period (a SIGSTOPped node is continued first).
-  const stopNode = async (n: NodeProc, graceMs: number): Promise<void> => {
-    if (!n.running) return;
-    if (n.paused) signalGroup(n, 'SIGCONT');
+  const stopNode = async (n: LocalNode, graceMs: number): Promise<void> => {
+    if (!n.procs.some((p) => p.running)) return;
+    if (n.paused) signalNode(n, 'SIGCONT');
     n.paused = false;
-    signalGroup(n, 'SIGTERM');
+    signalNode(n, 'SIGTERM');
     const grace = new AbortController();
-    await Promise.race([n.exited, sleep(graceMs, grace.signal)]);
+    await Promise.race([allExited(n), sleep(graceMs, grace.signal)]);
     grace.abort();
-    if (n.running) {
-      signalGroup(n, 'SIGKILL');
-      await n.exited;
+    if (n.procs.some((p) => p.running)) {
+      signalNode(n, 'SIGKILL');
+      await allExited(n);
     }
   };
 
-  const killNode = async (n: NodeProc): Promise<void> => {
-    if (!n.running) return;
-    signalGroup(n, 'SIGKILL');
-    await n.exited;
+  const killNode = async (n: LocalNode): Promise<void> => {
+    signalNode(n, 'SIGKILL');
+    await allExited(n);
+    n.paused = false;
   };
 
   const validateShape = (shape: LinkShape) => {
@@ -345,6 +288,12 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
     if (shape.loss !== undefined && !(shape.loss >= 0 && shape.loss <= 1)) {
       throw configError(`link shape loss must be a probability in [0, 1], got ${shape.loss}`, { path: 'loss' });
     }
+  };
+
+  /** The refusal for a fault this system cannot get here (checked before a run; this guards direct use). */
+  const mustSupport = (st: State, kind: 'partition' | 'delay' | 'loss' | 'clock') => {
+    const can = localCapabilities(st.spec.system)[kind];
+    if (can !== true) throw unsupported(can);
   };
 
   const down = async (downOptions: { keepLogsIn?: string } = {}): Promise<void> => {
@@ -362,13 +311,15 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       st.closing = true;
       const nodes = [...st.nodes.values()];
       // Heal first, so that nodes shutting down gracefully can still talk.
-      await step('heal', () => st.mesh?.heal());
+      await step('heal', () => {
+        for (const m of st.meshes.values()) m.heal();
+      });
       await step('stop nodes', async () => {
         const results = await Promise.allSettled(nodes.map((n) => stopNode(n, stopGraceMs)));
         const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failed) throw failed.reason;
       });
-      await step('close link proxies', () => st.mesh?.close());
+      await step('close link proxies', () => Promise.all([...st.meshes.values()].map((m) => m.close())));
       if (downOptions.keepLogsIn) {
         const dest = downOptions.keepLogsIn;
         await step('copy logs', async () => {
@@ -400,7 +351,6 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
 
   return {
     name: 'local',
-    capabilities: LOCAL_CAPABILITIES,
 
     async up(spec, signal) {
       if (state) throw new FaultlineError('FL_ERR_BACKEND', 'the local backend is already up: call down() first');
@@ -413,12 +363,14 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
           throw configError(`node id "${id}" must be letters, digits, ".", "_" or "-" (it names files)`);
         }
       }
-
+      const names = portNames(spec.system);
       const st: State = {
         spec,
+        portNames: names,
+        perPair: (spec.system.abilities?.peerAddressing ?? 'per-pair') === 'per-pair',
         runDir: '',
         ownsRunDir: !spec.workDir,
-        mesh: undefined,
+        meshes: new Map(),
         nodes: new Map(),
         closing: false,
       };
@@ -432,36 +384,51 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
           st.runDir = await makeRunTempDir(spec.runId, 'local');
         }
         await mkdir(path.join(st.runDir, 'logs'), { recursive: true });
-        st.mesh = await createLinkMesh({
-          nodes: spec.nodes,
-          host: HOST,
-          ...(options.random ? { random: options.random } : {}),
-          ...(options.retransmitMs !== undefined ? { retransmitMs: options.retransmitMs } : {}),
-        });
+        if (st.perPair) {
+          for (const name of names) {
+            st.meshes.set(
+              name,
+              await createLinkMesh({
+                nodes: spec.nodes,
+                host: HOST,
+                ...(options.random ? { random: options.random } : {}),
+                ...(options.retransmitMs !== undefined ? { retransmitMs: options.retransmitMs } : {}),
+              }),
+            );
+          }
+        }
         // After the proxies, so a proxy listener cannot land on a node's port.
-        const ports = await allocatePorts(spec.nodes.length);
+        const ports = await allocatePorts(spec.nodes.length * names.length);
         for (const [index, id] of spec.nodes.entries()) {
-          const n: NodeProc = {
+          const n: LocalNode = {
             id,
             index,
-            port: ports[index]!,
+            ports: Object.fromEntries(names.map((name, i) => [name, ports[index * names.length + i]!])),
             dataDir: path.join(st.runDir, 'data', id),
             logPath: path.join(st.runDir, 'logs', `${id}.log`),
-            child: undefined,
-            exited: Promise.resolve(),
-            running: false,
+            procs: [],
             paused: false,
-            commandLine: '',
-            exitDescription: undefined,
+            setUp: false,
           };
           st.nodes.set(id, n);
           await mkdir(n.dataDir, { recursive: true });
-          st.mesh.setTarget(id, { host: HOST, port: n.port });
+          for (const name of names) st.meshes.get(name)?.setTarget(id, { host: HOST, port: n.ports[name]! });
         }
-        // Start all at once (replicated systems often wait for a quorum to be ready).
-        const results = await Promise.allSettled([...st.nodes.values()].map((n) => startNode(st, n, signal, true)));
-        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed) throw failed.reason;
+        // A system that runs as an unprivileged user gets its data dirs handed over (only when we are root).
+        for (const n of st.nodes.values()) {
+          const ctx = launchContext(st, n);
+          const user = [...(spec.system.setup?.(ctx) ?? []), ...spec.system.launch(ctx)].find((l) => l.user);
+          const id = user ? identityFor(user) : undefined;
+          if (id) await chownTree(n.dataDir, id);
+        }
+        const all = [...st.nodes.values()];
+        if (spec.system.abilities?.startOrder === 'sequential') {
+          for (const n of all) await startNode(st, n, signal, true);
+        } else {
+          const results = await Promise.allSettled(all.map((n) => startNode(st, n, signal, true)));
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+        }
       } catch (e) {
         await down().catch(() => {}); // the start failure is the error worth reporting
         throw e;
@@ -469,12 +436,14 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
     },
 
     addresses() {
-      return [...mustBeUp().nodes.values()].map(addressOf);
+      const st = mustBeUp();
+      return [...st.nodes.values()].map((n) => addressOf(st, n));
     },
 
     async start(node, signal) {
       const n = nodeOf(node);
-      if (n.running) return;
+      if (isRunning(n)) return;
+      await killNode(n); // a node with one of its processes gone restarts whole
       await startNode(mustBeUp(), n, signal, false);
     },
 
@@ -484,15 +453,15 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
 
     async pause(node) {
       const n = nodeOf(node);
-      if (!n.running || n.paused) return;
-      signalGroup(n, 'SIGSTOP');
+      if (!isRunning(n) || n.paused) return;
+      signalNode(n, 'SIGSTOP');
       n.paused = true;
     },
 
     async resume(node) {
       const n = nodeOf(node);
-      if (!n.running || !n.paused) return;
-      signalGroup(n, 'SIGCONT');
+      if (!n.paused) return;
+      signalNode(n, 'SIGCONT');
       n.paused = false;
     },
 
@@ -503,11 +472,12 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
     async partition(grudge: Grudge) {
       const st = mustBeUp();
       validateGrudge(grudge, st.spec.nodes);
-      st.mesh!.partition(grudge);
+      mustSupport(st, 'partition');
+      for (const m of st.meshes.values()) m.partition(grudge);
     },
 
     async heal() {
-      mustBeUp().mesh?.heal();
+      for (const m of mustBeUp().meshes.values()) m.heal();
     },
 
     async shape(links: readonly Link[], shape: LinkShape) {
@@ -518,23 +488,19 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
         if (from === to) throw configError(`a link joins two different nodes, got ${from} -> ${to}`);
       }
       validateShape(shape);
-      st.mesh!.shape(links, shape);
+      mustSupport(st, shape.delayMs !== undefined ? 'delay' : 'loss');
+      for (const m of st.meshes.values()) m.shape(links, shape);
     },
 
     async clock(node, offsetMs) {
       const st = mustBeUp();
       const n = nodeOf(node);
-      const { system } = st.spec;
-      if (!system.setClock) {
-        throw unsupported(`system ${system.name} cannot shift a node's clock (it has no setClock)`, {
-          hint: 'remove clock faults from the nemesis for this system',
-        });
-      }
-      await system.setClock(addressOf(n), offsetMs, AbortSignal.timeout(10_000));
+      mustSupport(st, 'clock');
+      await st.spec.system.setClock!(addressOf(st, n), offsetMs, AbortSignal.timeout(10_000));
     },
 
     isRunning(node) {
-      return nodeOf(node).running;
+      return isRunning(nodeOf(node));
     },
 
     logs(): NodeLogs {
@@ -545,12 +511,18 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
 
     pids() {
       const out: Record<NodeId, number | undefined> = {};
-      for (const n of mustBeUp().nodes.values()) out[n.id] = n.running ? n.child?.pid : undefined;
+      for (const n of mustBeUp().nodes.values()) out[n.id] = isRunning(n) ? n.procs[0]?.pid : undefined;
       return out;
     },
 
     linkCounters() {
-      return mustBeUp().mesh?.counters() ?? {};
+      const st = mustBeUp();
+      const out: Record<string, LinkCounters> = {};
+      st.portNames.forEach((name, i) => {
+        for (const [k, c] of Object.entries(st.meshes.get(name)?.counters() ?? {}))
+          out[i === 0 ? k : `${k}:${name}`] = c;
+      });
+      return out;
     },
 
     get runDir() {

@@ -45,8 +45,6 @@ export type ClusterPreset = z.output<typeof clusterSchema>;
 
 const presetRef = <T extends z.ZodType>(schema: T) => z.union([z.string().min(1), schema]);
 
-export const BACKENDS = ['local'] as const;
-
 export const runFileSchema = z.strictObject({
   test: z
     .string()
@@ -55,7 +53,8 @@ export const runFileSchema = z.strictObject({
   cluster: presetRef(z.record(z.string(), z.unknown())).optional(),
   workload: presetRef(z.record(z.string(), z.unknown())).optional(),
   nemesis: presetRef(z.record(z.string(), z.unknown())).optional(),
-  backend: z.enum(BACKENDS).optional(),
+  /** A backend of the registry (src/cluster/registry.ts); checked in resolve.ts. */
+  backend: z.string().min(1).optional(),
   nodes: z.number().int().min(1).max(9).optional(),
   timeLimit: duration().optional(),
   concurrency: z.number().int().min(1).max(256).optional(),

@@ -1,16 +1,16 @@
 import { randomInt } from 'node:crypto';
-import { resolve as resolvePath } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { parseDuration } from '../base/duration.ts';
 import { configError, FaultlineError } from '../base/errors.ts';
 import { formatPath, parseWith } from '../base/schema.ts';
 import { readYamlFile, type YamlSource } from '../base/yaml.ts';
 import { KNOWN_CHECKERS } from '../checker/index.ts';
 import type { FaultKind } from '../cluster/backend.ts';
-import { getBackendCapabilities } from '../cluster/registry.ts';
+import { checkBackend, getBackend } from '../cluster/registry.ts';
 import { type FaultSpec, type NemesisPreset, nemesisSchema } from '../nemesis/spec.ts';
-import { getSystem } from '../systems/index.ts';
+import { isSystemPath, loadSystem } from '../systems/index.ts';
 import { WORKLOAD_OPS, type WorkloadPreset, workloadSchema } from '../workload/spec.ts';
-import { BACKENDS, type ClusterPreset, clusterSchema, type RunFile, runFileSchema } from './config.ts';
+import { type ClusterPreset, clusterSchema, type RunFile, runFileSchema } from './config.ts';
 import { locatePreset, type PresetKind } from './presets.ts';
 
 /** What a user gives, from CLI flags (strings) or code. Every field optional. */
@@ -42,7 +42,8 @@ type LineOf = (path: readonly PropertyKey[]) => number | undefined;
 export interface ResolvedRunConfig {
   readonly test: string;
   readonly seed: number;
-  readonly backend: (typeof BACKENDS)[number];
+  /** A backend of the registry (src/cluster/registry.ts). */
+  readonly backend: string;
   readonly nodes: readonly string[];
   readonly timeLimitMs: number;
   readonly concurrency: number;
@@ -105,12 +106,21 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
 
   const nodeCount = flagOr('--nodes', options.nodes, (v) => int(v, 1, 9), fromFile.nodes ?? cluster.nodes);
   const nodes = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
-  const backend = flagOr(
-    '--backend',
-    options.backend,
-    (v) => oneOf(String(v), BACKENDS),
-    fromFile.backend ?? DEFAULTS.backend,
-  );
+  const backend = flagOr('--backend', options.backend, (v) => getBackend(String(v)).name, DEFAULTS.backend);
+  if (options.backend === undefined && fromFile.backend !== undefined) {
+    try {
+      getBackend(fromFile.backend);
+    } catch (e) {
+      const line = runFile?.source.lineOf(['backend']);
+      throw configError((e as FaultlineError).message, {
+        path: 'backend',
+        ...(file ? { file } : {}),
+        ...(line !== undefined ? { line } : {}),
+        ...((e as FaultlineError).hint ? { hint: (e as FaultlineError).hint } : {}),
+      });
+    }
+  }
+  const chosenBackend = options.backend === undefined ? (fromFile.backend ?? backend) : backend;
   const timeLimitMs = flagOr(
     '--time-limit',
     options.timeLimit,
@@ -146,12 +156,15 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     fromFile.test ?? `${cluster.name}-${workload.name}-${nemesis.name}`,
   );
 
-  checkCompatible(cluster, workload, nemesis, nodes, backend, lines);
+  // A user's system module resolves against its preset's folder, so the config replays from anywhere.
+  if (isSystemPath(cluster.system))
+    cluster.system = resolvePath(dirname(cluster.source.split('#')[0]!), cluster.system);
+  await checkCompatible(cluster, workload, nemesis, nodes, chosenBackend, lines);
 
   return deepFreeze({
     test,
     seed,
-    backend,
+    backend: chosenBackend,
     nodes,
     timeLimitMs,
     concurrency,
@@ -166,14 +179,14 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
 };
 
 /** Cross-checks between presets: the system runs the workload, grudges name real nodes, the backend can do the faults. */
-const checkCompatible = (
+const checkCompatible = async (
   cluster: Sourced<ClusterPreset>,
   workload: Sourced<WorkloadPreset>,
   nemesis: Sourced<NemesisPreset>,
   nodes: readonly string[],
   backend: string,
   lines: ReadonlyMap<PresetKind, LineOf>,
-): void => {
+): Promise<void> => {
   /** Where a key of a preset is: file, key path and line. */
   const at = (kind: PresetKind, source: string, path: readonly PropertyKey[]) => {
     const line = lines.get(kind)?.(path);
@@ -181,7 +194,8 @@ const checkCompatible = (
     const fullPath = inlineKey ? [inlineKey, ...path] : path;
     return { file: file!, path: formatPath(fullPath), ...(line !== undefined ? { line } : {}) };
   };
-  const system = getSystem(cluster.system, at('cluster', cluster.source, ['system']));
+  const systemAt = at('cluster', cluster.source, ['system']);
+  const system = await loadSystem(cluster.system, systemAt);
   if (!system.workloads.includes(workload.client)) {
     throw configError(`system ${JSON.stringify(system.name)} has no ${JSON.stringify(workload.client)} client`, {
       ...at('workload', workload.source, ['client']),
@@ -224,17 +238,13 @@ const checkCompatible = (
     }
   });
 
-  const capabilities = getBackendCapabilities(backend);
+  const faults = nemesis.faults.map((fault, i) => ({
+    kind: faultCapability(fault),
+    where: at('nemesis', nemesis.source, ['faults', i, 'kind']),
+  }));
+  await checkBackend(backend, system, faults);
   nemesis.faults.forEach((fault, i) => {
     const where = (...path: PropertyKey[]) => at('nemesis', nemesis.source, ['faults', i, ...path]);
-    const needed = faultCapability(fault);
-    if (!capabilities.has(needed)) {
-      throw new FaultlineError(
-        'FL_ERR_UNSUPPORTED',
-        `the ${backend} backend cannot inject ${needed} faults`,
-        where('kind'),
-      );
-    }
     if ('target' in fault && Array.isArray(fault.target)) {
       for (const n of fault.target) {
         if (!nodes.includes(n)) {
@@ -330,12 +340,6 @@ const positiveDuration = (v: string | number): number => {
   const ms = parseDuration(typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v);
   if (ms <= 0) throw new Error('expected a duration greater than 0');
   return ms;
-};
-
-const oneOf = <T extends string>(v: string, options: readonly T[]): T => {
-  if (!(options as readonly string[]).includes(v))
-    throw new Error(`expected one of ${options.join(', ')}; got ${JSON.stringify(v)}`);
-  return v as T;
 };
 
 const testName = (v: string): string => {

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { createRandom } from '../base/random.ts';
 import { createTeardown, type Teardown } from '../base/teardown.ts';
 import { type Clock, createClock, deadlineSignal, sleep } from '../base/time.ts';
-import { makeRunTempDir } from '../cluster/cleanup.ts';
+import { makeRunTempDir } from '../cluster/markers.ts';
 import { createBackend } from '../cluster/registry.ts';
 import { invokeRecorded } from '../generator/recorded-client.ts';
 import { runWorkers } from '../generator/workers.ts';
@@ -15,7 +15,7 @@ import { createRecorder, type Recorder } from '../history/recorder.ts';
 import { createNemesis, type Nemesis } from '../nemesis/index.ts';
 import { faultSchedule } from '../nemesis/schedule.ts';
 import type { RunResults } from '../report/results.ts';
-import { getSystem } from '../systems/index.ts';
+import { loadSystem } from '../systems/index.ts';
 import type { Client, ClientOptions, NodeAddress } from '../systems/system.ts';
 import { createOpSource, registerKeys } from '../workload/ops.ts';
 import { analyseRun } from './analyse.ts';
@@ -138,7 +138,7 @@ interface RunContext {
 const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void> => {
   const { recorder, teardown, interrupt, observer } = run;
   const rng = createRandom(config.seed);
-  const system = getSystem(config.cluster.system);
+  const system = await loadSystem(config.cluster.system);
 
   // ---- cluster up
   observer.onPhase?.('setup');

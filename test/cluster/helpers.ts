@@ -2,12 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, onTestFinished } from 'vitest';
 import { FaultlineError } from '../../src/base/errors.ts';
-import { cleanupLeftovers } from '../../src/cluster/cleanup.ts';
+import type { Leftover } from '../../src/cluster/leftovers.ts';
 import { createLocalBackend, type LocalBackend, type LocalBackendOptions } from '../../src/cluster/local.ts';
+import { cleanupLeftovers } from '../../src/cluster/registry.ts';
 import type { System } from '../../src/systems/system.ts';
 import { createToySystem } from '../fixtures/toy-system.ts';
 
 export const newRunId = (): string => `test-${randomUUID().slice(0, 8)}`;
+
+/** The pids among leftovers. */
+export const pidsOf = (found: readonly Leftover[]): number[] =>
+  found.filter((l) => l.kind === 'process').map((l) => Number(l.id));
 
 /** Whether a pid is a live process (a zombie counts as gone). */
 export const isAlive = (pid: number): boolean => {
@@ -42,7 +47,7 @@ export const upToyCluster = async (o: UpOptions = {}): Promise<{ backend: LocalB
   const backend = createLocalBackend({ stopGraceMs: 1000, ...o.backend });
   onTestFinished(async () => {
     await backend.down().catch(() => {});
-    await cleanupLeftovers(runId);
+    await cleanupLeftovers({ runId: runId, force: true });
   });
   await backend.up(
     {

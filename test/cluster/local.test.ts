@@ -4,10 +4,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { cleanupLeftovers, findLeftovers } from '../../src/cluster/cleanup.ts';
 import { createLocalBackend } from '../../src/cluster/local.ts';
+import { cleanupLeftovers, findLeftovers } from '../../src/cluster/registry.ts';
 import { canReach, createToySystem, httpGet } from '../fixtures/toy-system.ts';
-import { addressOf, expectFaultline, isAlive, newRunId, upToyCluster } from './helpers.ts';
+import { addressOf, expectFaultline, isAlive, newRunId, pidsOf, upToyCluster } from './helpers.ts';
 
 describe('local backend: lifecycle', () => {
   test('up starts every node behind its own port, down leaves no process and no temp dir', async () => {
@@ -23,16 +23,16 @@ describe('local backend: lifecycle', () => {
     expect(existsSync(path.join(runDir, 'data', 'n2'))).toBe(true);
     const before = await findLeftovers(runId);
     // The nodes, plus whatever they spawned (tsx may start an esbuild service on a cold cache).
-    expect(before.processes.map((p) => p.pid)).toEqual(expect.arrayContaining(pids));
-    expect(before.processes.every((p) => p.controllerAlive)).toBe(true);
-    expect(before.dirs.map((d) => d.path)).toEqual([runDir]);
+    expect(pidsOf(before)).toEqual(expect.arrayContaining(pids));
+    expect(before.every((p) => p.controllerAlive)).toBe(true);
+    expect(before.filter((l) => l.kind === 'temp dir').map((d) => d.id)).toEqual([runDir]);
 
     const keep = await mkdtemp(path.join(os.tmpdir(), 'fl-test-logs-'));
     onTestFinished(() => rm(keep, { recursive: true, force: true }));
     await backend.down({ keepLogsIn: keep });
     for (const pid of pids) expect(isAlive(pid!)).toBe(false);
     expect(existsSync(runDir)).toBe(false);
-    expect(await findLeftovers(runId)).toEqual({ processes: [], dirs: [] });
+    expect(await findLeftovers(runId)).toEqual([]);
     const log = await readFile(path.join(keep, 'n1.log'), 'utf8');
     expect(log).toContain('toy-node n1 listening');
     expect(log).toContain('SIGTERM, closing');
@@ -94,7 +94,7 @@ describe('local backend: lifecycle', () => {
     onTestFinished(() => rm(keep, { recursive: true, force: true }));
     await backend.down({ keepLogsIn: keep });
     for (const pid of pids) expect(isAlive(pid!)).toBe(false);
-    expect(await findLeftovers(runId)).toEqual({ processes: [], dirs: [] });
+    expect(await findLeftovers(runId)).toEqual([]);
     const n1Log = await readFile(path.join(keep, path.basename(logs.n1!)), 'utf8');
     expect(n1Log).toContain('ignoring SIGTERM');
     expect(n1Log).toContain('n1 was terminated by SIGKILL');
@@ -103,7 +103,7 @@ describe('local backend: lifecycle', () => {
 
   test('a node that fails to start: FL_ERR_NODE_START naming the node, command and stderr; nothing left', async () => {
     const runId = newRunId();
-    onTestFinished(() => cleanupLeftovers(runId).then(() => {}));
+    onTestFinished(() => cleanupLeftovers({ runId: runId, force: true }).then(() => {}));
     const backend = createLocalBackend({ stopGraceMs: 500 });
     const system = createToySystem({ flags: { n2: ['--fail-start'] } });
     const e = await expectFaultline(
@@ -114,15 +114,18 @@ describe('local backend: lifecycle', () => {
     expect(e.message).toContain('toy-node.ts --id n2 --port');
     expect(e.message).toContain('toy-node n2: refusing to start (--fail-start)');
     expect(e.message).toMatch(/log: .*n2\.log/);
-    expect(await findLeftovers(runId)).toEqual({ processes: [], dirs: [] });
+    expect(await findLeftovers(runId)).toEqual([]);
     expect(() => backend.addresses()).toThrow(/not up/);
   });
 
   test('a command that cannot be spawned, and a node that never gets ready, fail with FL_ERR_NODE_START', async () => {
     const runId = newRunId();
-    onTestFinished(() => cleanupLeftovers(runId).then(() => {}));
+    onTestFinished(() => cleanupLeftovers({ runId: runId, force: true }).then(() => {}));
     const base = createToySystem();
-    const missing = { ...base, launch: () => ({ command: '/nonexistent/faultline-node', args: ['--x'] }) };
+    const missing = {
+      ...base,
+      launch: () => [{ name: 'node', command: '/nonexistent/faultline-node', args: ['--x'] }],
+    };
     const backend = createLocalBackend();
     const e = await expectFaultline(
       backend.up({ runId, system: missing, nodes: ['n1'], options: {}, workDir: '' }, AbortSignal.timeout(10_000)),
@@ -131,19 +134,19 @@ describe('local backend: lifecycle', () => {
     expect(e.message).toContain('could not be spawned');
     expect(e.message).toContain('/nonexistent/faultline-node --x');
 
-    const sleeper = { ...base, launch: () => ({ command: 'sleep', args: ['30'] }) };
+    const sleeper = { ...base, launch: () => [{ name: 'node', command: 'sleep', args: ['30'] }] };
     const slow = createLocalBackend({ startTimeoutMs: 300 });
     const e2 = await expectFaultline(
       slow.up({ runId, system: sleeper, nodes: ['n1'], options: {}, workDir: '' }, AbortSignal.timeout(10_000)),
       'FL_ERR_NODE_START',
     );
     expect(e2.message).toContain('not ready within 300 ms');
-    expect(await findLeftovers(runId)).toEqual({ processes: [], dirs: [] });
+    expect(await findLeftovers(runId)).toEqual([]);
   });
 
   test('an aborted up stops what it started and says it was interrupted', async () => {
     const runId = newRunId();
-    onTestFinished(() => cleanupLeftovers(runId).then(() => {}));
+    onTestFinished(() => cleanupLeftovers({ runId: runId, force: true }).then(() => {}));
     const backend = createLocalBackend();
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error('Ctrl-C')), 150);
@@ -151,7 +154,7 @@ describe('local backend: lifecycle', () => {
       backend.up({ runId, system: createToySystem(), nodes: ['n1', 'n2'], options: {}, workDir: '' }, ac.signal),
       'FL_ERR_INTERRUPTED',
     );
-    expect(await findLeftovers(runId)).toEqual({ processes: [], dirs: [] });
+    expect(await findLeftovers(runId)).toEqual([]);
   });
 
   test('a user work dir keeps the logs after down but loses the data dirs', async () => {

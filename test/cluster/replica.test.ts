@@ -1,7 +1,7 @@
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { sleep } from '../../src/base/time.ts';
-import { cleanupLeftovers, findLeftovers } from '../../src/cluster/cleanup.ts';
 import { createLocalBackend } from '../../src/cluster/local.ts';
+import { cleanupLeftovers, findLeftovers } from '../../src/cluster/registry.ts';
 import { replicaSystem } from '../../src/systems/replica/system.ts';
 import type { NodeAddress, NodeId } from '../../src/systems/system.ts';
 import { isAlive, newRunId } from './helpers.ts';
@@ -20,7 +20,7 @@ const waitForLeader = async (nodes: readonly NodeAddress[], not?: NodeId): Promi
 describe('local backend with the replica', () => {
   test('3 replicas elect a leader through the proxies; kill it, another is elected; restart it; down leaves nothing', async () => {
     const runId = newRunId();
-    onTestFinished(() => cleanupLeftovers(runId).then(() => {}));
+    onTestFinished(() => cleanupLeftovers({ runId: runId, force: true }).then(() => {}));
     const backend = createLocalBackend({ stopGraceMs: 2000 });
     onTestFinished(() => backend.down().catch(() => {}));
     await backend.up(
@@ -57,6 +57,6 @@ describe('local backend with the replica', () => {
     const allPids = [...pids, ...Object.values(backend.pids())];
     await backend.down();
     for (const pid of allPids) expect(isAlive(pid!)).toBe(false);
-    expect(await findLeftovers(runId)).toEqual({ processes: [], dirs: [] });
+    expect(await findLeftovers(runId)).toEqual([]);
   });
 });

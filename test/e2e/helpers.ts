@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { onTestFinished } from 'vitest';
 import { packagePath } from '../../src/base/ts-node.ts';
-import { findLeftovers } from '../../src/cluster/cleanup.ts';
+import { findLeftovers } from '../../src/cluster/registry.ts';
 import type { RunResults } from '../../src/report/results.ts';
 
 export const BIN = packagePath('bin/faultline.mjs');
@@ -41,7 +41,7 @@ export const readResults = (dir: string): RunResults =>
 /** Asserts that no process or temp dir of the run is left. */
 export const expectNothingLeft = async (runId: string): Promise<void> => {
   const left = await findLeftovers(runId);
-  if (left.processes.length > 0 || left.dirs.length > 0) {
+  if (left.length > 0) {
     throw new Error(`run ${runId} left behind: ${JSON.stringify(left)}`);
   }
 };

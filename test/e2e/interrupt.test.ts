@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { packagePath } from '../../src/base/ts-node.ts';
-import { findLeftovers } from '../../src/cluster/cleanup.ts';
+import { findLeftovers } from '../../src/cluster/registry.ts';
 import { parseJsonlHistory } from '../../src/history/jsonl.ts';
 import { BIN, expectNothingLeft, faultline, readResults, runDirIn, tempReports } from './helpers.ts';
 
@@ -74,7 +74,7 @@ describe('interrupting a run', () => {
     await child;
 
     const left = await findLeftovers(runId);
-    expect(left.processes.length).toBeGreaterThanOrEqual(3); // the three nodes, orphaned
+    expect(left.filter((l) => l.kind === 'process').length).toBeGreaterThanOrEqual(3); // the three nodes, orphaned
     const cleanup = await faultline(['cleanup']); // no run id: removes runs whose controller is gone
     expect(cleanup.exitCode).toBe(0);
     expect(cleanup.stdout).toContain(runId);

@@ -26,8 +26,8 @@ const run = async (client: Client, options: { rate: number; ms: number; concurre
     rate: options.rate,
     opTimeoutMs: 1000,
     addresses: [
-      { id: 'n1', host: '127.0.0.1', port: 1 },
-      { id: 'n2', host: '127.0.0.1', port: 2 },
+      { id: 'n1', host: '127.0.0.1', port: 1, ports: { main: 1 } },
+      { id: 'n2', host: '127.0.0.1', port: 2, ports: { main: 2 } },
     ],
     open: async () => client,
     recorder,

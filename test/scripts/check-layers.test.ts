@@ -28,7 +28,7 @@ describe('check-layers', () => {
 
   it('flags an import of a higher layer with its file and line', () => {
     const src = tree({
-      'run/run.ts': "export const x = 1;\n",
+      'run/run.ts': 'export const x = 1;\n',
       'history/op.ts': "// a comment\nimport { x } from '../run/run.ts';\nexport const y = x;\n",
     });
     const v = checkLayers(src);

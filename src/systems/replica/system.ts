@@ -60,26 +60,28 @@ export const replicaSystem: System = {
 
   launch(ctx) {
     const peers = Object.entries(ctx.peers)
-      .filter(([id]) => id !== ctx.id)
-      .map(([id, addr]) => `${id}=${addr}`)
+      .map(([id, ports]) => `${id}=${ports.main}`)
       .join(',');
-    return {
-      command: process.execPath,
-      args: [
-        ...tsNodeArgs(MAIN),
-        '--id',
-        ctx.id,
-        '--host',
-        ctx.host,
-        '--port',
-        String(ctx.port),
-        '--data-dir',
-        ctx.dataDir,
-        '--peers',
-        peers,
-        ...replicaFlags(ctx.options, ctx.nodes.length),
-      ],
-    };
+    return [
+      {
+        name: 'replica',
+        command: process.execPath,
+        args: [
+          ...tsNodeArgs(MAIN),
+          '--id',
+          ctx.id,
+          '--host',
+          ctx.host,
+          '--port',
+          String(ctx.port),
+          '--data-dir',
+          ctx.dataDir,
+          '--peers',
+          peers,
+          ...replicaFlags(ctx.options, ctx.nodes.length),
+        ],
+      },
+    ];
   },
 
   async ready(node, signal) {

@@ -5,7 +5,7 @@ import type { TestCluster } from '../../replica/harness.ts';
 import { FAST, freePorts, startCluster } from '../../replica/harness.ts';
 
 const addresses = (c: TestCluster): NodeAddress[] =>
-  c.nodes.map((n) => ({ id: n.id, host: '127.0.0.1', port: n.port }));
+  c.nodes.map((n) => ({ id: n.id, host: '127.0.0.1', port: n.port, ports: { main: n.port } }));
 
 const open = async (
   c: TestCluster,
@@ -92,7 +92,7 @@ describe('replica clients against a real 3-node cluster', () => {
     const [port] = await freePorts(1);
     const nowhere = await replicaSystem.openClient(
       'register',
-      { id: 'n9', host: '127.0.0.1', port: port! },
+      { id: 'n9', host: '127.0.0.1', port: port!, ports: { main: port! } },
       {
         timeoutMs: 500,
         nodes: [],
@@ -140,7 +140,7 @@ describe('replica clients against a real 3-node cluster', () => {
   });
 
   test('unknown workloads and read modes are config errors', async () => {
-    const node = { id: 'n1', host: '127.0.0.1', port: 1 };
+    const node = { id: 'n1', host: '127.0.0.1', port: 1, ports: { main: 1 } };
     await expect(replicaSystem.openClient('bank', node, { timeoutMs: 1, nodes: [], options: {} })).rejects.toThrow(
       'system replica has no client for workload "bank"',
     );

@@ -66,12 +66,15 @@ describe('replicaSystem.launch', () => {
       nodes: ['n1', 'n2', 'n3'],
       host: '127.0.0.1',
       port: 7002,
+      ports: { main: 7002 },
       dataDir: '/tmp/x/n2',
-      peers: { n1: '127.0.0.1:9012', n3: '127.0.0.1:9032' },
+      peers: { n1: { main: '127.0.0.1:9012' }, n3: { main: '127.0.0.1:9032' } },
       options: { topology: 'single-leader', replication: 'async', replicationDelayMs: '1s' },
       runId: 'r1',
     };
-    const launch = replicaSystem.launch(ctx);
+    const [launch, ...more] = replicaSystem.launch(ctx);
+    expect(more).toEqual([]);
+    if (!launch) throw new Error('no process');
     expect(launch.command).toBe(process.execPath);
     const main = launch.args.findIndex((a) => a.endsWith('src/replica/main.ts'));
     expect(main).toBeGreaterThan(0);
