@@ -1,4 +1,5 @@
 import { configError, unsupported } from '../base/errors.ts';
+import { which } from '../base/which.ts';
 import type { System } from '../systems/system.ts';
 import type { Backend, Capabilities, FaultKind } from './backend.ts';
 import {
@@ -73,6 +74,14 @@ export const checkBackend = async (
   const entry = getBackend(name);
   const why = await entry.unavailable();
   if (why) throw unsupported(`the ${name} backend is not available: ${why}`, { path: 'backend' });
+  for (const r of system.requires ?? []) {
+    if (!which(r.command)) {
+      throw unsupported(`system ${system.name} needs ${r.command}, which is not installed`, {
+        path: 'cluster.system',
+        hint: `install the Debian package: apt-get install ${r.package}`,
+      });
+    }
+  }
   const can = entry.capabilities(system);
   for (const f of faults) {
     const verdict = can[f.kind];
