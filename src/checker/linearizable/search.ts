@@ -71,6 +71,11 @@ export class PartitionSearch<S, I, O> {
    * second pass before backtracking), instead of in time order as porcupine.
    */
   private readonly infoLate: boolean;
+  /** Words of determinate operations in `bits`. */
+  private readonly finiteWords: number;
+  /** The first determinate word not all ones, and the last non-zero one (see VisitedCache). */
+  private low: number;
+  private high: number;
   private depth = 0;
   private node: number;
   private stateId: number;
@@ -84,19 +89,18 @@ export class PartitionSearch<S, I, O> {
     partial?: PartialOptions,
     options: SearchOptions = {},
   ) {
-    const cacheLimitBytes = options.cacheLimitBytes;
     const n = ops.length;
     this.list = buildEntryList(ops as readonly Operation<unknown, unknown>[]);
     this.space = (options.space as StateSpace<S, I, O> | undefined) ?? new StateSpace(model, ops);
     let finite = 0;
     for (const o of ops) if (o.return !== Number.POSITIVE_INFINITY) finite++;
-    const exactWords = Math.ceil(finite / 32);
+    const finiteWords = Math.ceil(finite / 32);
+    const infoWords = Math.ceil((n - finite) / 32);
     // Only the info-late order reaches small sets of indeterminate operations before their supersets, so only
     // it gains from dominance; in time order every superset would pile up in one probe chain.
     const dominance = (options.infoLate ?? false) && finite < n;
-    const words = Math.max(1, exactWords + Math.ceil((n - finite) / 32));
     // One allocation, several views (see buildEntryList).
-    const slab = new Int32Array(6 * n + words);
+    const slab = new Int32Array(6 * n + finiteWords + infoWords);
     this.opWord = slab.subarray(0, n);
     this.opBit = slab.subarray(n, 2 * n);
     this.opHash = randomHashes(slab.subarray(2 * n, 3 * n));
@@ -104,21 +108,32 @@ export class PartitionSearch<S, I, O> {
     this.stackState = slab.subarray(4 * n, 5 * n);
     this.stackOp = slab.subarray(5 * n, 6 * n);
     this.bits = slab.subarray(6 * n);
-    for (let i = 0, f = 0, u = 0; i < n; i++) {
-      const position = ops[i]!.return === Number.POSITIVE_INFINITY ? exactWords * 32 + u++ : f++;
-      this.opWord[i] = position >>> 5;
-      this.opBit[i] = 1 << (position & 31);
+    this.finiteWords = finiteWords;
+    this.high = -1;
+    this.low = 0;
+    // Determinate operations get bits in call order (so the linearized ones form a prefix and a short window,
+    // see VisitedCache), indeterminate ones after them.
+    const { next, kind, opOf, head } = this.list;
+    let f = 0;
+    let u = finiteWords * 32;
+    for (let node = next[head]!; node !== -1; node = next[node]!) {
+      const k = kind[node];
+      if (k !== CALL && k !== INFO_CALL) continue;
+      const op = opOf[node]!;
+      const position = k === CALL ? f++ : u++;
+      this.opWord[op] = position >>> 5;
+      this.opBit[op] = 1 << (position & 31);
       // Dominance needs dominating entries in the same probe chain: leave indeterminate operations out of the hash.
-      if (dominance && ops[i]!.return === Number.POSITIVE_INFINITY) this.opHash[i] = 0;
+      if (dominance && k === INFO_CALL) this.opHash[op] = 0;
     }
-    this.cache = new VisitedCache(words, dominance ? exactWords : words, 2 * n, cacheLimitBytes);
+    this.cache = new VisitedCache(finiteWords, infoWords, dominance, n, options.cacheLimitBytes);
     this.stackPass = new Uint8Array(n);
     this.infoLate = (options.infoLate ?? false) && finite < n;
     this.partial = partial ? new PartialTracker(n, partial.budget) : undefined;
     this.initialState = this.space.intern(model.init());
     this.stateId = this.initialState;
     // The starting configuration, so that configurations it dominates are skipped too.
-    this.cache.add(this.bits, VisitedCache.key(0, this.initialState), this.initialState);
+    this.cache.add(this.bits, VisitedCache.key(0, this.initialState), this.initialState, this.low, this.high);
     this.node = this.list.next[this.list.head]!;
   }
 
@@ -148,6 +163,9 @@ export class PartitionSearch<S, I, O> {
     let node = this.node;
     let stateId = this.stateId;
     let bitsHash = this.bitsHash;
+    let low = this.low;
+    let high = this.high;
+    const finiteWords = this.finiteWords;
     let i = 0;
     let status: SearchStatus = 'running';
     for (; i < budget; i++) {
@@ -174,7 +192,16 @@ export class PartitionSearch<S, I, O> {
         stateId = stackState[depth]!;
         pass = stackPass[depth]!;
         const op = opOf[node]!;
-        bits[opWord[op]!]! &= ~opBit[op]!;
+        const w = opWord[op]!;
+        const word = bits[w]! & ~opBit[op]!;
+        bits[w] = word;
+        if (w < finiteWords) {
+          if (w < low) low = w;
+          if (word === 0 && w === high) {
+            do high--;
+            while (high >= 0 && bits[high] === 0);
+          }
+        }
         bitsHash ^= opHash[op]!;
         unlift(list, node);
         node = next[node]!;
@@ -190,9 +217,21 @@ export class PartitionSearch<S, I, O> {
       if (after >= 0 && (after !== stateId || k === CALL)) {
         const w = opWord[op]!;
         const bit = opBit[op]!;
-        bits[w]! |= bit;
+        const word = bits[w]! | bit;
+        bits[w] = word;
+        let newLow = low;
+        let newHigh = high;
+        if (w < finiteWords) {
+          if (w > newHigh) newHigh = w;
+          if (word === -1 && w === newLow) {
+            do newLow++;
+            while (newLow < finiteWords && bits[newLow] === -1);
+          }
+        }
         const h = bitsHash ^ opHash[op]!;
-        if (cache.add(bits, VisitedCache.key(h, after), after)) {
+        if (cache.add(bits, VisitedCache.key(h, after), after, newLow, newHigh)) {
+          low = newLow;
+          high = newHigh;
           bitsHash = h;
           stackNode[depth] = node;
           stackState[depth] = stateId;
@@ -216,6 +255,8 @@ export class PartitionSearch<S, I, O> {
     this.node = node;
     this.stateId = stateId;
     this.bitsHash = bitsHash;
+    this.low = low;
+    this.high = high;
     this.status = status;
     return status;
   }

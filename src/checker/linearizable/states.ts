@@ -17,7 +17,7 @@ export const tableSize = (n: number): number => {
  *
  * Interning makes the cache key cheap (an int instead of a model state to
  * hash and compare) and the memo means the model's `step`, `hash` and
- * `equal` run once per (state, operation) pair, however many times the
+ * `equal` run about once per (state, operation) pair, however many times the
  * search comes back to it with a different set of linearized operations.
  * Both rely on `step` being pure.
  *
@@ -39,8 +39,7 @@ export class StateSpace<S, I, O> {
   private denseRows: number;
   private readonly maxDenseRows: number;
 
-  // Hashed memo for states past the dense rows: slots of [state, op, next state or -1 when illegal, unused],
-  // interleaved so that a probe touches one cache line; state -1 = empty.
+  /** Hashed memo for states past the dense rows: slots of [state, op, next state + 2 (0 = empty), unused]. */
   private memo: Int32Array;
   private memoMask: number;
   private memoCount = 0;
@@ -57,16 +56,12 @@ export class StateSpace<S, I, O> {
     this.maxDenseRows = Math.max(1, Math.floor(DENSE_MEMO_LIMIT / this.n));
     // About 8 KB to start: enough rows for a register's few states without growing.
     this.denseRows = Math.min(this.maxDenseRows, Math.max(8, Math.ceil(2048 / this.n)));
-    const memoSize = 16;
-    // One allocation for the starting tables (histories with many small partitions create thousands);
-    // each is replaced by its own larger array when it grows.
-    const slab = new Int32Array(64 + 128 + this.denseRows * this.n + memoSize * 4);
-    this.hashes = slab.subarray(0, 64);
-    this.index = slab.subarray(64, 192);
+    this.hashes = new Int32Array(64);
+    this.index = new Int32Array(128);
     this.indexMask = 127;
-    this.dense = slab.subarray(192, 192 + this.denseRows * this.n);
-    this.memo = slab.subarray(192 + this.denseRows * this.n).fill(-1);
-    this.memoMask = memoSize - 1;
+    this.dense = new Int32Array(this.denseRows * this.n);
+    this.memo = new Int32Array(64);
+    this.memoMask = 15;
   }
 
   get size(): number {
@@ -120,68 +115,60 @@ export class StateSpace<S, I, O> {
     this.denseRows = target;
   }
 
+  private growMemo(): void {
+    const size = 2 * (this.memoMask + 1);
+    const mask = size - 1;
+    const memo = new Int32Array(4 * size);
+    const old = this.memo;
+    for (let at = 0; at < old.length; at += 4) {
+      if (old[at + 2] === 0) continue;
+      let slot = memoSlot(old[at]!, old[at + 1]!, mask);
+      while (memo[slot + 2] !== 0) slot = (slot + 4) & (4 * size - 1);
+      memo[slot] = old[at]!;
+      memo[slot + 1] = old[at + 1]!;
+      memo[slot + 2] = old[at + 2]!;
+    }
+    this.memo = memo;
+    this.memoMask = mask;
+  }
+
   /** The state after operation `op` in state `stateId`, or -1 when the model rejects it. */
   next(stateId: number, op: number): number {
     if (stateId < this.denseRows) {
       const v = this.dense[stateId * this.n + op]!;
       if (v !== 0) return v - 2;
-      const result = this.compute(stateId, op);
-      // compute() may have grown the dense table; index it again.
-      this.dense[stateId * this.n + op] = result + 2;
-      return result;
+    } else {
+      const memo = this.memo;
+      const wrap = memo.length - 1;
+      for (let at = memoSlot(stateId, op, this.memoMask); memo[at + 2] !== 0; at = (at + 4) & wrap) {
+        if (memo[at] === stateId && memo[at + 1] === op) return memo[at + 2]! - 2;
+      }
     }
-    return this.nextHashed(stateId, op);
+    return this.miss(stateId, op);
   }
 
-  private compute(stateId: number, op: number): number {
+  /** A memo miss: the model steps, the result is interned and remembered. Kept apart from `next` so the search's hot loop stays small. */
+  private miss(stateId: number, op: number): number {
     this.stepCalls++;
     const o = this.ops[op]!;
     const after = this.model.step(this.states[stateId]!, o.input, o.output);
-    return after === ILLEGAL ? -1 : this.intern(after as S);
-  }
-
-  private nextHashed(stateId: number, op: number): number {
-    let mask = this.memoMask;
-    let memo = this.memo;
-    let slot = mix32(Math.imul(stateId, 0x9e3779b1) ^ op) & mask;
-    for (;;) {
-      const at = slot << 2;
-      const s = memo[at]!;
-      if (s === -1) break;
-      if (s === stateId && memo[at + 1] === op) return memo[at + 2]!;
-      slot = (slot + 1) & mask;
+    const result = after === ILLEGAL ? -1 : this.intern(after as S);
+    // intern() may have grown the tables; index them again.
+    if (stateId < this.denseRows) this.dense[stateId * this.n + op] = result + 2;
+    else {
+      if (++this.memoCount * 2 > this.memoMask) this.growMemo();
+      const memo = this.memo;
+      const wrap = memo.length - 1;
+      let at = memoSlot(stateId, op, this.memoMask);
+      while (memo[at + 2] !== 0) at = (at + 4) & wrap;
+      memo[at] = stateId;
+      memo[at + 1] = op;
+      memo[at + 2] = result + 2;
     }
-    const result = this.compute(stateId, op);
-    if (++this.memoCount * 2 > mask) {
-      this.growMemo();
-      mask = this.memoMask;
-      memo = this.memo;
-      slot = mix32(Math.imul(stateId, 0x9e3779b1) ^ op) & mask;
-      while (memo[slot << 2] !== -1) slot = (slot + 1) & mask;
-    }
-    const at = slot << 2;
-    memo[at] = stateId;
-    memo[at + 1] = op;
-    memo[at + 2] = result;
     return result;
   }
-
-  private growMemo(): void {
-    const size = (this.memoMask + 1) * 2;
-    const mask = size - 1;
-    const memo = new Int32Array(size * 4).fill(-1);
-    const old = this.memo;
-    for (let i = 0; i < old.length; i += 4) {
-      const s = old[i]!;
-      if (s === -1) continue;
-      const o = old[i + 1]!;
-      let slot = mix32(Math.imul(s, 0x9e3779b1) ^ o) & mask;
-      while (memo[slot << 2] !== -1) slot = (slot + 1) & mask;
-      memo[slot << 2] = s;
-      memo[(slot << 2) + 1] = o;
-      memo[(slot << 2) + 2] = old[i + 2]!;
-    }
-    this.memo = memo;
-    this.memoMask = mask;
-  }
 }
+
+/** Offset of the (state, op) slot in the hashed memo. */
+const memoSlot = (stateId: number, op: number, mask: number): number =>
+  (mix32(Math.imul(stateId, 0x9e3779b1) ^ op) & mask) << 2;
