@@ -1,9 +1,11 @@
 import { FaultlineError } from '../../base/errors.ts';
 import { type DescribeLimits, describePartition } from './describe.ts';
+import { type QuickStart, quickStart } from './jit.ts';
 import { type Partition, partitionOperations, type ResolvedModel, resolveModel } from './model.ts';
 import { type ParallelRun, shouldUseWorkers, startWorkers } from './parallel.ts';
 import { PartitionCheck } from './search.ts';
 import type { AnyModel, CheckOptions, CheckOutcome, CheckResult, Operation, PartitionResult } from './types.ts';
+import { WARM_UP_FROM_OPS, warmUp } from './warm-up.ts';
 
 /** Iterations of the search between two looks at the clock and the abort signal. */
 const SLICE = 1 << 14;
@@ -61,10 +63,11 @@ export const check = async <S, I, O>(
   operations: readonly Operation<I, O>[],
   options: CheckOptions = {},
 ): Promise<CheckResult<I, O>> => {
+  const turbofan = quickStart();
   const run = new CheckRun(model, operations, resolveCheckOptions(options));
   let parallel: ParallelRun | undefined;
   try {
-    while (!run.work(YIELD_EVERY_MS)) {
+    while (!run.work(YIELD_EVERY_MS, turbofan)) {
       // Workers asked for start as soon as the first slice leaves the check undecided; 'auto' ones once it proves slow.
       const after = run.options.workers === 'auto' ? WORKERS_AFTER_MS : 0;
       if (parallel === undefined && performance.now() - run.started > after) {
@@ -79,6 +82,7 @@ export const check = async <S, I, O>(
       else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
+    turbofan('now');
     if (parallel) {
       parallel.cancel();
       await parallel.done.catch(() => undefined);
@@ -94,11 +98,16 @@ export const checkSync = <S, I, O>(
   operations: readonly Operation<I, O>[],
   options: CheckOptions = {},
 ): CheckResult<I, O> => {
-  const run = new CheckRun(model, operations, resolveCheckOptions(options));
-  while (!run.work(Number.POSITIVE_INFINITY)) {
-    // work() returns after each pass; keep going
+  const turbofan = quickStart();
+  try {
+    const run = new CheckRun(model, operations, resolveCheckOptions(options));
+    while (!run.work(Number.POSITIVE_INFINITY, turbofan)) {
+      // work() returns after each pass; keep going
+    }
+    return run.result();
+  } finally {
+    turbofan('now');
   }
-  return run.result();
 };
 
 /** A partition settled elsewhere (a worker thread), and whether it was cut short by the time budget. */
@@ -141,6 +150,7 @@ class CheckRun<I, O> {
     readonly options: ResolvedCheckOptions,
   ) {
     validateOperations(operations);
+    if (operations.length >= WARM_UP_FROM_OPS) warmUp();
     this.resolved = resolveModel(model as AnyModel<unknown, I, O>);
     this.partitions = partitionOperations(this.resolved, operations);
     this.results = new Array(this.partitions.length).fill(undefined);
@@ -184,12 +194,13 @@ class CheckRun<I, O> {
     if (settled.timedOut) this.stopped ??= 'timeout';
   }
 
-  /** Works for about `budgetMs`; true when the check is decided. */
-  work(budgetMs: number): boolean {
+  /** Works for about `budgetMs`; true when the check is decided. `turbofan` is called once the check is no longer short (see jit.ts). */
+  work(budgetMs: number, turbofan: QuickStart): boolean {
     const until = performance.now() + budgetMs;
     for (;;) {
       if (this.finished()) return true;
       const now = performance.now();
+      turbofan();
       if (now > this.deadline) {
         this.stopped = 'timeout';
         return true;

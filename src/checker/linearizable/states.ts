@@ -51,9 +51,10 @@ export class StateSpace<S, I, O> {
   constructor(
     private readonly model: ResolvedModel<S, I, O>,
     private readonly ops: readonly Operation<I, O>[],
+    denseLimit = DENSE_MEMO_LIMIT,
   ) {
     this.n = Math.max(1, ops.length);
-    this.maxDenseRows = Math.max(1, Math.floor(DENSE_MEMO_LIMIT / this.n));
+    this.maxDenseRows = Math.max(1, Math.floor(denseLimit / this.n));
     // About 8 KB to start: enough rows for a register's few states without growing.
     this.denseRows = Math.min(this.maxDenseRows, Math.max(8, Math.ceil(2048 / this.n)));
     this.hashes = new Int32Array(64);
