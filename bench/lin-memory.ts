@@ -13,7 +13,13 @@ import { fromHistory } from '../src/checker/linearizable/from-history.ts';
 import { parseInitial } from '../src/cli/check-history.ts';
 import { type HistoryFormat, readHistoryFile } from '../src/history/formats/index.ts';
 
-const [file, format, model, initial, timeout] = process.argv.slice(2) as [string, HistoryFormat, string, string, string];
+const [file, format, model, initial, timeout] = process.argv.slice(2) as [
+  string,
+  HistoryFormat,
+  string,
+  string,
+  string,
+];
 const history = await readHistoryFile(file, format);
 const checked = resolveCheckerModel(history, model, parseInitial(initial));
 const ops = fromHistory(history);

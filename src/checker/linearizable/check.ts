@@ -1,10 +1,19 @@
 import { FaultlineError } from '../../base/errors.ts';
 import { type DescribeLimits, describePartition } from './describe.ts';
 import { type QuickStart, quickStart } from './jit.ts';
+import { defaultMemoryBudget, type MemoryWatch, memoryWatch } from './memory.ts';
 import { type Partition, partitionOperations, type ResolvedModel, resolveModel } from './model.ts';
 import { type ParallelRun, shouldUseWorkers, startWorkers } from './parallel.ts';
 import { PartitionCheck } from './search.ts';
-import type { AnyModel, CheckOptions, CheckOutcome, CheckResult, Operation, PartitionResult } from './types.ts';
+import type {
+  AnyModel,
+  CheckOptions,
+  CheckOutcome,
+  CheckResult,
+  Operation,
+  PartitionResult,
+  StopReason,
+} from './types.ts';
 import { WARM_UP_FROM_OPS, warmUp } from './warm-up.ts';
 
 /** Iterations of the search between two looks at the clock and the abort signal. */
@@ -16,11 +25,12 @@ const MAX_SUSPENDED = 8;
 /** How long the async check works before yielding to the event loop (so aborts and timers can fire). */
 const YIELD_EVERY_MS = 20;
 /**
- * Worker threads start (with the tsx loader) and warm up their JIT in a few
- * hundred ms: with `workers: 'auto'`, only checks still running after this
- * long hand partitions to them.
+ * Worker threads take tens of ms to start (hundreds through the tsx loader)
+ * and then warm up their JIT: with `workers: 'auto'`, only checks that have
+ * used this much CPU time hand partitions to them. CPU time, because on a
+ * loaded machine the wall clock says little about how much work is left.
  */
-const WORKERS_AFTER_MS = 500;
+const WORKERS_AFTER_CPU_MS = 300;
 
 export const DEFAULT_MAX_PARTIAL_LINEARIZATIONS = 32;
 export const DEFAULT_MAX_PARTIAL_STEPS = 20_000;
@@ -30,6 +40,7 @@ export interface ResolvedCheckOptions extends DescribeLimits {
   timeoutMs: number;
   signal: AbortSignal | undefined;
   workers: number | 'auto';
+  maxMemoryBytes: number;
 }
 
 export const resolveCheckOptions = (options: CheckOptions = {}): ResolvedCheckOptions => {
@@ -38,6 +49,12 @@ export const resolveCheckOptions = (options: CheckOptions = {}): ResolvedCheckOp
     throw new FaultlineError('FL_ERR_CONFIG', `timeoutMs must be a positive number, got ${timeoutMs}`);
   const maxPartialLinearizations = options.maxPartialLinearizations ?? DEFAULT_MAX_PARTIAL_LINEARIZATIONS;
   const maxPartialSteps = options.maxPartialSteps ?? DEFAULT_MAX_PARTIAL_STEPS;
+  if (options.maxMemoryBytes !== undefined && !(options.maxMemoryBytes > 0)) {
+    throw new FaultlineError(
+      'FL_ERR_CONFIG',
+      `maxMemoryBytes must be a positive number, got ${options.maxMemoryBytes}`,
+    );
+  }
   if (!(maxPartialLinearizations >= 1) || !(maxPartialSteps >= 1)) {
     throw new FaultlineError('FL_ERR_CONFIG', 'maxPartialLinearizations and maxPartialSteps must be at least 1');
   }
@@ -48,6 +65,7 @@ export const resolveCheckOptions = (options: CheckOptions = {}): ResolvedCheckOp
     maxPartialLinearizations,
     maxPartialSteps,
     workers: options.workers ?? 'auto',
+    maxMemoryBytes: options.maxMemoryBytes ?? defaultMemoryBudget(),
   };
 };
 
@@ -69,8 +87,8 @@ export const check = async <S, I, O>(
   try {
     while (!run.work(YIELD_EVERY_MS, turbofan)) {
       // Workers asked for start as soon as the first slice leaves the check undecided; 'auto' ones once it proves slow.
-      const after = run.options.workers === 'auto' ? WORKERS_AFTER_MS : 0;
-      if (parallel === undefined && performance.now() - run.started > after) {
+      const after = run.options.workers === 'auto' ? WORKERS_AFTER_CPU_MS : 0;
+      if (parallel === undefined && run.cpuMs() >= after) {
         // Still undecided after a while: hand the partitions not yet started to worker threads.
         const queued = run.queued();
         if (shouldUseWorkers(run.resolved, run.options, queued.length)) {
@@ -110,11 +128,11 @@ export const checkSync = <S, I, O>(
   }
 };
 
-/** A partition settled elsewhere (a worker thread), and whether it was cut short by the time budget. */
+/** A partition settled elsewhere (a worker thread), and whether a budget cut it short. */
 export interface SettledPartition<I, O> {
   index: number;
   result: PartitionResult<I, O>;
-  timedOut: boolean;
+  stopped: 'timeout' | 'memory' | undefined;
 }
 
 /** The state of one check: partitions, their searches and results. */
@@ -123,6 +141,7 @@ class CheckRun<I, O> {
   readonly partitions: Partition<I, O>[];
   readonly results: (PartitionResult<I, O> | undefined)[];
   readonly started = performance.now();
+  private readonly cpuStarted = process.cpuUsage();
   readonly deadline: number;
   private search: PartitionCheck<unknown, I, O> | undefined;
   private searchIndex = -1;
@@ -135,7 +154,8 @@ class CheckRun<I, O> {
    */
   private readonly queue: number[];
   private readonly budgets: Float64Array;
-  private stopped: 'timeout' | 'aborted' | undefined;
+  private stopped: StopReason | undefined;
+  private readonly memory: MemoryWatch;
   private illegal = -1;
   /** Searches between their turns; past MAX_SUSPENDED, a search is dropped and restarts on its next turn. */
   private readonly suspended = new Map<number, { search: PartitionCheck<unknown, I, O>; started: number }>();
@@ -159,6 +179,13 @@ class CheckRun<I, O> {
     this.queue = this.partitions.map((_, i) => i);
     this.budgets = new Float64Array(this.partitions.length).fill(FIRST_TURN);
     this.deadline = this.started + options.timeoutMs;
+    this.memory = memoryWatch(options.maxMemoryBytes);
+  }
+
+  /** CPU time of this process since the check started, in ms. */
+  cpuMs(): number {
+    const used = process.cpuUsage(this.cpuStarted);
+    return (used.user + used.system) / 1000;
   }
 
   finished(): boolean {
@@ -191,7 +218,7 @@ class CheckRun<I, O> {
     if (settled.result.result === 'illegal' && (this.illegal < 0 || settled.index < this.illegal)) {
       this.illegal = settled.index;
     }
-    if (settled.timedOut) this.stopped ??= 'timeout';
+    if (settled.stopped) this.stopped ??= settled.stopped;
   }
 
   /** Works for about `budgetMs`; true when the check is decided. `turbofan` is called once the check is no longer short (see jit.ts). */
@@ -207,6 +234,10 @@ class CheckRun<I, O> {
       }
       if (this.options.signal?.aborted) {
         this.stopped = 'aborted';
+        return true;
+      }
+      if (this.memory.exceeded()) {
+        this.stopped = 'memory';
         return true;
       }
       if (now > until || this.idle()) return false;

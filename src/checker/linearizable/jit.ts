@@ -19,9 +19,7 @@ let used = false;
 const jitFlags = /--(no-)?(turbofan|opt|jitless|max-opt|sparkplug|maglev)\b/;
 
 /** Turns TurboFan on again once the check has used TURBOFAN_AFTER_MS of CPU (call it between slices), or at once with `now`. */
-export interface QuickStart {
-  (now?: 'now'): void;
-}
+export type QuickStart = (now?: 'now') => void;
 
 /** Turns TurboFan off for the first check in this process. */
 export const quickStart = (): QuickStart => {

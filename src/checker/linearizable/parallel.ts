@@ -19,16 +19,25 @@ import type { WorkerReply, WorkerTask } from './worker.ts';
  * through a shared flag that the workers look at between slices.
  */
 
+/** Set (to true) by esbuild when this module is part of the CLI's bundle (bin/bundle.mjs). */
+declare const FAULTLINE_BUNDLED: boolean | undefined;
+
 /**
- * Workers do not inherit the tsx loader, and `--import tsx` in a worker's
- * execArgv is not honoured by Node 20: a one-line bootstrap registers tsx
- * in the worker, then imports the TypeScript entry.
+ * What a worker runs. In the bundle, the bundled worker next to it. From the
+ * sources: workers do not inherit the tsx loader, and `--import tsx` in a
+ * worker's execArgv is not honoured by Node 20, so a one-line bootstrap
+ * registers tsx in the worker, then imports the TypeScript entry.
  */
-const bootstrap = `
+const workerEntry = (): URL => {
+  if (typeof FAULTLINE_BUNDLED !== 'undefined' && FAULTLINE_BUNDLED)
+    return new URL('./lin-worker.mjs', import.meta.url);
+  const bootstrap = `
 const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});
 register();
 await import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)});
 `;
+  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+};
 
 /** Whether to hand the remaining partitions to workers. */
 export const shouldUseWorkers = (
@@ -51,7 +60,7 @@ interface PooledWorker {
 const pool: PooledWorker[] = [];
 
 const startWorker = (): PooledWorker => {
-  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`));
+  const worker = new Worker(workerEntry());
   const pooled: PooledWorker = { worker, busy: false, onReply: undefined, onFailure: undefined };
   worker.unref();
   worker.on('message', (reply: WorkerReply) => pooled.onReply?.(reply));
@@ -157,6 +166,7 @@ export const startWorkers = <I, O>(
           maxPartialLinearizations: options.maxPartialLinearizations,
           maxPartialSteps: options.maxPartialSteps,
         },
+        maxMemoryBytes: options.maxMemoryBytes,
         budgetMs: deadline - performance.now(),
         maxIterations: queue.length === 0 ? Number.POSITIVE_INFINITY : next.turn,
         cancel: cancelBuffer,
@@ -177,7 +187,11 @@ export const startWorkers = <I, O>(
         continue;
       }
       const result = reply.result as PartitionResult<I, O>;
-      onSettled({ index: next.index, result, timedOut: reply.stopped === 'timeout' });
+      onSettled({
+        index: next.index,
+        result,
+        stopped: reply.stopped === 'timeout' || reply.stopped === 'memory' ? reply.stopped : undefined,
+      });
       if (result.result === 'illegal') cancel(); // early exit
       if (pooled.busy) pooled = pool.find((w) => !w.busy) ?? startWorker();
     }

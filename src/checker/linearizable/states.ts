@@ -43,6 +43,9 @@ export class StateSpace<S, I, O> {
   private memo: Int32Array;
   private memoMask: number;
   private memoCount = 0;
+  /** The memo before the last doubling (see growMemo). */
+  private previous: Int32Array = new Int32Array(4);
+  private previousMask = 0;
   /** Number of model `step` calls (memo misses). */
   stepCalls = 0;
 
@@ -116,21 +119,45 @@ export class StateSpace<S, I, O> {
     this.denseRows = target;
   }
 
+  /**
+   * Doubles the hashed memo without moving its entries (in a cold process
+   * that loop alone costs more than the search): the full table becomes the
+   * previous one, looked up after the current one, and an entry found there
+   * moves to the current one. What is never asked for again is dropped at
+   * the next doubling.
+   */
   private growMemo(): void {
     const size = 2 * (this.memoMask + 1);
-    const mask = size - 1;
-    const memo = new Int32Array(4 * size);
-    const old = this.memo;
-    for (let at = 0; at < old.length; at += 4) {
-      if (old[at + 2] === 0) continue;
-      let slot = memoSlot(old[at]!, old[at + 1]!, mask);
-      while (memo[slot + 2] !== 0) slot = (slot + 4) & (4 * size - 1);
-      memo[slot] = old[at]!;
-      memo[slot + 1] = old[at + 1]!;
-      memo[slot + 2] = old[at + 2]!;
+    this.previous = this.memo;
+    this.previousMask = this.memoMask;
+    this.memo = new Int32Array(4 * size);
+    this.memoMask = size - 1;
+    this.memoCount = 0;
+  }
+
+  /** The entry for (state, op) in the previous memo, moved to the current one; -2 when absent. */
+  private fromPrevious(stateId: number, op: number): number {
+    const memo = this.previous;
+    const wrap = memo.length - 1;
+    for (let at = memoSlot(stateId, op, this.previousMask); memo[at + 2] !== 0; at = (at + 4) & wrap) {
+      if (memo[at] === stateId && memo[at + 1] === op) {
+        const result = memo[at + 2]! - 2;
+        this.remember(stateId, op, result);
+        return result;
+      }
     }
-    this.memo = memo;
-    this.memoMask = mask;
+    return -2;
+  }
+
+  private remember(stateId: number, op: number, result: number): void {
+    if (++this.memoCount * 2 > this.memoMask) this.growMemo();
+    const memo = this.memo;
+    const wrap = memo.length - 1;
+    let at = memoSlot(stateId, op, this.memoMask);
+    while (memo[at + 2] !== 0) at = (at + 4) & wrap;
+    memo[at] = stateId;
+    memo[at + 1] = op;
+    memo[at + 2] = result + 2;
   }
 
   /** The state after operation `op` in state `stateId`, or -1 when the model rejects it. */
@@ -150,22 +177,17 @@ export class StateSpace<S, I, O> {
 
   /** A memo miss: the model steps, the result is interned and remembered. Kept apart from `next` so the search's hot loop stays small. */
   private miss(stateId: number, op: number): number {
+    if (stateId >= this.denseRows) {
+      const known = this.fromPrevious(stateId, op);
+      if (known !== -2) return known;
+    }
     this.stepCalls++;
     const o = this.ops[op]!;
     const after = this.model.step(this.states[stateId]!, o.input, o.output);
     const result = after === ILLEGAL ? -1 : this.intern(after as S);
     // intern() may have grown the tables; index them again.
     if (stateId < this.denseRows) this.dense[stateId * this.n + op] = result + 2;
-    else {
-      if (++this.memoCount * 2 > this.memoMask) this.growMemo();
-      const memo = this.memo;
-      const wrap = memo.length - 1;
-      let at = memoSlot(stateId, op, this.memoMask);
-      while (memo[at + 2] !== 0) at = (at + 4) & wrap;
-      memo[at] = stateId;
-      memo[at + 1] = op;
-      memo[at + 2] = result + 2;
-    }
+    else this.remember(stateId, op, result);
     return result;
   }
 }

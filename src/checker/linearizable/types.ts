@@ -108,14 +108,23 @@ export interface NondeterministicModel<S = unknown, I = unknown, O = unknown> ex
 
 export type AnyModel<S = unknown, I = unknown, O = unknown> = Model<S, I, O> | NondeterministicModel<S, I, O>;
 
-/** `ok`: linearizable; `illegal`: not; `unknown`: not decided (timeout, abort, or not checked after an early exit). */
+/** `ok`: linearizable; `illegal`: not; `unknown`: not decided (timeout, abort, memory, or not checked after an early exit). */
 export type CheckOutcome = 'ok' | 'illegal' | 'unknown';
+
+/** Why a check stopped before deciding: its time budget, its signal, or its memory budget. */
+export type StopReason = 'timeout' | 'aborted' | 'memory';
 
 export interface CheckOptions {
   /** Budget for the whole check; past it the answer is `unknown` (reason "timeout"). Default: none. */
   timeoutMs?: number;
   /** Aborting makes the answer `unknown` (reason "aborted"). */
   signal?: AbortSignal;
+  /**
+   * Memory the process may reach while checking (resident bytes); past it,
+   * or past 85% of V8's heap limit, the answer is `unknown` (reason
+   * "memory"), never a crash. Default: half the machine's memory, at most 4 GiB.
+   */
+  maxMemoryBytes?: number;
   /**
    * Keep the longest partial linearizations and the operations, as
    * porcupine's verbose mode, for reports. Costs time and memory; bounded by
@@ -202,7 +211,7 @@ export interface PartitionResult<I = unknown, O = unknown> {
 export interface CheckResult<I = unknown, O = unknown> {
   result: CheckOutcome;
   /** Why the result is `unknown`. */
-  reason?: 'timeout' | 'aborted';
+  reason?: StopReason;
   /** Model name. */
   model: string;
   /** Number of operations checked (all partitions). */

@@ -85,7 +85,8 @@ describe('visited cache', () => {
 
   it('grows past its first size', () => {
     const cache = new VisitedCache(1, 0, false, 1);
-    for (let i = 0; i < 10_000; i++) expect(cache.addBits(Int32Array.of(i), VisitedCache.key(i * 7919, 0), 0)).toBe(true);
+    for (let i = 0; i < 10_000; i++)
+      expect(cache.addBits(Int32Array.of(i), VisitedCache.key(i * 7919, 0), 0)).toBe(true);
     for (let i = 0; i < 10_000; i += 97)
       expect(cache.addBits(Int32Array.of(i), VisitedCache.key(i * 7919, 0), 0)).toBe(false);
     expect(cache.count).toBe(10_000);
