@@ -18,10 +18,15 @@ import { WARM_UP_FROM_OPS, warmUp } from './warm-up.ts';
 
 /** Iterations of the search between two looks at the clock and the abort signal. */
 const SLICE = 1 << 14;
-/** Iterations each partition gets on its first turn, which settles the easy ones (most of them). */
-const FIRST_TURN = 1 << 15;
-/** At most this many searches are kept between their turns (each holds its cache). */
-const MAX_SUSPENDED = 8;
+/**
+ * Iterations each partition gets on its first turn, which settles the easy
+ * ones (most of them). Small, so that an illegal partition that is quick to
+ * refute (the usual case: porcupine stops every partition at the first
+ * illegal one) is not kept waiting behind slow legal ones.
+ */
+const FIRST_TURN = 1 << 11;
+/** At most this many searches are kept between their turns (each holds its cache; the memory budget watches them). */
+const MAX_SUSPENDED = 64;
 /** How long the async check works before yielding to the event loop (so aborts and timers can fire). */
 const YIELD_EVERY_MS = 20;
 /**
@@ -269,7 +274,9 @@ class CheckRun<I, O> {
     }
     const search = this.search;
     const index = this.searchIndex;
-    const status = search.run(SLICE);
+    // Up to the end of its turn (a lone partition just runs on).
+    const slice = this.free === 1 ? SLICE : Math.min(SLICE, Math.max(64, this.budgets[index]! - search.iterations));
+    const status = search.run(slice);
     if (status !== 'running') {
       this.settle(status);
       return;
