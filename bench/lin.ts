@@ -25,7 +25,8 @@
  *    histories, checked in a child process under a heap cap; peak RSS.
  *
  * Options: --runs N (warm, default 5), --cold N (fresh processes, default 3;
- * 0 skips), --filter TEXT, --max-ops N, --corpus DIR, --histories DIR,
+ * 0 skips), --filter TEXT, --max-ops N, --corpus DIR (default: where
+ * test/corpus.ts finds it), --histories DIR,
  * --porcupine BIN, --go FILE, --no-corpus, --no-generated, --no-cli,
  * --no-memory, --timeout MS (per check, default 60,000).
  */
@@ -41,6 +42,7 @@ import type { AnyModel, Operation } from '../src/checker/linearizable/types.ts';
 import { getModel, type OpInput } from '../src/checker/models/index.ts';
 import { parseInitial } from '../src/cli/check-history.ts';
 import { type HistoryFormat, readHistoryFile } from '../src/history/formats/index.ts';
+import { CORPUS_DIR } from '../test/corpus.ts';
 import {
   CURVE_CLIENTS,
   CURVE_OPS,
@@ -57,7 +59,7 @@ const { values: args } = parseArgs({
     cold: { type: 'string', default: '3' },
     filter: { type: 'string', default: '' },
     'max-ops': { type: 'string' },
-    corpus: { type: 'string', default: join(packagePath('.'), '..', 'shared', 'corpora') },
+    corpus: { type: 'string', default: CORPUS_DIR },
     histories: { type: 'string', default: DEFAULT_HISTORY_DIR },
     porcupine: { type: 'string' },
     go: { type: 'string' },

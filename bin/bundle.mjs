@@ -18,10 +18,10 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const cacheDir = join(root, 'node_modules', '.cache', 'faultline');
-const currentFile = join(cacheDir, 'current.json');
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 const self = fileURLToPath(import.meta.url);
+/** Where a package's bundles live (tests build a copy of the sources elsewhere). */
+const cacheOf = (root) => join(root, 'node_modules', '.cache', 'faultline');
 const ENTRIES = {
   'check-history': 'src/cli/check-history.ts',
   'lin-worker': 'src/checker/linearizable/worker.ts',
@@ -32,10 +32,11 @@ const KEEP = 3;
 const hashOf = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** The current bundle's directory when every input still hashes as recorded, else undefined. */
-const current = () => {
+const current = (root) => {
+  const cacheDir = cacheOf(root);
   let manifest;
   try {
-    manifest = JSON.parse(readFileSync(currentFile, 'utf8'));
+    manifest = JSON.parse(readFileSync(join(cacheDir, 'current.json'), 'utf8'));
     if (hashOf(self) !== manifest.builder) return undefined;
     for (const [file, hash] of Object.entries(manifest.inputs)) {
       if (hashOf(join(root, file)) !== hash) return undefined;
@@ -47,8 +48,10 @@ const current = () => {
   return join(cacheDir, manifest.dir);
 };
 
-const build = async () => {
+const build = async (root) => {
   const esbuild = await import('esbuild');
+  const cacheDir = cacheOf(root);
+  const currentFile = join(cacheDir, 'current.json');
   mkdirSync(cacheDir, { recursive: true });
   const tmp = join(cacheDir, `.build-${process.pid}-${Date.now()}`);
   const result = await esbuild.build({
@@ -78,11 +81,11 @@ const build = async () => {
   const next = `${currentFile}.${process.pid}`;
   writeFileSync(next, JSON.stringify({ dir, builder, inputs }, null, 1));
   renameSync(next, currentFile);
-  prune(dir);
+  prune(cacheDir, dir);
   return join(cacheDir, dir);
 };
 
-const prune = (keep) => {
+const prune = (cacheDir, keep) => {
   const dirs = readdirSync(cacheDir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !d.name.startsWith('.') && d.name !== keep)
     .map((d) => ({ name: d.name, mtime: statSync(join(cacheDir, d.name)).mtimeMs }))
@@ -91,18 +94,18 @@ const prune = (keep) => {
 };
 
 /** The directory of an up-to-date bundle, building it if needed; undefined when that cannot be done. */
-export const bundleDir = async () => {
+export const bundleDir = async (root = packageRoot) => {
   if (process.env.FAULTLINE_NO_BUNDLE === '1') return undefined;
   try {
-    return current() ?? (await build());
+    return current(root) ?? (await build(root));
   } catch {
     return undefined;
   }
 };
 
 /** The bundled `check --history` command (src/cli/check-history.ts), or undefined. */
-export const loadCheckHistory = async () => {
-  const dir = await bundleDir();
+export const loadCheckHistory = async (root = packageRoot) => {
+  const dir = await bundleDir(root);
   if (dir === undefined) return undefined;
   try {
     return await import(pathToFileURL(join(dir, 'check-history.mjs')).href);
