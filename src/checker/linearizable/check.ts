@@ -3,7 +3,14 @@ import { type DescribeLimits, describePartition } from './describe.ts';
 import { type QuickStart, quickStart } from './jit.ts';
 import { defaultMemoryBudget, type MemoryWatch, memoryWatch } from './memory.ts';
 import { type Partition, partitionOperations, type ResolvedModel, resolveModel } from './model.ts';
-import { type ParallelRun, shouldUseWorkers, startWorkers } from './parallel.ts';
+import {
+  bundledWorkers,
+  type ParallelRun,
+  shouldUseWorkers,
+  startWorkers,
+  type WorkSource,
+  warmWorkersIdle,
+} from './parallel.ts';
 import { PartitionCheck } from './search.ts';
 import type {
   AnyModel,
@@ -30,12 +37,15 @@ const MAX_SUSPENDED = 64;
 /** How long the async check works before yielding to the event loop (so aborts and timers can fire). */
 const YIELD_EVERY_MS = 20;
 /**
- * Worker threads take tens of ms to start (hundreds through the tsx loader)
- * and then warm up their JIT: with `workers: 'auto'`, only checks that have
- * used this much CPU time hand partitions to them. CPU time, because on a
+ * With `workers: 'auto'`, when a check hands partitions to worker threads:
+ * at once when warm workers wait in the pool; once it has used this much CPU
+ * time when they must start from the bundle (tens of ms, then a cold JIT);
+ * later through the tsx loader (hundreds of ms). CPU time, because on a
  * loaded machine the wall clock says little about how much work is left.
  */
-const WORKERS_AFTER_CPU_MS = 300;
+const WORKERS_AFTER_CPU_MS = { warm: 0, bundled: 40, tsx: 300 };
+/** Iterations a partition gets on a worker at least, per turn (a paused one restarts wherever it goes next). */
+const WORKER_TURN = 1 << 16;
 
 export const DEFAULT_MAX_PARTIAL_LINEARIZATIONS = 32;
 export const DEFAULT_MAX_PARTIAL_STEPS = 20_000;
@@ -89,26 +99,32 @@ export const check = async <S, I, O>(
   const turbofan = quickStart();
   const run = new CheckRun(model, operations, resolveCheckOptions(options));
   let parallel: ParallelRun | undefined;
+  const wantsWorkers = shouldUseWorkers(run.resolved, run.options, run.partitions.length);
+  const after =
+    run.options.workers !== 'auto'
+      ? 0
+      : warmWorkersIdle()
+        ? WORKERS_AFTER_CPU_MS.warm
+        : bundledWorkers()
+          ? WORKERS_AFTER_CPU_MS.bundled
+          : WORKERS_AFTER_CPU_MS.tsx;
   try {
-    while (!run.work(YIELD_EVERY_MS, turbofan)) {
-      // Workers asked for start as soon as the first slice leaves the check undecided; 'auto' ones once it proves slow.
-      const after = run.options.workers === 'auto' ? WORKERS_AFTER_CPU_MS : 0;
-      if (parallel === undefined && run.cpuMs() >= after) {
-        // Still undecided after a while: hand the partitions not yet started to worker threads.
-        const queued = run.queued();
-        if (shouldUseWorkers(run.resolved, run.options, queued.length)) {
-          run.take(queued);
-          parallel = startWorkers(run.resolved, queued, run.options, run.deadline, (settled) => run.absorb(settled));
-        }
+    // A short first pass: most checks end in it; the others hand work to workers early.
+    let budget = wantsWorkers ? 1 : YIELD_EVERY_MS;
+    while (!run.work(budget, turbofan)) {
+      budget = YIELD_EVERY_MS;
+      if (parallel === undefined && wantsWorkers && run.cpuMs() >= after) {
+        parallel = startWorkers(run.resolved, run, run.options, run.deadline, (settled) => run.absorb(settled));
       }
-      if (parallel && run.idle()) await parallel.done;
+      parallel?.wake();
+      if (parallel && run.idle()) await parallel.changed();
       else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
     turbofan('now');
     if (parallel) {
       parallel.cancel();
-      await parallel.done.catch(() => undefined);
+      await parallel.stopped().catch(() => undefined);
     }
   }
   if (parallel?.failure) throw parallel.failure;
@@ -141,7 +157,7 @@ export interface SettledPartition<I, O> {
 }
 
 /** The state of one check: partitions, their searches and results. */
-class CheckRun<I, O> {
+class CheckRun<I, O> implements WorkSource<I, O> {
   readonly resolved: ResolvedModel<unknown, I, O>;
   readonly partitions: Partition<I, O>[];
   readonly results: (PartitionResult<I, O> | undefined)[];
@@ -164,9 +180,10 @@ class CheckRun<I, O> {
   private illegal = -1;
   /** Searches between their turns; past MAX_SUSPENDED, a search is dropped and restarts on its next turn. */
   private readonly suspended = new Map<number, { search: PartitionCheck<unknown, I, O>; started: number }>();
-  /** Partitions handed to worker threads. */
-  private readonly taken: Uint8Array;
-  /** Partitions without a result and not taken. */
+  /** Partitions on a worker thread right now. */
+  private readonly leased: Uint8Array;
+  private leasedCount = 0;
+  /** Partitions without a result and not on a worker. */
   private free: number;
 
   constructor(
@@ -179,7 +196,7 @@ class CheckRun<I, O> {
     this.resolved = resolveModel(model as AnyModel<unknown, I, O>);
     this.partitions = partitionOperations(this.resolved, operations);
     this.results = new Array(this.partitions.length).fill(undefined);
-    this.taken = new Uint8Array(this.partitions.length);
+    this.leased = new Uint8Array(this.partitions.length);
     this.free = this.partitions.length;
     this.queue = this.partitions.map((_, i) => i);
     this.budgets = new Float64Array(this.partitions.length).fill(FIRST_TURN);
@@ -197,20 +214,41 @@ class CheckRun<I, O> {
     return this.stopped !== undefined || this.illegal >= 0 || this.results.every((r) => r !== undefined);
   }
 
-  /** Partitions without a result, not being checked here and not handed to workers, in turn order. */
-  queued(): { index: number; partition: Partition<I, O> }[] {
-    return this.queue.flatMap((index) =>
-      this.results[index] || this.taken[index] ? [] : [{ index, partition: this.partitions[index]! }],
-    );
+  /**
+   * For a worker: the next partition in turn order that is not being
+   * searched here, preferring one no search here has started (a suspended
+   * search's work is lost when a worker takes its partition).
+   */
+  lease(): { index: number; partition: Partition<I, O>; turn: number } | undefined {
+    if (this.finished()) return undefined;
+    let at = -1;
+    for (let pass = 0; pass < 2 && at < 0; pass++) {
+      for (let k = 0; k < this.queue.length; k++) {
+        const index = this.queue[k]!;
+        if (this.results[index] !== undefined || this.leased[index] === 1 || index === this.searchIndex) continue;
+        if (pass === 0 && this.suspended.has(index)) continue;
+        at = k;
+        break;
+      }
+    }
+    if (at < 0) return undefined;
+    const index = this.queue.splice(at, 1)[0]!;
+    this.suspended.delete(index);
+    this.leased[index] = 1;
+    this.leasedCount++;
+    this.free--;
+    // The last partition left runs to the end wherever it is.
+    const alone = this.free === 0 && this.searchIndex < 0 && this.leasedCount === 1;
+    const turn = alone ? Number.POSITIVE_INFINITY : Math.max(WORKER_TURN, this.budgets[index]!);
+    return { index, partition: this.partitions[index]!, turn };
   }
 
-  /** These partitions are checked elsewhere from now on. */
-  take(partitions: readonly { index: number }[]): void {
-    for (const p of partitions) {
-      this.taken[p.index] = 1;
-      this.suspended.delete(p.index);
-    }
-    this.free -= partitions.length;
+  paused(index: number, iterations: number): void {
+    this.leased[index] = 0;
+    this.leasedCount--;
+    this.free++;
+    this.budgets[index] = 2 * Math.max(this.budgets[index]!, iterations);
+    this.queue.push(index);
   }
 
   /** Nothing left to check in this thread. */
@@ -219,6 +257,10 @@ class CheckRun<I, O> {
   }
 
   absorb(settled: SettledPartition<I, O>): void {
+    if (this.leased[settled.index] === 1) {
+      this.leased[settled.index] = 0;
+      this.leasedCount--;
+    }
     this.results[settled.index] = settled.result;
     if (settled.result.result === 'illegal' && (this.illegal < 0 || settled.index < this.illegal)) {
       this.illegal = settled.index;
@@ -255,7 +297,7 @@ class CheckRun<I, O> {
     if (this.search === undefined) {
       let index: number | undefined;
       do index = this.queue.shift();
-      while (index !== undefined && (this.results[index] !== undefined || this.taken[index] === 1));
+      while (index !== undefined && (this.results[index] !== undefined || this.leased[index] === 1));
       if (index === undefined) return;
       const resumed = this.suspended.get(index);
       this.suspended.delete(index);
@@ -275,13 +317,14 @@ class CheckRun<I, O> {
     const search = this.search;
     const index = this.searchIndex;
     // Up to the end of its turn (a lone partition just runs on).
-    const slice = this.free === 1 ? SLICE : Math.min(SLICE, Math.max(64, this.budgets[index]! - search.iterations));
+    const alone = this.free === 1 && this.leasedCount === 0;
+    const slice = alone ? SLICE : Math.min(SLICE, Math.max(64, this.budgets[index]! - search.iterations));
     const status = search.run(slice);
     if (status !== 'running') {
       this.settle(status);
       return;
     }
-    if (search.iterations < this.budgets[index]! || this.free === 1) return;
+    if (search.iterations < this.budgets[index]! || alone) return;
     // Its turn is over: to the back of the queue, with twice the budget.
     this.budgets[index] = 2 * search.iterations;
     if (this.suspended.size < MAX_SUSPENDED) this.suspended.set(index, { search, started: this.searchStarted });

@@ -11,6 +11,7 @@ import { memoryWatch } from './memory.ts';
 import { type ResolvedModel, resolveModel } from './model.ts';
 import { PartitionCheck } from './search.ts';
 import type { AnyModel, ModelSpec, Operation, PartitionResult } from './types.ts';
+import { warmUp } from './warm-up.ts';
 
 /** Iterations between two looks at the cancel flag and the clock. */
 const SLICE = 1 << 14;
@@ -61,6 +62,8 @@ const loadModel = async (spec: ModelSpec): Promise<ResolvedModel> => {
 };
 
 const runTask = async (t: WorkerTask): Promise<WorkerReply> => {
+  // A fresh thread: take every branch of the search once before V8 compiles it (see warm-up.ts).
+  warmUp();
   const model = await loadModel(t.spec);
   const cancel = new Int32Array(t.cancel);
   const started = performance.now();
