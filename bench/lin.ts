@@ -97,15 +97,24 @@ interface GoTime {
   verdict: string;
   coldMs: number;
   warmMs: number;
+  /** CPU time of the process (every thread) for the same checks, when the harness reports it. */
+  coldCpuMs: number | undefined;
+  warmCpuMs: number | undefined;
 }
 
-/** The harness's line: file, verdict, cold ms, warm ms, ops. */
+/** The harness's line: file, verdict, cold ms, warm ms, ops[, cold CPU ms, warm CPU ms]. */
 const parseGoLines = (text: string): Map<string, GoTime> => {
   const out = new Map<string, GoTime>();
   for (const line of text.split('\n')) {
-    const [file, verdict, cold, warm] = line.split('\t');
+    const [file, verdict, cold, warm, , coldCpu, warmCpu] = line.split('\t');
     if (!file || !warm) continue;
-    out.set(file, { verdict: verdict!, coldMs: Number(cold), warmMs: Number(warm) });
+    out.set(file, {
+      verdict: verdict!,
+      coldMs: Number(cold),
+      warmMs: Number(warm),
+      coldCpuMs: coldCpu ? Number(coldCpu) : undefined,
+      warmCpuMs: warmCpu ? Number(warmCpu) : undefined,
+    });
   }
   return out;
 };
@@ -126,14 +135,19 @@ const runGo = (row: { format: string; model: string; file: string }, reps: numbe
 
 // ---------------------------------------------------------------- our side
 
-const coldCheck = (row: { file: string; format: string; model: string; initial: string }): number | undefined => {
+const coldCheck = (row: {
+  file: string;
+  format: string;
+  model: string;
+  initial: string;
+}): { ms: number; cpuMs: number } | undefined => {
   const out = spawnSync(
     process.execPath,
     [...tsNodeArgs(packagePath('bench/lin-cold.ts')), row.file, row.format, row.model, row.initial, String(timeoutMs)],
     { encoding: 'utf8', timeout: 10 * timeoutMs },
   );
   try {
-    return (JSON.parse(out.stdout.trim().split('\n').pop()!) as { ms: number }).ms;
+    return JSON.parse(out.stdout.trim().split('\n').pop()!) as { ms: number; cpuMs: number };
   } catch {
     return undefined;
   }
@@ -142,22 +156,26 @@ const coldCheck = (row: { file: string; format: string; model: string; initial: 
 const warmCheck = async (
   model: AnyModel<unknown, OpInput, unknown>,
   ops: Operation<OpInput, unknown>[],
-): Promise<{ first: number; warm: number; verdict: string }> => {
+): Promise<{ first: number; warm: number; warmCpu: number; verdict: string }> => {
   let t = performance.now();
   let r = await check(model, ops, { timeoutMs });
   const first = performance.now() - t;
   let warm = Number.POSITIVE_INFINITY;
+  let warmCpu = Number.POSITIVE_INFINITY;
   const started = performance.now();
   // At least `runs` times and about 300 ms (a noisy machine needs many tries for a clean one), but never more
   // than 5 s for one history, and twice in all when one check takes seconds.
   const wanted = first > 2000 ? 1 : runs;
   for (let i = 0; i < wanted || (performance.now() - started < 300 && i < 5000); i++) {
     if (i >= wanted && performance.now() - started > 5000) break;
+    const cpu = process.cpuUsage();
     t = performance.now();
     r = await check(model, ops, { timeoutMs });
     warm = Math.min(warm, performance.now() - t);
+    const used = process.cpuUsage(cpu);
+    warmCpu = Math.min(warmCpu, (used.user + used.system) / 1000);
   }
-  return { first, warm, verdict: verdictOf(r.result) };
+  return { first, warm, warmCpu, verdict: verdictOf(r.result) };
 };
 
 // ---------------------------------------------------------------- corpus
@@ -251,9 +269,12 @@ interface Measured {
   verdict: string;
   first: number;
   warm: number;
+  warmCpu: number;
   cold: number | undefined;
+  coldCpu: number | undefined;
   go: GoTime | undefined;
   goCold: number | undefined;
+  goColdCpu: number | undefined;
 }
 
 const generatedSection = async (): Promise<Measured[]> => {
@@ -262,27 +283,34 @@ const generatedSection = async (): Promise<Measured[]> => {
   const goLabel = args.porcupine ? `porcupine harness ${args.porcupine}` : args.go ? `file ${args.go}` : 'none';
   console.log(`## generated histories (${rows.length}, in ${args.histories}; Go: ${goLabel})\n`);
   console.log(
-    `${pad('history', 24)}${lpad('ops', 6)}${lpad('cl', 4)}  ${pad('expected', 8)}  ${pad('verdict', 8)}${lpad('warm', 10)}${lpad('Go warm', 10)}${lpad('ratio', 7)}${lpad('cold', 10)}${lpad('Go cold', 10)}${lpad('ratio', 7)}`,
+    `${pad('history', 24)}${lpad('ops', 6)}${lpad('cl', 4)}  ${pad('expected', 8)}  ${pad('verdict', 8)}${lpad('warm', 10)}${lpad('Go warm', 10)}${lpad('ratio', 7)}${lpad('cold', 10)}${lpad('Go cold', 10)}${lpad('ratio', 7)}${lpad('cpu w', 7)}${lpad('cpu c', 7)}`,
   );
   const measured: Measured[] = [];
   for (const row of rows) {
     const history = await readHistoryFile(row.file, row.format);
     const model = resolveCheckerModel(history, row.model, parseInitial(row.initial));
     const ops = fromHistory(history);
-    const { first, warm, verdict } = await warmCheck(model, ops);
+    const { first, warm, warmCpu, verdict } = await warmCheck(model, ops);
     // Cold runs interleaved with Go's, so that both see the same load.
     const colds: number[] = [];
+    const coldCpus: number[] = [];
     const goColds: number[] = [];
+    const goColdCpus: number[] = [];
     let go: GoTime | undefined;
+    const goWarmReps = Math.max(runs, 10);
     for (let i = 0; i < coldRuns; i++) {
       // A check that takes seconds is timed once.
       if (i > 0 && first > 2000) break;
       const c = coldCheck(row);
-      if (c !== undefined) colds.push(c);
+      if (c !== undefined) {
+        colds.push(c.ms);
+        coldCpus.push(c.cpuMs);
+      }
       if (args.porcupine) {
-        const g = runGo(row, i === 0 ? Math.max(runs, 3) : 1);
+        const g = runGo(row, i === 0 ? (first > 2000 ? 2 : goWarmReps) : 1);
         if (g) {
           goColds.push(g.coldMs);
+          if (g.coldCpuMs !== undefined) goColdCpus.push(g.coldCpuMs);
           if (i === 0) go = g;
         }
       }
@@ -290,18 +318,32 @@ const generatedSection = async (): Promise<Measured[]> => {
     if (!args.porcupine) {
       go = runGo(row, runs);
       if (go) goColds.push(go.coldMs);
+      if (go?.coldCpuMs !== undefined) goColdCpus.push(go.coldCpuMs);
     } else if (coldRuns === 0) {
-      go = runGo(row, Math.max(runs, 3));
+      go = runGo(row, goWarmReps);
     }
-    const m: Measured = { row, verdict, first, warm, cold: min(colds), go, goCold: min(goColds) };
+    const m: Measured = {
+      row,
+      verdict,
+      first,
+      warm,
+      warmCpu,
+      cold: min(colds),
+      coldCpu: min(coldCpus),
+      go,
+      goCold: min(goColds),
+      goColdCpu: min(goColdCpus),
+    };
     measured.push(m);
     if (verdict === 'unknown') undecided++;
     else if (verdict !== row.expected) mismatches++;
     console.log(
-      `${pad(row.name, 24)}${lpad(String(row.ops), 6)}${lpad(String(row.clients), 4)}  ${pad(row.expected, 8)}  ${pad(verdict === row.expected ? verdict : `${verdict}!`, 8)}${lpad(fmt(warm), 10)}${lpad(fmt(go?.warmMs), 10)}${lpad(fmtRatio(ratio(warm, go?.warmMs)), 7)}${lpad(fmt(m.cold), 10)}${lpad(fmt(m.goCold), 10)}${lpad(fmtRatio(ratio(m.cold, m.goCold)), 7)}`,
+      `${pad(row.name, 24)}${lpad(String(row.ops), 6)}${lpad(String(row.clients), 4)}  ${pad(row.expected, 8)}  ${pad(verdict === row.expected ? verdict : `${verdict}!`, 8)}${lpad(fmt(warm), 10)}${lpad(fmt(go?.warmMs), 10)}${lpad(fmtRatio(ratio(warm, go?.warmMs)), 7)}${lpad(fmt(m.cold), 10)}${lpad(fmt(m.goCold), 10)}${lpad(fmtRatio(ratio(m.cold, m.goCold)), 7)}${lpad(fmtRatio(ratio(m.warmCpu, go?.warmCpuMs)), 7)}${lpad(fmtRatio(ratio(m.coldCpu, m.goColdCpu)), 7)}`,
     );
   }
-  console.log('');
+  console.log(
+    '\n(cpu w, cpu c: the same ratios in CPU time of the whole process, every thread; the machine is shared, so these say more about work done, the wall times about waiting)\n',
+  );
   curves(measured);
   targets(measured);
   return measured;
@@ -363,6 +405,11 @@ const targets = (measured: Measured[]): void => {
     `cold: ${coldOver.length} over ${TARGET.cold}× Go; worst ${wc.name} ×${wc.q.toFixed(2)}; total ours ${sum((m) => m.cold).toFixed(1)} ms, Go ${sum((m) => m.goCold).toFixed(1)} ms`,
   );
   if (coldOver.length > 0) console.log(`  over: ${coldOver.map((m) => m.row.name).join(', ')}`);
+  const warmCpuOver = inScope.filter((m) => over(ratio(m.warmCpu, m.go?.warmCpuMs), TARGET.warm));
+  const coldCpuOver = inScope.filter((m) => over(ratio(m.coldCpu, m.goColdCpu), TARGET.cold));
+  console.log(
+    `in CPU time: warm ${warmCpuOver.length} over ${TARGET.warm}× (total ours ${sum((m) => m.warmCpu).toFixed(1)} ms, Go ${sum((m) => m.go?.warmCpuMs).toFixed(1)} ms); cold ${coldCpuOver.length} over ${TARGET.cold}× (total ours ${sum((m) => m.coldCpu).toFixed(1)} ms, Go ${sum((m) => m.goColdCpu).toFixed(1)} ms)`,
+  );
   console.log('');
 };
 
