@@ -54,9 +54,12 @@ export class VisitedCache {
     private readonly limitBytes = DEFAULT_CACHE_LIMIT_BYTES,
   ) {
     const size = tableSize(2 * expected);
-    this.slots = new Int32Array(2 * size);
+    // One allocation to start (a history has a partition per key); each part gets its own when it grows.
+    const arena = Math.max(64, expected * (4 + infoWords));
+    const slab = new Int32Array(2 * size + arena);
+    this.slots = slab.subarray(0, 2 * size);
     this.mask = size - 1;
-    this.arena = new Int32Array(Math.max(64, expected * (4 + infoWords)));
+    this.arena = slab.subarray(2 * size);
   }
 
   /** Combines the hash of the linearized operations with a state id into the table key. */

@@ -162,7 +162,8 @@ class CheckRun<I, O> implements WorkSource<I, O> {
   readonly partitions: Partition<I, O>[];
   readonly results: (PartitionResult<I, O> | undefined)[];
   readonly started = performance.now();
-  private readonly cpuStarted = process.cpuUsage();
+  /** Set by `cpuMs()`'s first call (a syscall: only checks that may start workers need it). */
+  private cpuStarted: NodeJS.CpuUsage | undefined;
   readonly deadline: number;
   private search: PartitionCheck<unknown, I, O> | undefined;
   private searchIndex = -1;
@@ -204,8 +205,12 @@ class CheckRun<I, O> implements WorkSource<I, O> {
     this.memory = memoryWatch(options.maxMemoryBytes);
   }
 
-  /** CPU time of this process since the check started, in ms. */
+  /** CPU time of this process since the first call, in ms (the first call is made right after the first slice). */
   cpuMs(): number {
+    if (this.cpuStarted === undefined) {
+      this.cpuStarted = process.cpuUsage();
+      return 0;
+    }
     const used = process.cpuUsage(this.cpuStarted);
     return (used.user + used.system) / 1000;
   }
@@ -283,7 +288,7 @@ class CheckRun<I, O> implements WorkSource<I, O> {
         this.stopped = 'aborted';
         return true;
       }
-      if (this.memory.exceeded()) {
+      if (this.memory.exceeded(now)) {
         this.stopped = 'memory';
         return true;
       }

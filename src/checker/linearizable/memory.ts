@@ -10,8 +10,13 @@ import { getHeapStatistics } from 'node:v8';
  * `unknown` (reason "memory") instead of crashing.
  */
 
+let defaultBudget: number | undefined;
+
 /** Default budget: half the machine's memory, at most 4 GiB. */
-export const defaultMemoryBudget = (): number => Math.min(4 * 1024 ** 3, Math.floor(totalmem() / 2));
+export const defaultMemoryBudget = (): number => {
+  defaultBudget ??= Math.min(4 * 1024 ** 3, Math.floor(totalmem() / 2));
+  return defaultBudget;
+};
 
 /** Past this share of V8's heap limit, a check stops (a full heap is a crash, not an exception). */
 const HEAP_SHARE = 0.85;
@@ -21,19 +26,23 @@ const EVERY_MS = 2;
 
 /** A check's memory watch; `exceeded()` is cheap enough to call between slices of the search. */
 export interface MemoryWatch {
-  exceeded(): boolean;
+  /** `now`: performance.now(), which the caller has at hand. */
+  exceeded(now: number): boolean;
 }
 
+let heapLimit: number | undefined;
+
 export const memoryWatch = (maxBytes: number): MemoryWatch => {
-  const heapLimit = getHeapStatistics().heap_size_limit * HEAP_SHARE;
-  let last = 0;
+  heapLimit ??= getHeapStatistics().heap_size_limit * HEAP_SHARE;
+  const limit = heapLimit;
+  // The first look after EVERY_MS: most checks are over by then.
+  let last = performance.now();
   let over = false;
   return {
-    exceeded: () => {
-      const now = performance.now();
+    exceeded: (now: number) => {
       if (over || now - last < EVERY_MS) return over;
       last = now;
-      over = process.memoryUsage.rss() > maxBytes || getHeapStatistics().used_heap_size > heapLimit;
+      over = process.memoryUsage.rss() > maxBytes || getHeapStatistics().used_heap_size > limit;
       return over;
     },
   };

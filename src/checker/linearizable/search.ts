@@ -64,7 +64,7 @@ export class PartitionSearch<S, I, O> {
   /** Stack of linearized operations (for partial linearizations). */
   private readonly stackOp: Int32Array;
   /** With `infoLate`, the pass over candidates per position for each stack level (0: determinate, 1: indeterminate). */
-  private readonly stackPass: Uint8Array;
+  private readonly stackPass: Int32Array;
   private pass = 0;
   /**
    * Try indeterminate operations only after every determinate candidate (a
@@ -100,14 +100,15 @@ export class PartitionSearch<S, I, O> {
     // it gains from dominance; in time order every superset would pile up in one probe chain.
     const dominance = (options.infoLate ?? false) && finite < n;
     // One allocation, several views (see buildEntryList).
-    const slab = new Int32Array(6 * n + finiteWords + infoWords);
+    const slab = new Int32Array(7 * n + finiteWords + infoWords);
     this.opWord = slab.subarray(0, n);
     this.opBit = slab.subarray(n, 2 * n);
     this.opHash = randomHashes(slab.subarray(2 * n, 3 * n));
     this.stackNode = slab.subarray(3 * n, 4 * n);
     this.stackState = slab.subarray(4 * n, 5 * n);
     this.stackOp = slab.subarray(5 * n, 6 * n);
-    this.bits = slab.subarray(6 * n);
+    this.stackPass = slab.subarray(6 * n, 7 * n);
+    this.bits = slab.subarray(7 * n);
     this.finiteWords = finiteWords;
     this.high = -1;
     this.low = 0;
@@ -127,7 +128,6 @@ export class PartitionSearch<S, I, O> {
       if (dominance && k === INFO_CALL) this.opHash[op] = 0;
     }
     this.cache = new VisitedCache(finiteWords, infoWords, dominance, n, options.cacheLimitBytes);
-    this.stackPass = new Uint8Array(n);
     this.infoLate = (options.infoLate ?? false) && finite < n;
     this.partial = partial ? new PartialTracker(n, partial.budget) : undefined;
     this.initialState = this.space.intern(model.init());

@@ -44,7 +44,7 @@ export class StateSpace<S, I, O> {
   private memoMask: number;
   private memoCount = 0;
   /** The memo before the last doubling (see growMemo). */
-  private previous: Int32Array = new Int32Array(4);
+  private previous: Int32Array = NO_MEMO;
   private previousMask = 0;
   /** Number of model `step` calls (memo misses). */
   stepCalls = 0;
@@ -58,14 +58,18 @@ export class StateSpace<S, I, O> {
   ) {
     this.n = Math.max(1, ops.length);
     this.maxDenseRows = Math.max(1, Math.floor(denseLimit / this.n));
-    // About 8 KB to start: enough rows for a register's few states without growing.
-    this.denseRows = Math.min(this.maxDenseRows, Math.max(8, Math.ceil(2048 / this.n)));
-    this.hashes = new Int32Array(64);
-    this.index = new Int32Array(128);
+    // A few rows to start (a register has a handful of states); more as states appear.
+    this.denseRows = Math.min(this.maxDenseRows, 8);
+    // One allocation for the starting tables (a history has a partition per key, often thousands);
+    // each is replaced by its own larger array when it grows.
+    const denseSize = this.denseRows * this.n;
+    const slab = new Int32Array(64 + 128 + 64 + denseSize);
+    this.hashes = slab.subarray(0, 64);
+    this.index = slab.subarray(64, 192);
     this.indexMask = 127;
-    this.dense = new Int32Array(this.denseRows * this.n);
-    this.memo = new Int32Array(64);
+    this.memo = slab.subarray(192, 256);
     this.memoMask = 15;
+    this.dense = slab.subarray(256);
   }
 
   get size(): number {
@@ -191,6 +195,9 @@ export class StateSpace<S, I, O> {
     return result;
   }
 }
+
+/** An empty memo of one slot (never written: growMemo replaces it). */
+const NO_MEMO = new Int32Array(4);
 
 /** Offset of the (state, op) slot in the hashed memo. */
 const memoSlot = (stateId: number, op: number, mask: number): number =>

@@ -84,7 +84,7 @@ const runTask = async (t: WorkerTask): Promise<WorkerReply> => {
       stopped = 'timeout';
       break;
     }
-    if (memory.exceeded()) {
+    if (memory.exceeded(performance.now())) {
       stopped = 'memory';
       break;
     }
