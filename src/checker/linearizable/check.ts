@@ -44,8 +44,6 @@ const YIELD_EVERY_MS = 20;
  * loaded machine the wall clock says little about how much work is left.
  */
 const WORKERS_AFTER_CPU_MS = { warm: 0, bundled: 40, tsx: 300 };
-/** Iterations a partition gets on a worker at least, per turn (a paused one restarts wherever it goes next). */
-const WORKER_TURN = 1 << 16;
 
 export const DEFAULT_MAX_PARTIAL_LINEARIZATIONS = 32;
 export const DEFAULT_MAX_PARTIAL_STEPS = 20_000;
@@ -215,8 +213,11 @@ class CheckRun<I, O> implements WorkSource<I, O> {
     return (used.user + used.system) / 1000;
   }
 
+  /** Partitions with a result. */
+  private decided = 0;
+
   finished(): boolean {
-    return this.stopped !== undefined || this.illegal >= 0 || this.results.every((r) => r !== undefined);
+    return this.stopped !== undefined || this.illegal >= 0 || this.decided === this.partitions.length;
   }
 
   /**
@@ -242,10 +243,9 @@ class CheckRun<I, O> implements WorkSource<I, O> {
     this.leased[index] = 1;
     this.leasedCount++;
     this.free--;
-    // The last partition left runs to the end wherever it is.
-    const alone = this.free === 0 && this.searchIndex < 0 && this.leasedCount === 1;
-    const turn = alone ? Number.POSITIVE_INFINITY : Math.max(WORKER_TURN, this.budgets[index]!);
-    return { index, partition: this.partitions[index]!, turn };
+    // A worker runs a partition to its end: pausing it there would lose its search (a worker's state stays
+    // in the worker), and this thread keeps taking turns on the others, so an illegal one is not kept waiting.
+    return { index, partition: this.partitions[index]!, turn: Number.POSITIVE_INFINITY };
   }
 
   paused(index: number, iterations: number): void {
@@ -266,6 +266,7 @@ class CheckRun<I, O> implements WorkSource<I, O> {
       this.leased[settled.index] = 0;
       this.leasedCount--;
     }
+    if (this.results[settled.index] === undefined) this.decided++;
     this.results[settled.index] = settled.result;
     if (settled.result.result === 'illegal' && (this.illegal < 0 || settled.index < this.illegal)) {
       this.illegal = settled.index;
@@ -343,6 +344,7 @@ class CheckRun<I, O> implements WorkSource<I, O> {
     const search = this.search!;
     const index = this.searchIndex;
     const partition = this.partitions[index]!;
+    this.decided++;
     this.results[index] = describePartition(
       index,
       partition.key,
