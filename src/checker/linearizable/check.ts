@@ -31,7 +31,7 @@ const SLICE = 1 << 14;
  * refute (the usual case: porcupine stops every partition at the first
  * illegal one) is not kept waiting behind slow legal ones.
  */
-const FIRST_TURN = 1 << 11;
+const FIRST_TURN = 1 << 6;
 /** At most this many searches are kept between their turns (each holds its cache; the memory budget watches them). */
 const MAX_SUSPENDED = 64;
 /** How long the async check works before yielding to the event loop (so aborts and timers can fire). */
@@ -94,8 +94,9 @@ export const check = async <S, I, O>(
   operations: readonly Operation<I, O>[],
   options: CheckOptions = {},
 ): Promise<CheckResult<I, O>> => {
-  const turbofan = quickStart();
   const run = new CheckRun(model, operations, resolveCheckOptions(options));
+  // After everything that can throw before the `try` (bad options, bad operations): TurboFan must come back on.
+  const turbofan = quickStart();
   let parallel: ParallelRun | undefined;
   const wantsWorkers = shouldUseWorkers(run.resolved, run.options, run.partitions.length);
   const after =
