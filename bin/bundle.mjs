@@ -14,8 +14,17 @@
 // node_modules) returns undefined: the caller then runs the sources through
 // tsx as before. FAULTLINE_NO_BUNDLE=1 skips the bundle.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -28,6 +37,12 @@ const ENTRIES = {
 };
 /** Bundles kept besides the current one (a long-running process may still start workers from an older one). */
 const KEEP = 3;
+/**
+ * Files that modules read beside themselves at run time (`new URL('./viz.css',
+ * import.meta.url)`): copied next to the bundle, whose import.meta.url they
+ * then resolve against, and hashed like the sources.
+ */
+const ASSET = /\.(css|js|mjs|html|svg|json|txt)$/;
 
 const hashOf = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -71,6 +86,19 @@ const build = async (root) => {
   });
   const inputs = {};
   for (const file of Object.keys(result.metafile.inputs)) inputs[file] = hashOf(join(root, file));
+  const copied = new Map();
+  for (const dir of new Set(Object.keys(inputs).map((f) => dirname(f)))) {
+    for (const name of readdirSync(join(root, dir))) {
+      if (!ASSET.test(name)) continue;
+      const file = join(dir, name);
+      const hash = hashOf(join(root, file));
+      // Two assets of one name from different folders cannot both sit beside the bundle.
+      if (copied.has(name) && copied.get(name) !== hash) throw new Error(`two assets named ${name}`);
+      copied.set(name, hash);
+      copyFileSync(join(root, file), join(tmp, name));
+      inputs[file] = hash;
+    }
+  }
   const builder = hashOf(self);
   const dir = createHash('sha256').update(JSON.stringify({ inputs, builder })).digest('hex').slice(0, 16);
   try {

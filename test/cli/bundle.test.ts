@@ -50,6 +50,21 @@ describe('the check --history bundle', () => {
     expect(await bundleDir(root)).toBe(before);
   });
 
+  it('carries the files modules read beside themselves, and is rebuilt when one changes', async () => {
+    const before = (await bundleDir(root))!;
+    const css = join(root, 'src', 'report', 'linearization', 'viz.css');
+    const original = readFileSync(css, 'utf8');
+    expect(readFileSync(join(before, 'viz.css'), 'utf8')).toBe(original);
+    writeFileSync(css, `${original}\n/* changed */\n`);
+    try {
+      const after = (await bundleDir(root))!;
+      expect(after).not.toBe(before);
+      expect(readFileSync(join(after, 'viz.css'), 'utf8')).toContain('/* changed */');
+    } finally {
+      writeFileSync(css, original);
+    }
+  });
+
   it('is not used when a source no longer builds (the caller falls back to the sources)', async () => {
     writeFileSync(source, `${original}\nexport const broken = ;\n`);
     try {
