@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { parseDuration } from '../base/duration.ts';
-import { EXIT, FaultlineError, isFaultlineError } from '../base/errors.ts';
+import { EXIT, FaultlineError } from '../base/errors.ts';
 import { cleanupLeftovers } from '../cluster/registry.ts';
 import type { RunResults } from '../report/results.ts';
 import { checkRunDir } from '../run/analyse.ts';
@@ -8,6 +8,9 @@ import { listPresets, PRESET_DIRS, type PresetKind } from '../run/presets.ts';
 import { type RunOptions, resolveRunConfig } from '../run/resolve.ts';
 import { runTest } from '../run/run.ts';
 import { runCheckHistory } from './check-history.ts';
+import { registerCompare } from './compare.ts';
+import { interruptOnSignals } from './interrupt.ts';
+import { reportError } from './job-run.ts';
 import { createProgress } from './progress.ts';
 
 /**
@@ -85,6 +88,11 @@ export const main = async (argv: readonly string[]): Promise<number> => {
         console.log(`${kind}: ${listPresets(kind).join(', ')}`);
     });
 
+  const done = (c: number) => {
+    code = c;
+  };
+  registerCompare(program, done);
+
   try {
     await program.parseAsync([...argv]);
   } catch (e) {
@@ -96,44 +104,6 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     return reportError(e);
   }
   return code;
-};
-
-const reportError = (e: unknown): number => {
-  if (isFaultlineError(e)) {
-    console.error(`error: ${e.describe()}`);
-    return EXIT.harness;
-  }
-  console.error(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  return EXIT.harness;
-};
-
-/** Ctrl-C once: stop, heal, tear down, report. Twice: remove this run's leftovers and exit now. */
-const interruptOnSignals = (
-  onFirst: () => void,
-  runId: () => string | undefined,
-): { signal: AbortSignal; release: () => void } => {
-  const controller = new AbortController();
-  let count = 0;
-  const handler = (signal: NodeJS.Signals) => {
-    count += 1;
-    if (count === 1) {
-      onFirst();
-      process.stderr.write(
-        `\n${signal}: interrupting — healing faults, stopping nodes, writing the report (again to force)\n`,
-      );
-      controller.abort();
-      return;
-    }
-    const id = runId();
-    void (id ? cleanupLeftovers({ runId: id, force: true }) : Promise.resolve()).finally(() => process.exit(130));
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  const release = () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
-  return { signal: controller.signal, release };
 };
 
 const runCommand = async (opts: RunOptions & { checkTimeout?: string }): Promise<number> => {
@@ -148,7 +118,7 @@ const runCommand = async (opts: RunOptions & { checkTimeout?: string }): Promise
   let runId: string | undefined;
   const { signal, release } = interruptOnSignals(
     () => progress.stop(),
-    () => runId,
+    () => (runId ? [runId] : []),
   );
   try {
     const outcome = await runTest(config, {

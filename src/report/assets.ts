@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
  */
 const cache = new Map<string, string>();
 
-export const readAsset = (name: 'report.css' | 'report.js'): string => {
+export type AssetName = 'report.css' | 'report.js' | 'jobs.css' | 'index.js';
+
+export const readAsset = (name: AssetName): string => {
   let text = cache.get(name);
   if (text === undefined) {
     text = readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
