@@ -17,10 +17,12 @@ export const createJobProgress = (stream: NodeJS.WriteStream, job: { name: strin
   const tty = stream.isTTY === true;
   const running = new Map<number, { label: string; status: RunStatus }>();
   let state: JobState = { total: job.total, finished: 0, running: 0, elapsedMs: 0, leftMs: 0 };
+  let live: (() => JobState) | undefined;
   let lastLine = '';
   let timer: NodeJS.Timeout | undefined;
 
   const line = (): string => {
+    if (live) state = live();
     const head = `[${job.name} ${state.finished}/${state.total} · ${formatLeft(state.leftMs)} left]`;
     const current = [...running.values()][0];
     if (!current) return head;
@@ -48,6 +50,9 @@ export const createJobProgress = (stream: NodeJS.WriteStream, job: { name: strin
   };
 
   return {
+    onJobStart(source) {
+      live = source;
+    },
     onRunStart(run: PlannedRun, s: JobState) {
       state = s;
       const c = run.config;

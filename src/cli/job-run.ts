@@ -33,6 +33,7 @@ export const runJob = async (
       signal,
       ...options,
       hooks: {
+        onJobStart: (state) => progress.onJobStart?.(state),
         onRunStart(run, state) {
           const observer = progress.onRunStart?.(run, state);
           return {

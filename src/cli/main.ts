@@ -7,6 +7,7 @@ import { checkRunDir } from '../run/analyse.ts';
 import { listPresets, PRESET_DIRS, type PresetKind } from '../run/presets.ts';
 import { type RunOptions, resolveRunConfig } from '../run/resolve.ts';
 import { runTest } from '../run/run.ts';
+import { registerCampaign } from './campaign.ts';
 import { runCheckHistory } from './check-history.ts';
 import { registerCompare } from './compare.ts';
 import { interruptOnSignals } from './interrupt.ts';
@@ -92,6 +93,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     code = c;
   };
   registerCompare(program, done);
+  registerCampaign(program, done);
 
   try {
     await program.parseAsync([...argv]);

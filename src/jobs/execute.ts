@@ -40,6 +40,8 @@ export interface JobState {
 }
 
 export interface JobHooks {
+  /** Once, before the first run: a live view of the job's state, for time-left estimates between events. */
+  onJobStart?(state: () => JobState): void;
   /** A run starts; the observer returned (if any) follows it. */
   onRunStart?(run: PlannedRun, state: JobState): RunObserver | undefined;
   onRunEnd?(record: RunRecord, state: JobState): void;
@@ -83,6 +85,8 @@ export const executeRuns = async (runs: readonly PlannedRun[], options: ExecuteO
       leftMs: (pending + current) / parallel,
     };
   };
+
+  options.hooks?.onJobStart?.(state);
 
   const runOne = async (run: PlannedRun): Promise<void> => {
     const base = { index: run.index, config: run.config, replay: replayCommand(run.config) };
