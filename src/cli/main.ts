@@ -9,10 +9,12 @@ import { type RunOptions, resolveRunConfig } from '../run/resolve.ts';
 import { runTest } from '../run/run.ts';
 import { registerCampaign } from './campaign.ts';
 import { runCheckHistory } from './check-history.ts';
+import { registerClaims } from './claims.ts';
 import { registerCompare } from './compare.ts';
 import { interruptOnSignals } from './interrupt.ts';
 import { reportError } from './job-run.ts';
 import { createProgress } from './progress.ts';
+import { registerServe } from './serve.ts';
 
 /**
  * The command line. Commander only parses strings; everything is validated
@@ -94,6 +96,8 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   };
   registerCompare(program, done);
   registerCampaign(program, done);
+  registerClaims(program, done);
+  registerServe(program, done);
 
   try {
     await program.parseAsync([...argv]);
