@@ -5,6 +5,7 @@ import { configError, EXIT, FaultlineError } from '../base/errors.ts';
 import { mergeValidity, type Validity } from '../checker/checker.ts';
 import { renderCampaignJunit } from '../report/campaign-junit.ts';
 import { renderCampaignPage } from '../report/campaign-page.ts';
+import { measureResults } from '../report/figures.ts';
 import type { CampaignResults, CampaignRun, CampaignTest } from '../report/job-results.ts';
 import { writeRunsIndex } from '../report/runs-index.ts';
 import { DEFAULTS, type ResolvedRunConfig, type RunOptions, resolveRunConfig } from '../run/resolve.ts';
@@ -12,7 +13,6 @@ import { newRunId } from '../run/run.ts';
 import { type CampaignSpec, type LoadedCampaign, loadCampaign } from './campaign-file.ts';
 import { relativeRunDir } from './compare.ts';
 import type { PlannedRun, RunRecord } from './execute.ts';
-import { measureResults } from './measures.ts';
 import { deriveSeed } from './seeds.ts';
 
 /**

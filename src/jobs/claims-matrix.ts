@@ -9,6 +9,7 @@ import type { SetCheckerResult } from '../checker/set.ts';
 import type { StalenessCheckerResult } from '../checker/staleness.ts';
 import { renderClaimsMarkdown, spliceMarkdown } from '../report/claims-markdown.ts';
 import { renderClaimsPage } from '../report/claims-page.ts';
+import { measureResults } from '../report/figures.ts';
 import type { CellStatus, ClaimCell, ClaimCellRun, ClaimsMatrix, ClaimsRow } from '../report/job-results.ts';
 import type { ClaimResult, RunResults } from '../report/results.ts';
 import { writeRunsIndex } from '../report/runs-index.ts';
@@ -17,7 +18,6 @@ import { type ResolvedRunConfig, type RunOptions, resolveRunConfig } from '../ru
 import { newRunId } from '../run/run.ts';
 import { relativeRunDir } from './compare.ts';
 import type { PlannedRun, RunRecord } from './execute.ts';
-import { measureResults } from './measures.ts';
 import { parseCount, parseSeed, splitList } from './options.ts';
 import { deriveSeed } from './seeds.ts';
 
