@@ -91,7 +91,7 @@ const chartMetric = (r: CompareResults): Metric => {
 };
 
 const dotPlot = (r: CompareResults, m: Metric, options: ComparePageOptions): string => {
-  const f = { width: 960, height: 320, left: 64, right: 16, top: 16, bottom: 40 };
+  const f = { width: 960, height: 330, left: 64, right: 16, top: 26, bottom: 40 };
   const values = r.clusters.flatMap((c) => [
     ...c.runs.map(m.of).filter((v): v is number => v !== null),
     ...(m.ci(c) ?? []),
@@ -111,7 +111,7 @@ const dotPlot = (r: CompareResults, m: Metric, options: ComparePageOptions): str
     parts.push(`<text class="tl" x="${f.left - 6}" y="${px(y(t) + 4)}" text-anchor="end">${t}</text>`);
   }
   parts.push(`<line class="axis" x1="${f.left}" x2="${f.left}" y1="${f.top}" y2="${f.height - f.bottom}"/>`);
-  parts.push(`<text class="al" x="12" y="${f.top + 10}">${h(m.axis)}</text>`);
+  parts.push(`<text class="al" x="${f.left}" y="${f.top - 10}">${h(m.axis)}</text>`);
   // Runs of one seed, joined across clusters.
   for (let k = 0; k < n; k++) {
     const pts = r.clusters
@@ -183,7 +183,7 @@ const figuresTable = (r: CompareResults): string => {
         ? 'not checked'
         : `${lin.valid} yes, ${lin.invalid} no${lin.unknown > 0 ? `, ${lin.unknown} unknown` : ''}`;
     const cells = [
-      `<b>${h(c.cluster)}</b>`,
+      `<b class="nowrap">${h(c.cluster)}</b>`,
       verdictBadge(c.valid),
       c.runs.some((x) => x.lost !== null) ? `${c.lost.total} / ${c.lost.acked}` : '–',
       withInterval(c.lost.mean, c.lost.ci95),
@@ -238,11 +238,10 @@ const runsTable = (r: CompareResults, options: ComparePageOptions): string => {
           ? `${run.lost} of ${run.acked} lost`
           : run.staleReads !== null
             ? `${run.staleReads} stale reads`
-            : run.error
-              ? h(run.error)
-              : '';
+            : '';
+      const error = run.error ? ` <span class="more">${h(run.error)}</span>` : '';
       const link = run.dir ? ` <a href="${h(runReportHref(options.reportsRoot, run.dir))}">report</a>` : '';
-      return `<td>${verdictBadge(run.valid)} ${h(figure)}${link}</td>`;
+      return `<td>${verdictBadge(run.valid)} ${h(figure)}${error}${link}</td>`;
     });
     return `<tr class="run"><td class="num">${seed}</td>${cells.join('')}</tr>`;
   });

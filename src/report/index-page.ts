@@ -104,9 +104,9 @@ const testsTable = (trends: readonly TestTrend[]): string => {
       `<td><b>${h(t.test)}</b><br><span class="ci">${h(t.cluster)} × ${h(t.workload)} × ${h(t.nemesis)}</span></td>` +
       `<td>${verdictBadge(t.latest.valid)}${t.regressions.length > 0 ? ' <span class="badge violated">NEW</span>' : ''}<br><span class="ci">${h(day(t.latest.startedAt))}</span>${t.latest.hasReport ? ` <a href="${h(href(t.latest.dir, 'report.html'))}">report</a>` : ''}</td>` +
       `<td>${verdictStrip(pts)}</td>` +
-      `<td class="num">${lineSpark(pts, (p) => p.lost, 'lost writes')} ${h(lostText)}</td>` +
-      `<td class="num">${lineSpark(pts, (p) => p.staleReads, 'stale reads')} ${fmt(last.staleReads)}</td>` +
-      `<td class="num">${lineSpark(pts, (p) => p.throughput, 'ok ops/s')} ${fmt(last.throughput, 0)}</td>` +
+      `<td class="num nowrap">${lineSpark(pts, (p) => p.lost, 'lost writes')} ${h(lostText)}</td>` +
+      `<td class="num nowrap">${lineSpark(pts, (p) => p.staleReads, 'stale reads')} ${fmt(last.staleReads)}</td>` +
+      `<td class="num nowrap">${lineSpark(pts, (p) => p.throughput, 'ok ops/s')} ${fmt(last.throughput, 0)}</td>` +
       `<td class="num"><a href="${h(href(t.dir, 'index.html'))}">${t.runs}</a></td></tr>`
     );
   });
