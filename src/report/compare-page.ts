@@ -98,6 +98,8 @@ const dotPlot = (r: CompareResults, m: Metric, options: ComparePageOptions): str
   ]);
   const max = Math.max(1, ...values);
   const ticks = niceTicks(max, 6);
+  // niceTicks stops at the last tick ≤ max: one more step so the largest value stays inside the plot.
+  if (ticks.at(-1)! < max) ticks.push(Number((ticks.at(-1)! + (ticks[1] ?? max) - ticks[0]!).toPrecision(12)));
   const top = ticks.at(-1)!;
   const y = (v: number) => f.height - f.bottom - (v / top) * (f.height - f.top - f.bottom);
   const band = (f.width - f.left - f.right) / Math.max(1, r.clusters.length);
