@@ -12,13 +12,13 @@ import { expectNothingLeft, faultline, tempReports } from '../e2e/helpers.ts';
  * asynchronously, so its runs fail: the campaign exits 1, as `run` would.
  */
 const STRICT_ASYNC = `name: strict-async
-description: Async replication that wrongly claims no stale reads.
+description: Async replication (followers a second behind) that wrongly claims no stale reads.
 system: replica
 nodes: 3
 options:
   topology: single-leader
   replication: async
-  replicationDelayMs: 200
+  replicationDelayMs: 1000
   reads: any
 claims:
   staleReads: none
@@ -65,7 +65,7 @@ describe('faultline campaign', () => {
     ]);
     for (const r of [all, s1, s2]) {
       expect(r.exitCode, r.all).toBe(1);
-      expect(r.all).toMatch(/replay with:\n {2}npx faultline run --cluster \S*strict-async\.yaml --workload register/);
+      expect(r.all).toMatch(/replay with:\n {2}npx faultline run --cluster \S*strict-async(\.yaml)? --workload register/);
     }
     expect(s1.all).toMatch(/3 of 6 runs, shard 1\/2, seed 11/);
     expect(s1.all).toContain('shard-1-of-2.json');
@@ -94,7 +94,7 @@ describe('faultline campaign', () => {
       await expectNothingLeft(r.runId!);
     }
     const junit = readFileSync(join(merged, 'campaigns', 'nightly', 'n1', 'junit.xml'), 'utf8');
-    expect(junit.match(/<testcase /g)).toHaveLength(12); // 6 runs × 2 claims
+    expect(junit.match(/<testcase /g)).toHaveLength(18); // 3 runs × 4 claims of sync + 3 runs × 2 of strict-async
     expect(junit.match(/<failure /g)).toHaveLength(3);
     expect(readFileSync(join(merged, 'campaigns', 'nightly', 'n1', 'campaign.html'), 'utf8')).toContain('merged from');
     expect(readFileSync(join(merged, 'index.html'), 'utf8')).toContain('strict-async-register-none');

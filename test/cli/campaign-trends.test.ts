@@ -19,7 +19,7 @@ nodes: 3
 options:
   topology: single-leader
   replication: async
-  replicationDelayMs: 200
+  replicationDelayMs: 1000
   reads: any
 claims:
   staleReads: ${staleReads}
