@@ -104,9 +104,15 @@ export const executeRuns = async (runs: readonly PlannedRun[], options: ExecuteO
     runningSince.set(run.index, performance.now());
     const observer = options.hooks?.onRunStart?.(run, state());
     const t0 = performance.now();
+    // Each run listens on its own signal, linked to the job's by one listener: runs side by side
+    // would otherwise pile their listeners onto one signal.
+    const own = new AbortController();
+    const forward = () => own.abort(options.signal?.reason);
+    if (options.signal?.aborted) forward();
+    options.signal?.addEventListener('abort', forward, { once: true });
     try {
       const outcome = await runTest(run.config, {
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal: own.signal,
         ...(observer ? { observer } : {}),
         ...(options.checkTimeoutMs !== undefined ? { checkTimeoutMs: options.checkTimeoutMs } : {}),
       });
@@ -129,6 +135,7 @@ export const executeRuns = async (runs: readonly PlannedRun[], options: ExecuteO
         durationMs: Math.round(performance.now() - t0),
       };
     } finally {
+      options.signal?.removeEventListener('abort', forward);
       runningSince.delete(run.index);
     }
     if (options.signal?.aborted) stopReason ??= 'interrupted';

@@ -65,7 +65,9 @@ describe('faultline campaign', () => {
     ]);
     for (const r of [all, s1, s2]) {
       expect(r.exitCode, r.all).toBe(1);
-      expect(r.all).toMatch(/replay with:\n {2}npx faultline run --cluster \S*strict-async(\.yaml)? --workload register/);
+      expect(r.all).toMatch(
+        /replay with:\n {2}npx faultline run --cluster \S*strict-async(\.yaml)? --workload register/,
+      );
     }
     expect(s1.all).toMatch(/3 of 6 runs, shard 1\/2, seed 11/);
     expect(s1.all).toContain('shard-1-of-2.json');
