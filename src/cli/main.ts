@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { parseDuration } from '../base/duration.ts';
 import { EXIT, FaultlineError, isFaultlineError } from '../base/errors.ts';
+import { duration, parseFlag } from '../base/schema.ts';
 import { cleanupLeftovers } from '../cluster/registry.ts';
 import type { RunResults } from '../report/results.ts';
 import { checkRunDir } from '../run/analyse.ts';
@@ -41,7 +41,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .option('--reports-dir <dir>', 'where run folders are written (default ./reports)')
     .option('--test <name>', 'test name: the folder under the reports dir')
     .addOption(new Option('--check-timeout <duration>', 'budget for the linearizability search (default 60s)'))
-    .action(async (opts: RunOptions & { checkTimeout?: string }) => {
+    .action(async (opts: RunOptions) => {
       code = await runCommand(opts);
     });
 
@@ -136,14 +136,13 @@ const interruptOnSignals = (
   return { signal: controller.signal, release };
 };
 
-const runCommand = async (opts: RunOptions & { checkTimeout?: string }): Promise<number> => {
+const runCommand = async (opts: RunOptions): Promise<number> => {
   let config: Awaited<ReturnType<typeof resolveRunConfig>>;
   try {
     config = await resolveRunConfig(opts);
   } catch (e) {
     return reportError(e);
   }
-  const checkTimeoutMs = opts.checkTimeout ? parseDuration(opts.checkTimeout) : undefined;
   const progress = createProgress(process.stderr, config);
   let runId: string | undefined;
   const { signal, release } = interruptOnSignals(
@@ -160,7 +159,6 @@ const runCommand = async (opts: RunOptions & { checkTimeout?: string }): Promise
           progress.onStart?.(info);
         },
       },
-      ...(checkTimeoutMs !== undefined ? { checkTimeoutMs } : {}),
     });
     progress.stop();
     printSummary(outcome.results, outcome.dir);
@@ -184,7 +182,8 @@ interface CheckOptions {
 
 const checkCommand = async (runDir: string | undefined, opts: CheckOptions): Promise<number> => {
   try {
-    const timeoutMs = opts.timeout ? parseDuration(opts.timeout) : undefined;
+    const timeoutMs =
+      opts.timeout !== undefined ? parseFlag('--timeout', duration({ positive: true }), opts.timeout) : undefined;
     if (opts.history) {
       return await runCheckHistory({
         history: opts.history,
