@@ -56,7 +56,8 @@ export const checkWellFormed = (ops: readonly Op[], options: WellFormedOptions =
       pending.set(op.process, op);
       return;
     }
-    if (!open) fail(position, `op ${op.index}: an ${op.type} completion of process ${op.process} without an invocation`);
+    if (!open)
+      fail(position, `op ${op.index}: an ${op.type} completion of process ${op.process} without an invocation`);
     pending.delete(op.process);
   });
 };
