@@ -46,12 +46,15 @@ export type ClusterPreset = z.output<typeof clusterSchema>;
 const presetRef = <T extends z.ZodType>(schema: T) => z.union([z.string().min(1), schema]);
 
 /** A test name: it names a folder under the reports dir, so no path tricks ("." , "..", "a/b", ".hidden"). */
-export const testNameSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/,
-    'expected a name of letters, digits, ".", "_" or "-", not starting with "."',
-  );
+export const testNameSchema = z.preprocess(
+  (v) => (typeof v === 'number' ? String(v) : v),
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/,
+      'expected a name of letters, digits, ".", "_" or "-", not starting with "."',
+    ),
+);
 
 /**
  * The run options a user sets in a run file or on the command line. Flags

@@ -137,7 +137,16 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
       });
     }
   }
-  const backend = getBackend(v.backend ?? DEFAULTS.backend).name;
+  let backend: string;
+  try {
+    backend = getBackend(v.backend ?? DEFAULTS.backend).name;
+  } catch (e) {
+    // Only a flag can still be wrong here (a run file's value was checked above, with its line).
+    throw configError((e as FaultlineError).message, {
+      path: '--backend',
+      ...((e as FaultlineError).hint ? { hint: (e as FaultlineError).hint } : {}),
+    });
+  }
   const nodes = Array.from({ length: v.nodes ?? cluster.nodes }, (_, i) => `n${i + 1}`);
   const test = v.test ?? `${cluster.name}-${workload.name}-${nemesis.name}`;
   const reportsDir = resolvePath(v.reportsDir ?? DEFAULTS.reportsDir);
