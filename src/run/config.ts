@@ -37,6 +37,13 @@ export const clusterSchema = z.strictObject({
   nodes: z.number().int().min(1).max(9),
   /** Passed to the system (validated by it), e.g. topology and replication mode. */
   options: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * A container image already on this machine to run the system's binaries
+   * from, on the docker backend (nothing is pulled). Without it, the docker
+   * backend runs the host's binaries in faultline's base image. Ignored by
+   * backends without containers.
+   */
+  image: z.string().min(1).optional(),
   claims: claimsSchema.default({}),
 });
 export type ClusterPreset = z.output<typeof clusterSchema>;
@@ -55,6 +62,8 @@ export const runFileSchema = z.strictObject({
   nemesis: presetRef(z.record(z.string(), z.unknown())).optional(),
   /** A backend of the registry (src/cluster/registry.ts); checked in resolve.ts. */
   backend: z.string().min(1).optional(),
+  /** Options of that backend, checked by it (docker: `subnet`). */
+  backendOptions: z.record(z.string(), z.unknown()).optional(),
   nodes: z.number().int().min(1).max(9).optional(),
   timeLimit: duration().optional(),
   concurrency: z.number().int().min(1).max(256).optional(),

@@ -44,6 +44,8 @@ export interface ResolvedRunConfig {
   readonly seed: number;
   /** A backend of the registry (src/cluster/registry.ts). */
   readonly backend: string;
+  /** The run file's `backendOptions:`, checked by that backend. */
+  readonly backendOptions: Readonly<Record<string, unknown>>;
   readonly nodes: readonly string[];
   readonly timeLimitMs: number;
   readonly concurrency: number;
@@ -121,6 +123,19 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     }
   }
   const chosenBackend = options.backend === undefined ? (fromFile.backend ?? backend) : backend;
+  const backendOptions = fromFile.backendOptions ?? {};
+  try {
+    getBackend(chosenBackend).validateOptions(backendOptions);
+  } catch (e) {
+    if (!(e instanceof FaultlineError)) throw e;
+    const line = e.path ? runFile?.source.lineOf(e.path.split('.')) : undefined;
+    throw configError(e.message, {
+      ...(e.path ? { path: e.path } : {}),
+      ...(file ? { file } : {}),
+      ...(line !== undefined ? { line } : {}),
+      ...(e.hint ? { hint: e.hint } : {}),
+    });
+  }
   const timeLimitMs = flagOr(
     '--time-limit',
     options.timeLimit,
@@ -165,6 +180,7 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     test,
     seed,
     backend: chosenBackend,
+    backendOptions,
     nodes,
     timeLimitMs,
     concurrency,
@@ -270,6 +286,11 @@ const checkCompatible = async (
     }
   });
 };
+
+/** The fault kinds a nemesis preset may inject (what a backend prepares for). */
+export const faultKindsOf = (nemesis: Pick<NemesisPreset, 'faults'>): FaultKind[] => [
+  ...new Set(nemesis.faults.map(faultCapability)),
+];
 
 const faultCapability = (fault: FaultSpec): FaultKind => {
   switch (fault.kind) {
