@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { configError } from '../base/errors.ts';
+import { printable } from '../base/terminal.ts';
 import {
   campaignExitCode,
   mergeCampaignDirs,
@@ -11,7 +12,6 @@ import { jobExitCode } from '../jobs/execute.ts';
 import { parseCount, parseSeed, parseShard } from '../jobs/options.ts';
 import type { CampaignResults } from '../report/job-results.ts';
 import { replayLines, reportError, runJob } from './job-run.ts';
-import { parseCheckTimeout } from './run-flags.ts';
 
 interface CampaignFlags {
   shard?: string;
@@ -19,7 +19,6 @@ interface CampaignFlags {
   id?: string;
   reportsDir?: string;
   parallel?: string;
-  checkTimeout?: string;
 }
 
 /** `faultline campaign FILE [--shard i/n] [--seed S]` and `faultline campaign merge DIR...`. */
@@ -33,7 +32,6 @@ export const registerCampaign = (program: Command, done: (code: number) => void)
     .option('--id <id>', 'campaign id, the folder under campaigns/<name>/ (shards of one campaign must agree)')
     .option('--reports-dir <dir>', 'where run folders and campaigns/ are written (default ./reports)')
     .option('--parallel <n>', 'runs at once (default 1)')
-    .option('--check-timeout <duration>', 'budget for the linearizability search of each run')
     .action(async (file: string, opts: CampaignFlags) => {
       done(await campaignCommand(file, opts));
     });
@@ -51,12 +49,10 @@ export const registerCampaign = (program: Command, done: (code: number) => void)
 const campaignCommand = async (file: string, opts: CampaignFlags): Promise<number> => {
   let plan: Awaited<ReturnType<typeof planCampaign>>;
   let parallel: number;
-  let checkTimeoutMs: number | undefined;
   try {
     const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
     const seed = opts.seed === undefined ? undefined : parseSeed(opts.seed, '--seed');
     parallel = opts.parallel === undefined ? 1 : parseCount(opts.parallel, '--parallel', 64);
-    checkTimeoutMs = parseCheckTimeout(opts.checkTimeout);
     plan = await planCampaign(file, {
       ...(shard ? { shard } : {}),
       ...(seed !== undefined ? { seed } : {}),
@@ -73,7 +69,6 @@ const campaignCommand = async (file: string, opts: CampaignFlags): Promise<numbe
   const job = await runJob(`campaign ${plan.name}`, plan.runs, {
     parallel,
     ...(plan.budgetMs !== null ? { budgetMs: plan.budgetMs } : {}),
-    ...(checkTimeoutMs !== undefined ? { checkTimeoutMs } : {}),
   });
   const exitCode = jobExitCode(job.records);
   const results = summariseCampaign(plan, job.records, job, exitCode);
@@ -96,7 +91,7 @@ const mergeCommand = async (dirs: string[], opts: { reportsDir?: string }): Prom
     const failing = results.runs.filter((r) => r.valid !== true);
     if (failing.length > 0) {
       console.log(`\n${failing.length} run${failing.length === 1 ? '' : 's'} did not pass; replay with:`);
-      for (const r of failing) console.log(`  ${r.replay}`);
+      for (const r of failing) console.log(`  ${printable(r.replay)}`);
     }
     return campaignExitCode(results.runs);
   } catch (e) {
@@ -121,5 +116,6 @@ export const summaryText = (c: CampaignResults): string[] => {
     const v = t.valid === true ? 'pass' : t.valid === false ? 'FAIL' : 'unknown';
     out.push(`  ${v.padEnd(7)} ${t.test}: ${t.pass}/${t.runs} passed`);
   }
-  return out;
+  // A merged campaign comes from shard files: untrusted, like any results.json read back.
+  return out.map(printable);
 };

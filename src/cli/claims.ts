@@ -13,9 +13,8 @@ import { parseCount, splitList } from '../jobs/options.ts';
 import { columnTitle } from '../report/claims-markdown.ts';
 import type { ClaimsMatrix } from '../report/job-results.ts';
 import { replayLines, reportError, runJob } from './job-run.ts';
-import { parseCheckTimeout } from './run-flags.ts';
 
-type ClaimsFlags = ClaimsOptions & { parallel?: string; checkTimeout?: string; markdown?: string };
+type ClaimsFlags = ClaimsOptions & { parallel?: string; markdown?: string };
 
 /** `faultline claims [--cluster a,b] [--system replica] [--markdown FILE]`. */
 export const registerClaims = (program: Command, done: (code: number) => void): void => {
@@ -45,13 +44,11 @@ export const registerClaims = (program: Command, done: (code: number) => void): 
 };
 
 const claimsCommandLine = async (opts: ClaimsFlags): Promise<number> => {
-  const { parallel: parallelFlag, checkTimeout, markdown, ...options } = opts;
+  const { parallel: parallelFlag, markdown, ...options } = opts;
   let plan: Awaited<ReturnType<typeof planClaims>>;
   let parallel: number;
-  let checkTimeoutMs: number | undefined;
   try {
     parallel = parallelFlag === undefined ? 1 : parseCount(parallelFlag, '--parallel', 64);
-    checkTimeoutMs = parseCheckTimeout(checkTimeout);
     if (markdown !== undefined) await checkMarkdownTarget(resolve(markdown));
     plan = await planClaims(options);
   } catch (e) {
@@ -66,10 +63,7 @@ const claimsCommandLine = async (opts: ClaimsFlags): Promise<number> => {
   console.error(
     `faultline claims ${plan.id}: ${plan.presets.length} presets, ${plan.runs.length} runs (${plan.seeds.length} seed${plan.seeds.length === 1 ? '' : 's'} per workload and nemesis)`,
   );
-  const job = await runJob('claims', plan.runs, {
-    parallel,
-    ...(checkTimeoutMs !== undefined ? { checkTimeoutMs } : {}),
-  });
+  const job = await runJob('claims', plan.runs, { parallel });
   const matrix = summariseClaims(plan, job.records, job);
   const command = claimsCommand({
     ...(options.system ? { system: options.system } : {}),

@@ -5,7 +5,6 @@ import { parseCount } from '../jobs/options.ts';
 import type { CompareResults } from '../report/job-results.ts';
 import { fmt, pct } from '../report/page.ts';
 import { replayLines, reportError, runJob } from './job-run.ts';
-import { parseCheckTimeout } from './run-flags.ts';
 
 /** `faultline compare --cluster a,b --workload W --nemesis N --runs 10`. */
 export const registerCompare = (program: Command, done: (code: number) => void): void => {
@@ -27,30 +26,25 @@ export const registerCompare = (program: Command, done: (code: number) => void):
     .option('--reports-dir <dir>', 'where run folders and compare/<id>/ are written (default ./reports)')
     .option('--parallel <n>', 'runs at once (default 1)')
     .option('--check-timeout <duration>', 'budget for the linearizability search of each run')
-    .action(async (opts: CompareOptions & { parallel?: string; checkTimeout?: string }) => {
+    .action(async (opts: CompareOptions & { parallel?: string }) => {
       done(await compareCommand(opts));
     });
 };
 
-const compareCommand = async (opts: CompareOptions & { parallel?: string; checkTimeout?: string }): Promise<number> => {
-  const { parallel: parallelFlag, checkTimeout, ...options } = opts;
+const compareCommand = async (opts: CompareOptions & { parallel?: string }): Promise<number> => {
+  const { parallel: parallelFlag, ...options } = opts;
   let plan: Awaited<ReturnType<typeof planCompare>>;
   let parallel: number;
-  let checkTimeoutMs: number | undefined;
   try {
     plan = await planCompare(options);
     parallel = parallelFlag === undefined ? 1 : parseCount(parallelFlag, '--parallel', 64);
-    checkTimeoutMs = parseCheckTimeout(checkTimeout);
   } catch (e) {
     return reportError(e);
   }
   console.error(
     `faultline compare ${plan.id}: ${plan.clusters.join(' vs ')} × ${plan.workload} × ${plan.nemesis}, ${plan.seeds.length} seeds from seed ${plan.seed}`,
   );
-  const job = await runJob('compare', plan.runs, {
-    parallel,
-    ...(checkTimeoutMs !== undefined ? { checkTimeoutMs } : {}),
-  });
+  const job = await runJob('compare', plan.runs, { parallel });
   const results = await summariseCompare(plan, job.records, job);
   const dir = await writeCompare(plan, results);
   console.log(summaryText(results).join('\n'));

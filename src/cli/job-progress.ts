@@ -1,3 +1,4 @@
+import { printable } from '../base/terminal.ts';
 import type { JobHooks, JobState, PlannedRun, RunRecord } from '../jobs/execute.ts';
 import { createRunStatus, type RunStatus } from './progress.ts';
 
@@ -30,7 +31,7 @@ export const createJobProgress = (stream: NodeJS.WriteStream, job: { name: strin
     return `${head} ${current.label}${more} ${current.status.status()}`;
   };
   const render = () => {
-    const text = line();
+    const text = printable(line());
     if (tty) stream.write(`\r\x1b[2K${text.slice(0, (stream.columns ?? 120) - 1)}`);
     else stream.write(`${text}\n`);
     lastLine = text;
@@ -40,7 +41,8 @@ export const createJobProgress = (stream: NodeJS.WriteStream, job: { name: strin
   };
   const log = (text: string) => {
     clear();
-    stream.write(`${text}\n`);
+    // Values from the system under test (errors, claim details) must not drive the terminal.
+    stream.write(`${printable(text)}\n`);
     if (tty && timer) render();
   };
   const ensureTimer = () => {

@@ -1,4 +1,5 @@
 import { EXIT, isFaultlineError } from '../base/errors.ts';
+import { printable } from '../base/terminal.ts';
 import { executeRuns, type PlannedRun, type RunRecord } from '../jobs/execute.ts';
 import { interruptOnSignals } from './interrupt.ts';
 import { createJobProgress } from './job-progress.ts';
@@ -18,7 +19,7 @@ export interface JobRun {
 export const runJob = async (
   name: string,
   runs: readonly PlannedRun[],
-  options: { parallel?: number; budgetMs?: number; checkTimeoutMs?: number } = {},
+  options: { parallel?: number; budgetMs?: number } = {},
 ): Promise<JobRun> => {
   const progress = createJobProgress(process.stderr, { name, total: runs.length });
   const live = new Set<string>();
@@ -60,7 +61,7 @@ export const runJob = async (
 /** Bad input or a harness failure before anything started: the message, exit 3. */
 export const reportError = (e: unknown): number => {
   if (isFaultlineError(e)) {
-    console.error(`error: ${e.describe()}`);
+    console.error(`error: ${e.describe().split('\n').map(printable).join('\n')}`);
     return EXIT.harness;
   }
   console.error(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -74,6 +75,6 @@ export const replayLines = (records: readonly RunRecord[]): string[] => {
   return [
     '',
     `${failing.length} run${failing.length === 1 ? '' : 's'} did not pass; replay with:`,
-    ...failing.map((r) => `  ${r.status === 'done' ? r.results.replay : r.replay}`),
+    ...failing.map((r) => `  ${printable(r.status === 'done' ? r.results.replay : r.replay)}`),
   ];
 };

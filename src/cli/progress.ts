@@ -1,3 +1,4 @@
+import { printable } from '../base/terminal.ts';
 import type { Op } from '../history/op.ts';
 import type { ResolvedRunConfig } from '../run/resolve.ts';
 import type { Phase, RunObserver } from '../run/run.ts';
@@ -64,7 +65,7 @@ export const createProgress = (stream: NodeJS.WriteStream, config: ResolvedRunCo
   let timer: NodeJS.Timeout | undefined;
 
   const render = () => {
-    const line = run.status();
+    const line = printable(run.status());
     if (tty) {
       stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 120) - 1)}`);
       lastLine = line;
@@ -96,7 +97,7 @@ export const createProgress = (stream: NodeJS.WriteStream, config: ResolvedRunCo
     },
     onIncident(message) {
       clearLine();
-      stream.write(`warning: ${message}\n`);
+      stream.write(`warning: ${printable(message)}\n`);
     },
     log(line) {
       clearLine();

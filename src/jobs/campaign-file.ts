@@ -1,8 +1,9 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { configError, FaultlineError } from '../base/errors.ts';
-import { duration, formatPath, parseWith } from '../base/schema.ts';
+import { duration, formatPath, integer, parseWith } from '../base/schema.ts';
 import { readYamlFile } from '../base/yaml.ts';
+import { runFields } from '../run/config.ts';
 import { isPresetPath, locatePreset, type PresetKind } from '../run/presets.ts';
 
 /**
@@ -64,21 +65,21 @@ export const campaignSchema = z
           cluster: z.string().min(1),
           workload: z.string().min(1),
           nemesis: z.string().min(1),
-          timeLimit: duration().optional(),
-          runs: z.number().int().min(1).max(1000).optional(),
+          timeLimit: runFields.timeLimit.optional(),
+          runs: integer(1, 1000).optional(),
         }),
       )
       .default([]),
-    backend: z.string().min(1).optional(),
-    timeLimit: duration().optional(),
-    budget: duration()
-      .refine((ms) => ms > 0, 'expected a budget greater than 0')
-      .optional(),
-    nodes: z.number().int().min(1).max(9).optional(),
-    concurrency: z.number().int().min(1).max(256).optional(),
-    rate: z.number().nonnegative().optional(),
-    opTimeout: duration().optional(),
-    quiesce: duration().optional(),
+    budget: duration({ positive: true }).optional(),
+    // What `faultline run` takes, for every run, with the run file's schemas and messages.
+    backend: runFields.backend.optional(),
+    timeLimit: runFields.timeLimit.optional(),
+    nodes: runFields.nodes.optional(),
+    concurrency: runFields.concurrency.optional(),
+    rate: runFields.rate.optional(),
+    opTimeout: runFields.opTimeout.optional(),
+    quiesce: runFields.quiesce.optional(),
+    checkTimeout: runFields.checkTimeout.optional(),
   })
   .refine((c) => !(c.runs !== undefined && c.seeds !== undefined), {
     message: 'give either runs or seeds, not both',

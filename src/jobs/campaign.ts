@@ -187,6 +187,7 @@ const resolveCell = async (
       rate: spec.rate,
       opTimeout: ms(spec.opTimeout),
       quiesce: ms(spec.quiesce),
+      checkTimeout: ms(spec.checkTimeout),
       reportsDir,
     }),
   };

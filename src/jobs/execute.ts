@@ -53,7 +53,6 @@ export interface ExecuteOptions {
   parallel?: number;
   /** Wall-clock budget of the whole job; a run that would not fit is skipped. */
   budgetMs?: number;
-  checkTimeoutMs?: number;
   hooks?: JobHooks;
 }
 
@@ -114,7 +113,6 @@ export const executeRuns = async (runs: readonly PlannedRun[], options: ExecuteO
       const outcome = await runTest(run.config, {
         signal: own.signal,
         ...(observer ? { observer } : {}),
-        ...(options.checkTimeoutMs !== undefined ? { checkTimeoutMs: options.checkTimeoutMs } : {}),
       });
       const durationMs = Math.round(performance.now() - t0);
       records[run.index] = {

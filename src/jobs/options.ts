@@ -1,4 +1,5 @@
 import { configError } from '../base/errors.ts';
+import { integer, parseFlag } from '../base/schema.ts';
 
 /**
  * Flag parsing the jobs share: commander hands over strings, and each bad
@@ -12,21 +13,12 @@ export const splitList = (v: string | readonly string[] | undefined): string[] =
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
-/** A count from 1 to max. */
-export const parseCount = (v: string | number, flag: string, max: number): number => {
-  const n = typeof v === 'number' ? v : /^\s*-?\d+\s*$/.test(v) ? Number(v) : Number.NaN;
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw configError(`expected an integer from 1 to ${max}; got ${JSON.stringify(v)}`, { path: flag });
-  return n;
-};
+/** A count from 1 to max, with the same message a run option's would have. */
+export const parseCount = (v: string | number, flag: string, max: number): number =>
+  parseFlag(flag, integer(1, max), v);
 
 /** A seed: an integer from 0 to 2^32 − 1, as `run --seed` takes. */
-export const parseSeed = (v: string | number, flag: string): number => {
-  const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : Number.NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1)
-    throw configError(`expected an integer from 0 to ${2 ** 32 - 1}; got ${JSON.stringify(v)}`, { path: flag });
-  return n;
-};
+export const parseSeed = (v: string | number, flag: string): number => parseFlag(flag, integer(0, 2 ** 32 - 1), v);
 
 /** `--shard i/n`: 1 ≤ i ≤ n. */
 export const parseShard = (v: string): { index: number; count: number } => {

@@ -13,6 +13,8 @@ import type { JobPage, TestTrend, TrendPoint } from './trends.ts';
  * cluster, workload, nemesis and verdict; then the latest campaigns,
  * compares and claims matrices; then the most recent runs.
  */
+/** Marks a page as faultline's runs index: only such a file is ever replaced (see isOwnIndex). */
+export const INDEX_MARK = 'faultline runs index';
 export const TREND_POINTS = 30;
 export const RECENT_RUNS = 200;
 const RECENT_JOBS = 20;
@@ -45,6 +47,7 @@ export const renderRunsIndex = ({ entries, trends, jobs }: RunsIndexInput): stri
       `<p class="meta" id="summary">${entries.length} runs: ${count(true)} pass, ${count(false)} fail, ${count('unknown')} unknown · ` +
       `${trends.length} tests, latest: ${latest(true)} pass, ${latest(false)} fail, ${latest('unknown')} unknown</p>\n${body}`,
     script: readAsset('index.js'),
+    generator: INDEX_MARK,
   });
 };
 
@@ -227,6 +230,7 @@ export const renderTestPage = (t: TestTrend, runs: readonly RunIndexEntry[]): st
       ['nemesis', t.nemesis],
       ['runs', String(runs.length)],
     ],
+    generator: INDEX_MARK,
     body: `<p><a href="../index.html">all tests</a></p><table class="runs wide">${RUNS_HEAD}<tbody>${runs.map((r) => runRow(r, '../')).join('')}</tbody></table>`,
   });
 

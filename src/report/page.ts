@@ -22,6 +22,8 @@ export interface PageInput {
   data?: unknown;
   /** Extra inline script (trusted: faultline's own asset). */
   script?: string;
+  /** <meta name="generator">: marks pages faultline may later replace. */
+  generator?: string;
 }
 
 export const renderPage = (p: PageInput): string =>
@@ -30,6 +32,7 @@ export const renderPage = (p: PageInput): string =>
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="${CSP}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    p.generator ? `<meta name="generator" content="${h(p.generator)}">` : '',
     `<title>${h(p.title)}</title>`,
     `<style>${inlineStyle(readAsset('report.css'))}\n${inlineStyle(readAsset('jobs.css'))}</style>`,
     '</head><body class="job">',

@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { writeFileAtomic } from '../base/files.ts';
 import type { Validity } from '../checker/checker.ts';
 import { measureResults } from './figures.ts';
-import { renderRunsIndex, renderTestPage } from './index-page.ts';
+import { INDEX_MARK, renderRunsIndex, renderTestPage } from './index-page.ts';
 import type { RunResults } from './results.ts';
 import { buildTrends, type JobPage } from './trends.ts';
 
@@ -42,6 +43,8 @@ export interface RunIndexEntry {
   claims: { name: string; held: boolean | 'unknown' | 'untested'; detail: string }[];
   hasReport: boolean;
 }
+
+export { INDEX_MARK };
 
 export const INDEX_CACHE = '.faultline-index.json';
 const CACHE_VERSION = 2;
@@ -225,12 +228,31 @@ const jobPage = (key: string, kind: JobPage['kind'], j: Record<string, unknown> 
   };
 };
 
-/** Scans reportsRoot and writes index.html and the per-test pages that changed (atomically: a reader never sees half a file). */
-export const writeRunsIndex = async (reportsRoot: string): Promise<void> => {
+/** Whether `file` is missing or a page that faultline wrote (and may therefore replace). */
+export const isOwnIndex = async (file: string): Promise<boolean> => {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return !(await exists(file)); // missing: ours to create; unreadable: not ours
+  }
+  return text.includes(`<meta name="generator" content="${INDEX_MARK}">`);
+};
+
+/**
+ * Scans reportsRoot and writes index.html and the per-test pages that
+ * changed, each atomically (a reader never sees half a file) — unless an
+ * index.html is there that faultline did not write (a run folder copied
+ * next to a user's own page): then nothing is written and `false` returned.
+ * A per-test page is likewise only ever replaced if faultline wrote it.
+ */
+export const writeRunsIndex = async (reportsRoot: string): Promise<boolean> => {
+  const target = join(reportsRoot, 'index.html');
+  if (!(await isOwnIndex(target))) return false;
   const { entries, cache } = await scan(reportsRoot, await loadCache(reportsRoot));
   const jobs = Object.values(cache.jobs).map((c) => c.value);
   const trends = buildTrends(entries, jobs);
-  await writeAtomic(join(reportsRoot, 'index.html'), renderRunsIndex({ entries, trends, jobs }));
+  await writeFileAtomic(target, renderRunsIndex({ entries, trends, jobs }));
   for (const t of trends) {
     const runs = entries.filter((e) => e.dir.startsWith(`${t.dir}/`));
     const signature = createHash('sha1')
@@ -238,20 +260,12 @@ export const writeRunsIndex = async (reportsRoot: string): Promise<void> => {
       .digest('hex');
     const page = join(reportsRoot, t.dir, 'index.html');
     if (cache.testPages[t.dir] === signature && (await exists(page))) continue;
-    await writeAtomic(page, renderTestPage(t, runs));
+    if (!(await isOwnIndex(page))) continue;
+    await writeFileAtomic(page, renderTestPage(t, runs));
     cache.testPages[t.dir] = signature;
   }
-  await writeAtomic(join(reportsRoot, INDEX_CACHE), JSON.stringify(cache)).catch(() => {});
-};
-
-const writeAtomic = async (target: string, text: string): Promise<void> => {
-  const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, target);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  await writeFileAtomic(join(reportsRoot, INDEX_CACHE), JSON.stringify(cache)).catch(() => {});
+  return true;
 };
 
 const subdirs = async (dir: string): Promise<string[]> => {

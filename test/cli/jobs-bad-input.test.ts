@@ -72,7 +72,7 @@ describe('multi-run commands refuse bad input before anything starts', () => {
     [
       '--runs 0',
       () => ['compare', '--cluster', 'single-leader-sync,single-leader-async', '--runs', '0'],
-      /--runs: expected an integer from 1 to 1000; got "0"/,
+      /--runs: expected an integer from 1 to 1000; got 0/,
     ],
     [
       'a compare of one cluster',
@@ -104,7 +104,7 @@ describe('multi-run commands refuse bad input before anything starts', () => {
       () => ['claims', '--cluster', 'single-leader-sync,nope'],
       /--cluster: unknown cluster preset "nope"/,
     ],
-    ['claims --seeds 0', () => ['claims', '--seeds', '0'], /--seeds: expected an integer from 1 to 100; got "0"/],
+    ['claims --seeds 0', () => ['claims', '--seeds', '0'], /--seeds: expected an integer from 1 to 100; got 0/],
     [
       'claims of a system with no preset',
       () => ['claims', '--system', 'nope'],

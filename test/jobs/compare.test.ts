@@ -75,7 +75,7 @@ describe('compare input', () => {
       /--cluster: unknown cluster preset "nope"/,
     );
     expect((await error({ cluster: 'single-leader-sync,single-leader-async', runs: '0' })).describe()).toMatch(
-      /--runs: expected an integer from 1 to 1000; got "0"/,
+      /--runs: expected an integer from 1 to 1000; got 0/,
     );
     expect((await error({ cluster: 'single-leader-sync' })).message).toMatch(/at least two clusters/);
     expect((await error({ cluster: 'single-leader-sync,single-leader-sync' })).message).toMatch(/listed twice/);
