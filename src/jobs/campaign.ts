@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { configError, EXIT, FaultlineError } from '../base/errors.ts';
+import { writeFileAtomic } from '../base/files.ts';
 import { mergeValidity, type Validity } from '../checker/checker.ts';
 import { renderCampaignJunit } from '../report/campaign-junit.ts';
 import { renderCampaignPage } from '../report/campaign-page.ts';
@@ -327,11 +328,11 @@ export const writeCampaign = async (reportsDir: string, results: CampaignResults
   const dir = campaignDir(reportsDir, results.name, results.id);
   await mkdir(dir, { recursive: true });
   if (results.shard) {
-    await writeFile(join(dir, shardFileName(results.shard)), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFileAtomic(join(dir, shardFileName(results.shard)), `${JSON.stringify(results, null, 2)}\n`);
   } else {
-    await writeFile(join(dir, 'campaign.json'), `${JSON.stringify(results, null, 2)}\n`);
-    await writeFile(join(dir, 'campaign.html'), renderCampaignPage(results, { reportsRoot: '../../..' }));
-    await writeFile(join(dir, 'junit.xml'), renderCampaignJunit(results));
+    await writeFileAtomic(join(dir, 'campaign.json'), `${JSON.stringify(results, null, 2)}\n`);
+    await writeFileAtomic(join(dir, 'campaign.html'), renderCampaignPage(results, { reportsRoot: '../../..' }));
+    await writeFileAtomic(join(dir, 'junit.xml'), renderCampaignJunit(results));
   }
   await writeRunsIndex(reportsDir).catch(() => {});
   return dir;
@@ -472,9 +473,9 @@ export const mergeCampaignDirs = async (
   }
   const dir = campaignDir(target, results.name, results.id);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'campaign.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(join(dir, 'campaign.html'), renderCampaignPage(results, { reportsRoot: '../../..' }));
-  await writeFile(join(dir, 'junit.xml'), renderCampaignJunit(results));
+  await writeFileAtomic(join(dir, 'campaign.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'campaign.html'), renderCampaignPage(results, { reportsRoot: '../../..' }));
+  await writeFileAtomic(join(dir, 'junit.xml'), renderCampaignJunit(results));
   for (const s of shards) {
     const copy = join(dir, basename(s.file));
     if (resolve(s.file) !== copy) await cp(s.file, copy);

@@ -1,6 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configError, FaultlineError } from '../base/errors.ts';
+import { writeFileAtomic } from '../base/files.ts';
 import { mergeValidity, type Validity } from '../checker/checker.ts';
 import type { ConflictsCheckerResult } from '../checker/conflicts.ts';
 import type { CounterCheckerResult } from '../checker/counter.ts';
@@ -447,12 +448,12 @@ export const writeClaims = async (
   const dir = claimsDir(plan);
   await mkdir(dir, { recursive: true });
   const table = renderClaimsMarkdown(matrix, { command: options.command });
-  await writeFile(join(dir, 'claims.json'), `${JSON.stringify(matrix, null, 2)}\n`);
-  await writeFile(join(dir, 'claims.html'), renderClaimsPage(matrix, { reportsRoot: '../..' }));
-  await writeFile(join(dir, 'claims.md'), table);
+  await writeFileAtomic(join(dir, 'claims.json'), `${JSON.stringify(matrix, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'claims.html'), renderClaimsPage(matrix, { reportsRoot: '../..' }));
+  await writeFileAtomic(join(dir, 'claims.md'), table);
   if (options.markdown) {
     const existing = await readFile(options.markdown, 'utf8').catch(() => undefined);
-    await writeFile(
+    await writeFileAtomic(
       options.markdown,
       existing === undefined ? table : spliceMarkdown(existing, table, options.markdown),
     );

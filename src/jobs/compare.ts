@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { configError } from '../base/errors.ts';
+import { writeFileAtomic } from '../base/files.ts';
 import { mergeValidity, type Validity } from '../checker/checker.ts';
 import { renderComparePage } from '../report/compare-page.ts';
 import type {
@@ -247,8 +248,8 @@ const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 export const writeCompare = async (plan: ComparePlan, results: CompareResults): Promise<string> => {
   const dir = compareDir(plan);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'compare.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(join(dir, 'compare.html'), renderComparePage(results, { reportsRoot: '../..' }));
+  await writeFileAtomic(join(dir, 'compare.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'compare.html'), renderComparePage(results, { reportsRoot: '../..' }));
   await writeRunsIndex(plan.reportsDir).catch(() => {});
   return dir;
 };
