@@ -193,10 +193,8 @@ export const planClaims = async (options: ClaimsOptions): Promise<ClaimsPlan> =>
   };
 };
 
-/** A preset this machine cannot run (a missing binary, no Docker) rather than a mistake in it. */
-const unavailableHere = (e: FaultlineError): boolean =>
-  e.code === 'FL_ERR_UNSUPPORTED' ||
-  /not (installed|available|found on)|missing|cannot reach|unavailable/i.test(e.message);
+/** A preset this machine cannot run (a missing binary, no Docker, a fault the backend lacks) rather than a mistake in it. */
+const unavailableHere = (e: FaultlineError): boolean => e.code === 'FL_ERR_UNSUPPORTED';
 
 // ------------------------------------------------------------------ the matrix
 
