@@ -65,13 +65,15 @@ export const PROBES: Readonly<Record<string, readonly Probe[]>> = {
 const DEFAULT_PROBES: readonly Probe[] = [{ workload: 'register', nemesis: 'isolate-leader' }];
 
 /**
- * Workloads whose checkers already measure a claim: a preset probed with one
- * of them for another claim needs no extra run for this one (the conflicts
- * workload has the staleness checker; set, conflicts and counter read every
- * node after healing).
+ * Workloads whose checkers already measure a claim well: a preset probed
+ * with one of them for another claim needs no extra run for this one (set,
+ * conflicts and counter read every node after healing). Stale reads are
+ * not on the list for the conflicts workload, although its staleness
+ * checker measures them: under clock skew alone, without a partition, a
+ * leaderless R + W ≤ N cluster shows almost none.
  */
 const MEASURED_BY: Readonly<Record<string, readonly string[]>> = {
-  staleReads: ['register', 'conflicts'],
+  staleReads: ['register'],
   convergence: ['set', 'conflicts', 'counter'],
 };
 

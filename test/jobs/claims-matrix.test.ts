@@ -19,8 +19,13 @@ describe('probes', () => {
       'set×kill-all',
       'register×isolate-leader',
     ]);
-    // The conflicts workload measures stale reads and convergence too: no extra run for them.
-    expect(p({ staleReads: 'allowed', lostUpdates: 'none', convergence: true })).toEqual(['conflicts×clock-skew']);
+    // The conflicts workload reads every node after healing: no extra run for convergence.
+    expect(p({ lostUpdates: 'none', convergence: true })).toEqual(['conflicts×clock-skew']);
+    // Stale reads want a partition, which clock skew alone is not.
+    expect(p({ staleReads: 'allowed', lostUpdates: 'none' })).toEqual([
+      'conflicts×clock-skew',
+      'register×isolate-leader',
+    ]);
     expect(p({ convergence: true })).toEqual(['set×partition-halves']);
     // A claim the table does not know (a new one) is judged under the register probe.
     expect(p({ readYourWrites: true })).toEqual(['register×isolate-leader']);
