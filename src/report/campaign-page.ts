@@ -37,6 +37,7 @@ export const renderCampaignPage = (c: CampaignResults, options: { reportsRoot: s
     ],
     body,
     data: c,
+    home: `${options.reportsRoot}/index.html`,
   });
 };
 

@@ -69,5 +69,6 @@ export const renderClaimsPage = (m: ClaimsMatrix, options: { reportsRoot: string
     ],
     body,
     data: m,
+    home: `${options.reportsRoot}/index.html`,
   });
 };

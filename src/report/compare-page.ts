@@ -46,6 +46,7 @@ export const renderComparePage = (r: CompareResults, options: ComparePageOptions
     ],
     body,
     data: r,
+    home: `${options.reportsRoot}/index.html`,
   });
 };
 

@@ -231,7 +231,8 @@ export const renderTestPage = (t: TestTrend, runs: readonly RunIndexEntry[]): st
       ['runs', String(runs.length)],
     ],
     generator: INDEX_MARK,
-    body: `<p><a href="../index.html">all tests</a></p><table class="runs wide">${RUNS_HEAD}<tbody>${runs.map((r) => runRow(r, '../')).join('')}</tbody></table>`,
+    home: '../index.html',
+    body: `<table class="runs wide">${RUNS_HEAD}<tbody>${runs.map((r) => runRow(r, '../')).join('')}</tbody></table>`,
   });
 
 const day = (iso: string): string => iso.slice(0, 16).replace('T', ' ');

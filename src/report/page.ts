@@ -24,6 +24,8 @@ export interface PageInput {
   script?: string;
   /** <meta name="generator">: marks pages faultline may later replace. */
   generator?: string;
+  /** The runs index, relative to the page, linked above the heading. */
+  home?: string;
 }
 
 export const renderPage = (p: PageInput): string =>
@@ -36,6 +38,7 @@ export const renderPage = (p: PageInput): string =>
     `<title>${h(p.title)}</title>`,
     `<style>${inlineStyle(readAsset('report.css'))}\n${inlineStyle(readAsset('jobs.css'))}</style>`,
     '</head><body class="job">',
+    p.home ? `<p class="home"><a href="${h(p.home)}">all runs</a></p>` : '',
     `<h1>${h(p.heading)}</h1>`,
     p.meta && p.meta.length > 0
       ? `<p class="meta">${p.meta.map(([k, v]) => `<span>${h(k)} <b>${h(v)}</b></span>`).join(' ')}</p>`
