@@ -1,5 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cellStatus, claimCell, probesFor } from '../../src/jobs/claims-matrix.ts';
+import { cellStatus, claimCell, planClaims, probesFor } from '../../src/jobs/claims-matrix.ts';
 import {
   BEGIN_MARKER,
   END_MARKER,
@@ -171,5 +174,31 @@ describe('Markdown table', () => {
     expect(out).not.toContain('old table');
     expect(spliceMarkdown(out, table, 'doc.md')).toBe(out);
     expect(() => spliceMarkdown('# no markers\n', table, 'doc.md')).toThrow(/doc.md has no claims table markers/);
+  });
+});
+
+describe('planning the matrix', () => {
+  it("takes a user's own preset by path and plans the probes its claims need, N seeds each", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'faultline-claims-plan-'));
+    try {
+      const file = join(dir, 'mine.yaml');
+      await writeFile(
+        file,
+        'name: mine\nsystem: replica\nnodes: 3\noptions: { topology: single-leader, replication: sync }\nclaims: { lostWrites: none, convergence: true }\n',
+      );
+      const plan = await planClaims({ cluster: file, seeds: 2, reportsDir: dir });
+      expect(plan.presets.map((p) => p.config.cluster.name)).toEqual(['mine']);
+      expect(plan.presets[0]!.probes.map((p) => `${p.workload}×${p.nemesis}`)).toEqual([
+        'set×leader-kill',
+        'set×kill-all',
+      ]);
+      expect(plan.runs).toHaveLength(4);
+      expect(new Set(plan.runs.map((r) => r.config.seed)).size).toBe(2);
+      // The same seeds for every preset and probe: the matrix reproduces from --seed alone.
+      const again = await planClaims({ cluster: file, seeds: 2, reportsDir: dir });
+      expect(again.seeds).toEqual(plan.seeds);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
