@@ -403,10 +403,14 @@ export const summariseClaims = (
   };
 };
 
-const firstSentence = (s: string): string => {
+/** A preset's description, shortened for a table cell: its first sentence, at most about 90 characters. */
+export const firstSentence = (s: string): string => {
   const t = s.replace(/\s+/g, ' ').trim();
-  const end = t.search(/[.:](\s|$)/);
-  return end >= 0 ? t.slice(0, end) : t;
+  const end = t.search(/\.(\s|$)/);
+  const sentence = end >= 0 ? t.slice(0, end) : t;
+  if (sentence.length <= 90) return sentence;
+  const cut = sentence.slice(0, 90);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), 60)).replace(/[,;:]$/, '')}…`;
 };
 
 /** <reports>/claims/<id>/ */
