@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { faultline, tempReports } from '../e2e/helpers.ts';
-import { haveChromium, launchBrowser } from '../fixtures/browser.ts';
+import { haveChromium } from '../fixtures/browser.ts';
+import { withPage } from '../fixtures/open-page.ts';
 import { screenshotPath } from '../fixtures/screenshots.ts';
 
 /**
@@ -82,20 +82,13 @@ describe('nightly campaigns in the index', () => {
     expect(html).toContain('href="campaigns/nightly/night3/campaign.html"');
 
     if (!haveChromium) return;
-    const context = await launchBrowser(join(work, 'profile'), { width: 1280, height: 900 });
-    try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      await page.goto(pathToFileURL(join(reports, 'index.html')).href, { waitUntil: 'load' });
+    await withPage(join(reports, 'index.html'), join(work, 'profile'), async (page, problems) => {
       expect(await page.locator('#regressions').isVisible()).toBe(true);
+      await page.selectOption('select[name="verdict"]', 'regression');
+      expect(await page.locator('tr.test:not(.hidden)').count()).toBe(1);
+      await page.selectOption('select[name="verdict"]', '');
       await page.screenshot({ path: screenshotPath('runs-index-three-nights'), fullPage: true });
-      expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+      expect(problems).toEqual([]);
+    });
   }, 900_000);
 });

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { packagePath } from '../../src/base/ts-node.ts';
 import { parseClaimsMarkdown } from '../../src/report/claims-markdown.ts';
@@ -8,7 +7,8 @@ import type { ClaimsMatrix } from '../../src/report/job-results.ts';
 import { listPresets } from '../../src/run/presets.ts';
 import { resolveRunConfig } from '../../src/run/resolve.ts';
 import { faultline, tempReports } from '../e2e/helpers.ts';
-import { haveChromium, launchBrowser } from '../fixtures/browser.ts';
+import { haveChromium } from '../fixtures/browser.ts';
+import { withPage } from '../fixtures/open-page.ts';
 import { screenshotPath } from '../fixtures/screenshots.ts';
 
 /**
@@ -56,21 +56,16 @@ describe('faultline claims', () => {
     expect(measured).toEqual(documented);
 
     if (!haveChromium) return;
-    const context = await launchBrowser(join(reports, '.profile'), { width: 1400, height: 1000 });
-    try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      await page.goto(pathToFileURL(join(dir, 'claims.html')).href, { waitUntil: 'load' });
-      expect(await page.locator('tr.preset').count()).toBe(replicaPresets.length);
-      expect(await page.locator('td.cell[data-status="held"]').count()).toBeGreaterThan(10);
-      await page.screenshot({ path: screenshotPath('claims-replica-presets'), fullPage: true });
-      expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    await withPage(
+      join(dir, 'claims.html'),
+      join(reports, '.profile'),
+      async (page, problems) => {
+        expect(await page.locator('tr.preset').count()).toBe(replicaPresets.length);
+        expect(await page.locator('td.cell[data-status="held"]').count()).toBeGreaterThan(10);
+        await page.screenshot({ path: screenshotPath('claims-replica-presets'), fullPage: true });
+        expect(problems).toEqual([]);
+      },
+      { width: 1400, height: 1000 },
+    );
   }, 1_200_000);
 });

@@ -1,12 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CompareResults } from '../../src/report/job-results.ts';
 import { expectNothingLeft, faultline, readResults, tempReports } from '../e2e/helpers.ts';
-import { haveChromium, launchBrowser } from '../fixtures/browser.ts';
+import { haveChromium } from '../fixtures/browser.ts';
+import { withPage } from '../fixtures/open-page.ts';
 import { screenshotPath } from '../fixtures/screenshots.ts';
 
 /**
@@ -17,11 +15,6 @@ import { screenshotPath } from '../fixtures/screenshots.ts';
  * (--parallel 2): the sync and async runs of one seed side by side.
  */
 describe('faultline compare', () => {
-  let profile: string | undefined;
-  afterAll(async () => {
-    if (profile) await rm(profile, { recursive: true, force: true });
-  });
-
   it('single-leader-sync vs single-leader-async under leader-kill: async loses writes, sync none', async () => {
     const reports = tempReports();
     const r = await faultline([
@@ -85,19 +78,7 @@ describe('faultline compare', () => {
     expect(readFileSync(join(reports, 'index.html'), 'utf8')).toContain('Compares');
 
     if (!haveChromium) return;
-    profile = await mkdtemp(join(tmpdir(), 'faultline-chromium-profile-'));
-    const context = await launchBrowser(profile, { width: 1280, height: 1000 });
-    try {
-      await context.route('**/*', (route) =>
-        route.request().url().startsWith('file:') ? route.continue() : route.abort(),
-      );
-      const page = context.pages()[0] ?? (await context.newPage());
-      const problems: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
-      });
-      page.on('pageerror', (e) => problems.push(String(e)));
-      await page.goto(pathToFileURL(join(dirs[0]!, 'compare.html')).href, { waitUntil: 'load' });
+    await withPage(join(dirs[0]!, 'compare.html'), join(reports, '.profile'), async (page, problems) => {
       expect(await page.locator('#verdict .word').textContent()).toBe('PASS');
       expect(await page.locator('svg.compare-chart circle.run-dot').count()).toBe(10);
       expect(await page.locator('svg.compare-chart line.mean').count()).toBe(2);
@@ -106,8 +87,6 @@ describe('faultline compare', () => {
       expect(existsSync(join(dirs[0]!, href!))).toBe(true);
       await page.screenshot({ path: screenshotPath('compare-sync-vs-async'), fullPage: true });
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   }, 900_000);
 });
