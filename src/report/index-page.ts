@@ -25,6 +25,9 @@ export interface RunsIndexInput {
   jobs: readonly JobPage[];
 }
 
+/** A test's page of all its runs, relative to the reports root. */
+export const testPagePath = (test: string): string => `tests/${test}.html`;
+
 const href = (dir: string, file: string): string => `${dir.split('/').map(encodeURIComponent).join('/')}/${file}`;
 
 export const renderRunsIndex = ({ entries, trends, jobs }: RunsIndexInput): string => {
@@ -110,7 +113,7 @@ const testsTable = (trends: readonly TestTrend[]): string => {
       `<td class="num nowrap">${lineSpark(pts, (p) => p.lost, 'lost writes')} ${h(lostText)}</td>` +
       `<td class="num nowrap">${lineSpark(pts, (p) => p.staleReads, 'stale reads')} ${fmt(last.staleReads)}</td>` +
       `<td class="num nowrap">${lineSpark(pts, (p) => p.throughput, 'ok ops/s')} ${fmt(last.throughput, 0)}</td>` +
-      `<td class="num"><a href="${h(href(t.dir, 'index.html'))}">${t.runs}</a></td></tr>`
+      `<td class="num"><a href="${h(`tests/${encodeURIComponent(t.dir)}.html`)}">${t.runs}</a></td></tr>`
     );
   });
   return (
@@ -219,7 +222,7 @@ const recentRuns = (entries: readonly RunIndexEntry[]): string => {
   return `<table class="runs wide">${RUNS_HEAD}<tbody>${shown.map((r) => runRow(r)).join('')}</tbody></table>${more}`;
 };
 
-/** reports/<test>/index.html: every run of one test, newest first. */
+/** reports/tests/<test>.html: every run of one test, newest first. */
 export const renderTestPage = (t: TestTrend, runs: readonly RunIndexEntry[]): string =>
   renderPage({
     title: `${t.test} · faultline runs`,

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { writeFileAtomic } from '../base/files.ts';
 import type { Validity } from '../checker/checker.ts';
 import { measureResults } from './figures.ts';
-import { INDEX_MARK, renderRunsIndex, renderTestPage } from './index-page.ts';
+import { INDEX_MARK, renderRunsIndex, renderTestPage, testPagePath } from './index-page.ts';
 import type { RunResults } from './results.ts';
 import { buildTrends, type JobPage } from './trends.ts';
 
@@ -13,7 +13,8 @@ import { buildTrends, type JobPage } from './trends.ts';
  * reports/index.html, the morning view: every test with its latest verdict
  * and its trend, claims that held before and fail now first (see
  * index-page.ts), plus one page per test listing all its runs
- * (reports/<test>/index.html). Runs are the folders reports/<test>/<run>/
+ * (reports/tests/<test>.html: a test's own folder holds only its run
+ * folders, which scripts count on). Runs are the folders reports/<test>/<run>/
  * with a readable results.json; anything else (a run still going, a crashed
  * one, stray files) is skipped, never an error.
  *
@@ -258,9 +259,10 @@ export const writeRunsIndex = async (reportsRoot: string): Promise<boolean> => {
     const signature = createHash('sha1')
       .update(JSON.stringify(runs.map((r) => [r.dir, cache.runs[r.dir]?.mtimeMs])))
       .digest('hex');
-    const page = join(reportsRoot, t.dir, 'index.html');
+    const page = join(reportsRoot, testPagePath(t.dir));
     if (cache.testPages[t.dir] === signature && (await exists(page))) continue;
     if (!(await isOwnIndex(page))) continue;
+    await mkdir(dirname(page), { recursive: true });
     await writeFileAtomic(page, renderTestPage(t, runs));
     cache.testPages[t.dir] = signature;
   }

@@ -82,9 +82,18 @@ describe('runs index', () => {
     expect(tests[0]).toMatch(
       /<svg class="spark verdicts"[^>]*>(<a [^>]*><rect class="(pass|fail)"[^>]*>[\s\S]*?<\/a>){2}<\/svg>/,
     );
-    // Written atomically: no temp file left behind; the cache and each test's page sit beside the runs.
-    expect((await readdir(r)).sort()).toEqual([INDEX_CACHE, 'README', 'index.html', 'register', 'set-async']);
-    expect(await readFile(join(r, 'set-async', 'index.html'), 'utf8')).toContain('2024-01-01T10:00:00.000Z');
+    // Written atomically: no temp file left behind; the cache and the tests' pages sit beside the runs,
+    // and a test's folder holds nothing but its runs.
+    expect((await readdir(r)).sort()).toEqual([INDEX_CACHE, 'README', 'index.html', 'register', 'set-async', 'tests']);
+    expect((await readdir(join(r, 'tests'))).sort()).toEqual(['register.html', 'set-async.html']);
+    expect(await readFile(join(r, 'tests', 'set-async.html'), 'utf8')).toContain('2024-01-01T10:00:00.000Z');
+    expect((await readdir(join(r, 'set-async'))).filter((f) => !f.includes('T10-00-00'))).toEqual([
+      'array',
+      'no-verdict',
+      'notes.txt',
+      'still-running',
+      'torn',
+    ]);
   });
 
   it('writes an index for an empty or missing reports root', async () => {
@@ -154,7 +163,7 @@ describe('runs index', () => {
     // Trends keep the last 30 nights.
     expect(testRows(html)[0]!.match(/<rect /g)).toHaveLength(30);
     expect(html.length).toBeLessThan(3_000_000);
-    const page = await readFile(join(r, testName(7), 'index.html'), 'utf8');
+    const page = await readFile(join(r, 'tests', `${testName(7)}.html`), 'utf8');
     expect(page.match(/<tr class="run"/g)).toHaveLength(50);
 
     // The cache: a changed results.json is read again, an unchanged one is not.
