@@ -25,6 +25,8 @@ export interface RegisterWrite {
   /** ns; +Infinity when the outcome is `info` (it may take effect at any later time). */
   complete: number;
   node: string | undefined;
+  /** The client process (session) that wrote it; -1 for the initial state. */
+  process: number;
   /** Index of its completion op (of its invoke when it never completed); -1 for the initial state. */
   index: number;
   /** The register's initial state: null, "written" at time 0 and completed at time 0. */
@@ -43,6 +45,8 @@ export interface RegisterRead {
   complete: number;
   /** The node that served it. */
   node: string;
+  /** The client process (session) that read. */
+  process: number;
   /** Index of its completion op. */
   index: number;
 }
@@ -131,6 +135,7 @@ export const readRegisterHistory = (history: readonly Op[]): RegisterHistory => 
         invoke: invoke.time,
         complete: outcome === 'info' ? Number.POSITIVE_INFINITY : completion!.time,
         node: nodeOf(invoke, completion),
+        process: pair.process,
         index: completion?.index ?? invoke.index,
         initial: false,
       });
@@ -143,6 +148,7 @@ export const readRegisterHistory = (history: readonly Op[]): RegisterHistory => 
         invoke: invoke.time,
         complete: completion.time,
         node: nodeOf(invoke, completion) ?? '?',
+        process: pair.process,
         index: completion.index,
       });
     }
@@ -164,6 +170,7 @@ export const initialWrite = (key: string): RegisterWrite => ({
   invoke: 0,
   complete: 0,
   node: undefined,
+  process: -1,
   index: -1,
   initial: true,
 });

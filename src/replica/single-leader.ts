@@ -580,7 +580,7 @@ export class SingleLeader implements Topology {
       const w = this.pending.get(entry.index);
       if (w) {
         this.pending.delete(entry.index);
-        w.resolve(w.term === entry.term ? resultReply(result, entry.index) : superseded());
+        w.resolve(w.term === entry.term ? resultReply(result, entry.index, entry.term) : superseded());
       }
     }
     this.notify();
@@ -727,8 +727,9 @@ export class SingleLeader implements Topology {
   }
 }
 
-const resultReply = (result: ApplyResult, index: number): Reply =>
-  result.ok ? replies.ok({ ok: true, index }) : replies.casMismatch(result.current, index);
+/** The term says which leader acknowledged the write (split-brain and fencing checks read it). */
+const resultReply = (result: ApplyResult, index: number, term: number): Reply =>
+  result.ok ? replies.ok({ ok: true, index, term }) : replies.casMismatch(result.current, index);
 
 /** Client writes as log operations (a causal context means nothing under a total order). */
 const toWriteOp = (op: ClientWrite): WriteOp => {

@@ -1,5 +1,5 @@
 import { stringify as toYaml } from 'yaml';
-import type { Validity } from '../checker/checker.ts';
+import type { CheckerResult, Validity } from '../checker/checker.ts';
 import { checkPerf } from '../checker/perf.ts';
 import { faultWindows } from '../history/faults.ts';
 import type { Op } from '../history/op.ts';
@@ -237,18 +237,15 @@ const elementList = (id: string, title: string, list: unknown, count: unknown): 
 };
 
 const checkersTable = (checkers: RunResults['checkers']): string => {
-  const names = Object.keys(checkers);
-  if (names.length === 0) return '<p>No checker ran.</p>';
-  const rows = names.map((name) => {
-    const r = checkers[name]!;
-    const summary = typeof r.summary === 'string' ? r.summary : '';
+  const entries: [string, CheckerResult][] = Object.entries(checkers);
+  if (entries.length === 0) return '<p>No checker ran.</p>';
+  const rows = entries.map(([name, r]) => {
+    const summary =
+      typeof r.summary === 'string' ? r.summary : typeof r.error === 'string' ? `crashed: ${r.error}` : '';
     return `<tr><td><b>${h(name)}</b></td><td>${validBadge(r.valid)}</td><td>${h(summary)}</td></tr>`;
   });
-  const details = names
-    .map(
-      (name) =>
-        `<details><summary>${h(name)}: full result</summary><pre>${h(clippedJson(checkers[name]))}</pre></details>`,
-    )
+  const details = entries
+    .map(([name, r]) => `<details><summary>${h(name)}: full result</summary><pre>${h(clippedJson(r))}</pre></details>`)
     .join('');
   return `<table class="checkers"><thead><tr><th>checker</th><th>verdict</th><th>summary</th></tr></thead><tbody>${rows.join('')}</tbody></table>${details}`;
 };

@@ -25,9 +25,15 @@
  * `reads: ryw`), and under version vectors the causal context last seen per
  * key, sent with the next write of that key so it supersedes what was read.
  *
- * Workload option `readFrom: local` sends reads with `?local=1`: the bound
- * node answers from its own state, whatever its role (for convergence
- * checks). The default, `leader`, lets the topology decide.
+ * Node-local reads (`ClientOptions.localReads`, the final phase; or workload
+ * option `readFrom: local`) send reads with `?local=1`: the bound node
+ * answers from its own state, whatever its role. `readFrom: rotate` sends
+ * each read to the next node in turn (a load balancer over replicas), so
+ * a session's reads land on replicas with different lags; writes still go
+ * to the bound node. The default, `leader`, lets the topology decide.
+ *
+ * A write's reply carries the leader's term (single-leader); it becomes
+ * `completion.term`, so split-brain and fencing checks can tell leaders apart.
  */
 import { Agent, request } from 'undici';
 import { configError } from '../../base/errors.ts';
@@ -112,9 +118,16 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
       hint: `replica workloads: ${REPLICA_WORKLOADS.join(', ')}`,
     });
   const readFrom = options.options.readFrom ?? 'leader';
-  if (readFrom !== 'leader' && readFrom !== 'local')
-    throw configError(`readFrom: expected leader or local; got ${JSON.stringify(readFrom)}`, { path: 'readFrom' });
-  const local = readFrom === 'local';
+  if (readFrom !== 'leader' && readFrom !== 'local' && readFrom !== 'rotate')
+    throw configError(`readFrom: expected leader, local or rotate; got ${JSON.stringify(readFrom)}`, {
+      path: 'readFrom',
+    });
+  const local = options.localReads === true || readFrom === 'local';
+  const rotate = readFrom === 'rotate' && !local && options.nodes.length > 1;
+  let nextReader = Math.max(
+    0,
+    options.nodes.findIndex((n) => n.id === node.id),
+  );
   const agent = new Agent({ keepAliveTimeout: 10_000, connectTimeout: Math.min(options.timeoutMs, 5_000) });
   const byId = new Map(options.nodes.map((n) => [n.id, n]));
   const session: Session = { contexts: new Map() };
@@ -156,6 +169,10 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
       const { signal: opSignal, clear } = deadlineSignal(signal, options.timeoutMs);
       try {
         let target = node;
+        if (rotate && call.read) {
+          target = options.nodes[nextReader % options.nodes.length]!;
+          nextReader++;
+        }
         let answer = await send(target, call, opSignal);
         if (answer.kind === 'reply' && answer.status === 421) {
           const leader = byId.get(String(answer.body.leader));
@@ -192,7 +209,10 @@ const toCompletion = (answer: Answer, call: HttpCall): Completion => {
     return { type: call.read ? 'fail' : 'info', error };
   }
   const { status, body } = answer;
-  if (status >= 200 && status < 300) return call.value ? { type: 'ok', value: call.value(body) } : { type: 'ok' };
+  if (status >= 200 && status < 300) {
+    const term = typeof body.term === 'number' && Number.isSafeInteger(body.term) ? { term: body.term } : {};
+    return call.value ? { type: 'ok', value: call.value(body), ...term } : { type: 'ok', ...term };
+  }
   const error = typeof body.error === 'string' ? body.error : `HTTP ${status}`;
   const definite = body.maybeApplied === false || (status >= 400 && status < 500 && status !== 408);
   if (definite || call.read) return { type: 'fail', error };
