@@ -215,6 +215,7 @@ export class SingleLeader implements Topology {
   async handleClient(req: ClientRequest): Promise<Reply> {
     if (this.stopped) return replies.unavailable('shutting-down', false);
     if (req.kind === 'write') return this.write(toWriteOp(req.op));
+    if (req.type === 'bank' && req.accounts === undefined) return replies.badRequest('a bank read needs ?accounts=');
     return this.read(req);
   }
 
@@ -244,6 +245,8 @@ export class SingleLeader implements Topology {
         return { elements: this.store.members(req.key) };
       case 'counter':
         return { value: this.store.counter(req.key) };
+      case 'bank':
+        return { balances: this.store.balances(req.key, req.accounts ?? [], req.initial ?? 0) };
     }
   }
 
@@ -728,8 +731,12 @@ export class SingleLeader implements Topology {
 }
 
 /** The term says which leader acknowledged the write (split-brain and fencing checks read it). */
-const resultReply = (result: ApplyResult, index: number, term: number): Reply =>
-  result.ok ? replies.ok({ ok: true, index, term }) : replies.casMismatch(result.current, index);
+const resultReply = (result: ApplyResult, index: number, term: number): Reply => {
+  if (result.ok) return replies.ok({ ok: true, index, term });
+  return result.error === 'cas-mismatch'
+    ? replies.casMismatch(result.current, index)
+    : replies.insufficientFunds(result.balance, index);
+};
 
 /** Client writes as log operations (a causal context means nothing under a total order). */
 const toWriteOp = (op: ClientWrite): WriteOp => {

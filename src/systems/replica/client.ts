@@ -10,6 +10,10 @@
  *           {f:'read', key?}            GET  /set/:key         → ok, sorted elements
  * counter:  {f:'add', key?, value:n}    POST /counter/:key/add → ok   (key defaults to "c")
  *           {f:'read', key?}            GET  /counter/:key     → ok, a number
+ * bank:     {f:'transfer', value:{from,to,amount}} POST /bank/b/transfer → ok | fail (insufficient funds)
+ *           {f:'read'}                  GET  /bank/b?accounts=… → ok, {account: balance}
+ *           (accounts and their opening balance: options.accounts, options.initialBalance;
+ *            single-leader only — the other topologies refuse, so every op fails)
  *
  * Outcomes. 2xx → ok. A definite refusal (cas mismatch, not-leader, bad
  * request, any reply with maybeApplied:false, connection refused) → fail.
@@ -40,8 +44,14 @@ import { configError } from '../../base/errors.ts';
 import { deadlineSignal } from '../../base/time.ts';
 import type { Client, ClientOp, ClientOptions, Completion, NodeAddress } from '../system.ts';
 
-export type ReplicaWorkload = 'register' | 'set' | 'counter';
-export const REPLICA_WORKLOADS: readonly ReplicaWorkload[] = ['register', 'set', 'counter'];
+export type ReplicaWorkload = 'register' | 'set' | 'counter' | 'bank';
+export const REPLICA_WORKLOADS: readonly ReplicaWorkload[] = ['register', 'set', 'counter', 'bank'];
+
+/** The bank workload's accounts and their opening balance (ClientOptions.options). */
+export interface BankSetup {
+  accounts: readonly string[];
+  initialBalance: number;
+}
 
 interface HttpCall {
   method: 'GET' | 'PUT' | 'POST';
@@ -66,11 +76,36 @@ export interface Session {
 const enc = encodeURIComponent;
 
 /** Maps a workload op to an HTTP call, or throws for an op this workload does not have. */
-export const toHttpCall = (workload: ReplicaWorkload, op: ClientOp, local: boolean, session: Session): HttpCall => {
+export const toHttpCall = (
+  workload: ReplicaWorkload,
+  op: ClientOp,
+  local: boolean,
+  session: Session,
+  bank?: BankSetup,
+): HttpCall => {
   const query = (): string => {
     if (local) return '?local=1';
     return session.lastWriteIndex !== undefined ? `?after=${session.lastWriteIndex}` : '';
   };
+  if (workload === 'bank') {
+    if (!bank) throw new TypeError('the bank client needs options.accounts and options.initialBalance');
+    const initial = bank.initialBalance;
+    if (op.f === 'transfer') {
+      const v = op.value as { from?: unknown; to?: unknown; amount?: unknown } | null;
+      return {
+        method: 'POST',
+        path: '/bank/b/transfer',
+        body: { from: v?.from, to: v?.to, amount: v?.amount, initial },
+        read: false,
+      };
+    }
+    if (op.f === 'read') {
+      const q = query();
+      const path = `/bank/b?accounts=${bank.accounts.map(enc).join(',')}&initial=${initial}${q ? `&${q.slice(1)}` : ''}`;
+      return { method: 'GET', path, read: true, value: (b) => b.balances };
+    }
+    throw new TypeError(`the bank client has no operation "${op.f}"`);
+  }
   if (workload === 'register') {
     const key = op.key ?? 'r';
     const context = session.contexts.get(key);
@@ -123,6 +158,7 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
       path: 'readFrom',
     });
   const local = options.localReads === true || readFrom === 'local';
+  const bank = bankSetup(workload, options.options);
   const rotate = readFrom === 'rotate' && !local && options.nodes.length > 1;
   let nextReader = Math.max(
     0,
@@ -164,7 +200,7 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
 
   return {
     async invoke(op, signal) {
-      const call = toHttpCall(workload as ReplicaWorkload, op, local, session);
+      const call = toHttpCall(workload as ReplicaWorkload, op, local, session, bank);
       // Not AbortSignal.any + AbortSignal.timeout: on Node 20 that timeout can be collected before it fires.
       const { signal: opSignal, clear } = deadlineSignal(signal, options.timeoutMs);
       try {
@@ -191,6 +227,16 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
       await agent.destroy();
     },
   };
+};
+
+const bankSetup = (workload: string, o: Readonly<Record<string, unknown>>): BankSetup | undefined => {
+  if (workload !== 'bank') return undefined;
+  const { accounts, initialBalance } = o;
+  if (!Array.isArray(accounts) || accounts.length < 2 || !accounts.every((a) => typeof a === 'string' && a !== ''))
+    throw configError('the bank client needs options.accounts: two or more account names', { path: 'accounts' });
+  if (typeof initialBalance !== 'number' || !Number.isSafeInteger(initialBalance) || initialBalance < 0)
+    throw configError('the bank client needs options.initialBalance: an integer >= 0', { path: 'initialBalance' });
+  return { accounts, initialBalance };
 };
 
 const isConnectionRefused = (e: unknown): boolean =>
