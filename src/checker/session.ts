@@ -26,11 +26,15 @@ import {
  *
  * - **read-your-writes**: the session's own acknowledged writes.
  * - **monotonic reads**: every write the session's earlier reads returned.
- * - **monotonic writes**: having read write w2 of session S, the writes S
- *   acknowledged before w2 (on any key) — S's writes must appear in order.
+ * - **monotonic writes**: having read write w2 of session S from node N,
+ *   the writes S acknowledged before w2 (on any key), in later reads from
+ *   N — a node that applied S's w2 must have applied S's earlier writes
+ *   (Terry's definition is about each server's state; seeing w2 on one
+ *   node and missing w1 on another is consistent prefix).
  * - **consistent prefix**: having read w2, everything w2's writer had
- *   observed before writing it, transitively — a reader sees causally
- *   related writes in order (the question before the answer).
+ *   written or observed before writing it, transitively — a reader sees
+ *   causally related writes in order (the question before the answer),
+ *   whichever nodes serve its reads.
  *
  * Cost: one pass over the ops in time order; each write snapshots its
  * writer's dependencies (one entry per key), so O(ops × keys).
@@ -104,8 +108,10 @@ interface Floor {
 }
 
 interface SessionState {
-  /** Per key, per guarantee: the floor with the latest invocation. */
+  /** Per key, per guarantee: the floor with the latest invocation (monotonic writes: see byNode). */
   floors: Map<string, Partial<Record<Guarantee, Floor>>>;
+  /** Monotonic writes, per key and per node that showed the later write. */
+  byNode: Map<string, Map<string, Floor>>;
 }
 
 /** What a write's writer had to see when it issued it: per key, the monotonic-writes and consistent-prefix floors. */
@@ -144,7 +150,7 @@ export const checkSession = (history: readonly Op[]): SessionCheckerResult => {
   const stateOf = (process: number): SessionState => {
     let s = sessions.get(process);
     if (s === undefined) {
-      s = { floors: new Map() };
+      s = { floors: new Map(), byNode: new Map() };
       sessions.set(process, s);
     }
     return s;
@@ -169,7 +175,9 @@ export const checkSession = (history: readonly Op[]): SessionCheckerResult => {
       const s = stateOf(e.w.process);
       const d: Deps = new Map();
       for (const [key, f] of s.floors) {
-        const cp = later(later(f.monotonicReads, f.monotonicWrites), f.consistentPrefix);
+        // Causality includes the writer's own earlier writes (program order), not only what it read.
+        let cp = later(later(f.readYourWrites, f.monotonicReads), f.consistentPrefix);
+        for (const floor of s.byNode.get(key)?.values() ?? []) cp = later(cp, floor);
         d.set(key, { ...(f.readYourWrites ? { mw: f.readYourWrites } : {}), ...(cp ? { cp } : {}) });
       }
       deps.set(e.w, d);
@@ -191,11 +199,15 @@ export const checkSession = (history: readonly Op[]): SessionCheckerResult => {
     reads++;
     const s = stateOf(r.process);
     const newest = returned.reduce((m, w) => Math.max(m, w.complete), Number.NEGATIVE_INFINITY);
-    const floors = s.floors.get(r.key) ?? {};
+    const floors = { ...s.floors.get(r.key), monotonicWrites: s.byNode.get(r.key)?.get(r.node) };
+    let sameNode = false;
     for (const g of GUARANTEES) {
       const floor = floors[g];
       // Missed: every write it returned completed before the floor's write began.
       if (floor === undefined || !(newest < floor.write.invoke)) continue;
+      // The same node showing the writes out of order is monotonic writes; counted once, not again as prefix.
+      if (g === 'monotonicWrites') sameNode = true;
+      else if (g === 'consistentPrefix' && sameNode) continue;
       tallies[g].violations++;
       tallies[g].sessions.add(r.process);
       if (violations.length < ITEMS_CAP) violations.push(violation(g, r, floor));
@@ -205,7 +217,11 @@ export const checkSession = (history: readonly Op[]): SessionCheckerResult => {
       if (w.initial) continue;
       raise(s, r.key, 'monotonicReads', { write: w, because: r.index });
       for (const [key, d] of deps.get(w) ?? []) {
-        if (d.mw) raise(s, key, 'monotonicWrites', { write: d.mw.write, because: r.index });
+        if (d.mw) {
+          const perNode = s.byNode.get(key) ?? new Map<string, Floor>();
+          s.byNode.set(key, perNode);
+          perNode.set(r.node, later(perNode.get(r.node), { write: d.mw.write, because: r.index })!);
+        }
         if (d.cp) raise(s, key, 'consistentPrefix', { write: d.cp.write, because: r.index });
       }
     }

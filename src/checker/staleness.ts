@@ -65,6 +65,8 @@ export interface StaleReadExample {
   writeIndex: number;
   /** Index of the completion op of the superseding write. */
   supersedingIndex: number;
+  /** When the read began, ms. */
+  invokeMs: number;
 }
 
 export interface TVisibilityBucket {
@@ -200,6 +202,7 @@ export const checkStaleness = (
         readIndex: s.read.index,
         writeIndex: s.from.index,
         supersedingIndex: s.earliest.index,
+        invokeMs: round3(s.read.invoke / NS_PER_MS),
       }),
     );
   const judged = tally.reads - tally.unexpected;

@@ -6,6 +6,7 @@ import { EXIT, FaultlineError } from '../base/errors.ts';
 import { packagePath } from '../base/ts-node.ts';
 import type { CheckContext, CheckerResult } from '../checker/checker.ts';
 import { type CheckerName, type CheckerResults, isCheckerName, isCrash, loadChecker } from '../checker/index.ts';
+import { faultWindows } from '../history/faults.ts';
 import { type HistoryHeader, parseJsonlHistory } from '../history/jsonl.ts';
 import type { Op } from '../history/op.ts';
 import { renderLinearizationSection } from '../report/linearization/index.ts';
@@ -94,7 +95,7 @@ export const analyseRun = async (
     history,
     config,
     logs: nodeLogs(dir),
-    extraSections: explainFailures(checkers),
+    extraSections: explainFailures(checkers, history),
   });
   await writeRunsIndex(dirname(dirname(dir))).catch(() => {});
   return { results, exitCode: exitCodeOf(valid) };
@@ -173,11 +174,16 @@ export const replayCommand = async (config: ResolvedRunConfig, dir: string): Pro
 export const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** For a non-linearizable history: the failing partition drawn with its longest linearization. */
-const explainFailures = (checkers: CheckerResults): { title: string; html: string }[] => {
+const explainFailures = (checkers: CheckerResults, history: readonly Op[]): { title: string; html: string }[] => {
   const lin = checkers.linearizable;
   if (lin === undefined || isCrash(lin) || lin.valid !== false || !lin.failure) return [];
   const key = lin.failingKey !== undefined ? ` (key ${lin.failingKey})` : '';
-  const html = renderLinearizationSection({ result: lin.failure, timeUnit: 'ns', heading: false });
+  const html = renderLinearizationSection({
+    result: lin.failure,
+    timeUnit: 'ns',
+    heading: false,
+    faults: faultWindows(history),
+  });
   return [{ title: `Where linearizability fails${key}, model ${lin.model}`, html }];
 };
 

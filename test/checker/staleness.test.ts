@@ -28,6 +28,7 @@ describe('staleness checker', () => {
         readIndex: 7,
         writeIndex: 1,
         supersedingIndex: 3,
+        invokeMs: 10,
       },
     ]);
     expect(r.byNode).toEqual({ n2: { reads: 1, staleReads: 1 } });

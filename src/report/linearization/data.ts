@@ -1,4 +1,5 @@
 import type { CheckOutcome, CheckResult, PartitionResult } from '../../checker/linearizable/types.ts';
+import { describeFault, type FaultWindow } from '../../history/faults.ts';
 
 /**
  * What the page draws, computed in TypeScript from a check result (kept with
@@ -26,6 +27,20 @@ export interface LinearizationVizInput {
    * (illegal partitions are always drawn). Default 5,000.
    */
   maxOps?: number;
+  /** The run's fault windows (times in ns, as the operations'), marked on each partition's timeline. */
+  faults?: readonly FaultWindow[];
+}
+
+/** A fault window on a partition's warped time axis: between which slots it starts and ends. */
+export interface VizFault {
+  f: string;
+  label: string;
+  /** Slot positions (fractional: between two instants); clamped to the drawing. */
+  from: number;
+  to: number;
+  /** Whether the window began before / ended after the partition's operations. */
+  before: boolean;
+  after: boolean;
 }
 
 export interface VizOp {
@@ -67,6 +82,8 @@ export interface VizPartition {
   longestFor: number[];
   /** Ops (indexes into `ops`) that could not come next after `linearizations[0]`. */
   stuck: Array<{ op: number; why: 'illegal' | 'dead-end' }>;
+  /** Fault windows overlapping the partition's operations. */
+  faults: VizFault[];
 }
 
 export interface VizData {
@@ -90,7 +107,11 @@ const formatTime = (t: number, unit: 'ns' | 'ordinal'): string => {
 const RANK: Record<CheckOutcome, number> = { illegal: 0, unknown: 1, ok: 2 };
 
 /** The drawable data of one partition; undefined when the result kept no operations for it. */
-export const partitionViz = (p: PartitionResult, unit: 'ns' | 'ordinal' = 'ns'): VizPartition | undefined => {
+export const partitionViz = (
+  p: PartitionResult,
+  unit: 'ns' | 'ordinal' = 'ns',
+  faults: readonly FaultWindow[] = [],
+): VizPartition | undefined => {
   const operations = p.operations;
   if (!operations) return undefined;
   const sorted = [...operations].sort((a, b) => a.call - b.call || a.id - b.id);
@@ -129,7 +150,37 @@ export const partitionViz = (p: PartitionResult, unit: 'ns' | 'ordinal' = 'ns'):
     linearizations,
     longestFor,
     stuck: (p.stuck ?? []).filter((s) => at(s.id) >= 0).map((s) => ({ op: at(s.id), why: s.why })),
+    faults: unit === 'ns' ? faultMarks(times, faults) : [],
   };
+};
+
+/** Number of entries < x in a sorted array. */
+const below = (sorted: readonly number[], x: number): number => {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+};
+
+/** Where each fault window lies among the partition's instants: a window between instants i-1 and i sits at i - 0.5. */
+const faultMarks = (times: readonly number[], faults: readonly FaultWindow[]): VizFault[] => {
+  if (times.length === 0) return [];
+  const first = times[0]!;
+  const last = times[times.length - 1]!;
+  return faults
+    .filter((w) => w.start <= last && w.end >= first)
+    .map((w) => ({
+      f: w.f,
+      label: describeFault(w),
+      from: below(times, w.start) - 0.5,
+      to: Number.isFinite(w.end) ? below(times, w.end) - 0.5 : times.length + 0.5,
+      before: w.start < first,
+      after: w.end > last,
+    }));
 };
 
 /** Chooses and converts the partitions to draw: every illegal one, then others while `maxOps` allows. */
@@ -147,7 +198,7 @@ export const buildVizData = (input: LinearizationVizInput): VizData => {
   let drawnOps = 0;
   for (const p of candidates) {
     if (p.result !== 'illegal' && drawnOps + (p.operations?.length ?? 0) > budget) continue;
-    const viz = partitionViz(p, unit);
+    const viz = partitionViz(p, unit, input.faults ?? []);
     if (!viz) continue;
     partitions.push(viz);
     if (p.result !== 'illegal') drawnOps += viz.ops.length;
