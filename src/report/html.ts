@@ -255,7 +255,7 @@ const ATTRIBUTION_COLUMNS: [keyof AttributionHtmlRow, string, boolean][] = [
   ['value', 'value', false],
   ['ackNode', 'acknowledged by', false],
   ['servedBy', 'served by', false],
-  ['behindMs', 'behind', true],
+  ['behindMs', 'how far behind', true],
   ['window', 'fault window', false],
   ['opIndex', 'operation', true],
 ];
@@ -293,7 +293,9 @@ const attributionHtml = (a: Attribution): string => {
       .join('');
     const more =
       k.total > k.rows.length ? `<p class="more">${k.rows.length} of ${k.total} listed (see results.json).</p>` : '';
-    return `<h3>${h(k.kind)} <span class="count">(${k.total}; claim ${h(k.claim)})</span></h3><table class="attribution sortable" data-kind="${h(k.kind)}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${more}`;
+    // Long lists start folded; the per-window summary above says where they fall.
+    const open = k.rows.length <= 30 ? ' open' : '';
+    return `<details class="attribution"${open}><summary><b>${h(k.kind)}</b> <span class="count">(${k.total}; claim ${h(k.claim)}; click a heading to sort, an operation to see it on the timeline)</span></summary><table class="attribution sortable" data-kind="${h(k.kind)}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${more}</details>`;
   });
   return summary + tables.join('');
 };

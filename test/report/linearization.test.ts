@@ -116,6 +116,22 @@ describe('buildVizData', () => {
     ]);
   });
 
+  it('places the run’s fault windows on the warped time axis, between the instants around them', () => {
+    const ms = 1_000_000;
+    const faults = [
+      { f: 'partition', start: 11 * ms, end: 25 * ms, value: { description: `isolate n1 ${EVIL}` } },
+      { f: 'kill', start: 45 * ms, end: Number.POSITIVE_INFINITY, value: { targets: ['n1'] } },
+      { f: 'pause', start: 100 * ms, end: 200 * ms, value: null },
+    ];
+    const x = buildVizData({ result: result(), faults }).partitions[0]!;
+    // Instants 0, 5, 10, 12, 20, 30, 40, 50 ms: 11 ms lies between slots 2 and 3, 25 ms between 4 and 5.
+    expect(x.faults).toEqual([
+      { f: 'partition', label: `partition: isolate n1 ${EVIL}`, from: 2.5, to: 4.5, before: false, after: false },
+      { f: 'kill', label: 'kill n1', from: 6.5, to: 8.5, before: false, after: true },
+    ]);
+    expect(buildVizData({ result: result(), faults, timeUnit: 'ordinal' }).partitions[0]!.faults).toEqual([]);
+  });
+
   it('shows ordinal times raw and leaves out passing partitions over the op budget', () => {
     const data = buildVizData({ result: result(), timeUnit: 'ordinal', maxOps: 1 });
     expect(data.partitions.map((p) => p.key)).toEqual(['x']);
@@ -239,6 +255,16 @@ describe.skipIf(!haveChromium)('the page in a real browser (chromium)', () => {
     expect(await page.locator('circle.fl-lin-last').count()).toBe(0); // a full linearization: nothing failed
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('marks fault windows on the timeline, their labels as text', async () => {
+    const faults = [{ f: 'partition', start: 11_000_000, end: 25_000_000, value: { description: EVIL } }];
+    const { page, errors } = await open('faults.html', renderLinearizationHtml({ result: result(), faults }));
+    expect(errors).toEqual([]);
+    expect(await page.locator('g.fl-lin-fault').count()).toBe(1);
+    expect(await page.locator('g.fl-lin-fault line.fl-lin-fault-edge').count()).toBe(2);
+    expect(await page.locator('g.fl-lin-fault text').textContent()).toBe(`partition: ${EVIL}`);
+    expect(await page.evaluate('document.querySelectorAll("img").length')).toBe(0);
   });
 
   it('draws two embedded sections on one page independently', async () => {

@@ -25,7 +25,7 @@
   const data = [qx, d.distribution.map((p) => p.ms)];
   if (d.bound && d.bound.maxMs !== null) {
     series.push({ label: `bound: p${d.bound.quantileLabel} ≤ ${d.bound.maxMs} ms`, ...bound });
-    data.push(qx.map((q) => (q >= d.bound.quantile * 100 - 1e-9 ? d.bound.maxMs : null)));
+    data.push(qx.map(() => d.bound.maxMs));
   }
   make(
     'staleness-distribution',
@@ -42,11 +42,11 @@
   const pts = d.curve.filter((p) => p.probability !== null);
   const xs = pts.map((_, i) => i);
   const vSeries = [
-    { label: 't', value: (u, v) => (v === null || pts[v] === undefined ? '' : `${pts[v].afterMs} ms`) },
+    { label: 't', value: (_u, v) => (v === null || pts[v] === undefined ? '' : `${pts[v].afterMs} ms`) },
     { label: 'P(sees it)', stroke: '#1e8e3e', width: 2, points: { show: true, size: 6 } },
   ];
   const vData = [xs, pts.map((p) => p.probability)];
-  if (d.bound && d.bound.visibility) {
+  if (d.bound?.visibility) {
     const v = d.bound.visibility;
     vSeries.push({ label: `bound: ≥ ${v.atLeast} after ${v.afterMs} ms`, ...bound });
     vData.push(pts.map((p) => (p.afterMs >= v.afterMs ? v.atLeast : null)));
@@ -59,7 +59,7 @@
       axes: [
         {
           label: 'ms after the acknowledgement',
-          values: (u, splits) => splits.map((s) => (pts[s] ? String(pts[s].afterMs) : '')),
+          values: (_u, splits) => splits.map((s) => (pts[s] ? String(pts[s].afterMs) : '')),
         },
         { label: 'share of reads that see it' },
       ],

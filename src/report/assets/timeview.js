@@ -631,6 +631,23 @@
       return true;
     };
     api.focusOp = focusOp;
+    // For tests and tools: where an operation's latency point is drawn (client coordinates), and how many
+    // operations the current range and filters show.
+    api.pointOf = (index) => {
+      const i = findOp(index);
+      const p = panels.latency;
+      if (i < 0 || Number.isNaN(lat[i])) return null;
+      const x = xOf(p, t0[i]);
+      if (x < M.left || x > M.left + p.pw) return null;
+      const r = p.canvas.getBoundingClientRect();
+      return { x: r.left + x, y: r.top + p.yOf(lat[i]) };
+    };
+    api.visible = () => {
+      let k = 0;
+      const hi = lowerBound(t0, state.x1 + 1e-9, n);
+      for (let i = lowerBound(t0, state.x0, n); i < hi; i++) if (passes(i)) k++;
+      return k;
+    };
     document.addEventListener('click', (ev) => {
       const a = ev.target instanceof Element ? ev.target.closest('a[data-op]') : null;
       if (!a) return;
@@ -647,7 +664,7 @@
 
   api.ready = start().catch((e) => {
     root.textContent = '';
-    root.append(el('p', 'tv-error', `The time view could not be drawn: ${e && e.message ? e.message : e}`));
+    root.append(el('p', 'tv-error', `The time view could not be drawn: ${e?.message ? e.message : e}`));
     throw e;
   });
 })();
