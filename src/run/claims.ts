@@ -164,7 +164,8 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
 
   splitBrain: (expected, checkers) =>
     withResult('split-brain', checkers, (r) => {
-      if (r.acks === 0) return { held: expected === 'none' ? 'unknown' : true, detail: 'no acknowledged write' };
+      // No acknowledged write: no two leaders acknowledged anything (vacuously held).
+      if (r.acks === 0) return { held: true, detail: 'no acknowledged write' };
       const figure = `${r.splitBrainIntervals} intervals (${r.splitBrainMs} ms) in which two nodes acknowledged writes as leader`;
       if (expected === 'allowed') return { held: true, detail: `${figure} (allowed by this topology)` };
       if (r.splitBrainIntervals > 0 && !r.termsReported)
@@ -174,6 +175,7 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
 
   fencing: (expected, checkers) =>
     withResult('split-brain', checkers, (r) => {
+      if (r.acks === 0) return { held: true, detail: 'no acknowledged write' };
       if (!r.termsReported)
         return { held: expected ? 'unknown' : true, detail: 'the system reports no leader terms: fencing not judged' };
       const figure = `${r.deposedAcks} of ${r.acks} writes acknowledged by a deposed leader after its successor acknowledged one`;
