@@ -1,8 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { stringify } from 'yaml';
 import { EXIT, FaultlineError } from '../base/errors.ts';
+import { writeFileAtomic } from '../base/files.ts';
 import { packagePath } from '../base/ts-node.ts';
 import type { CheckContext, CheckerResult } from '../checker/checker.ts';
 import { type CheckerName, type CheckerResults, isCheckerName, isCrash, loadChecker } from '../checker/index.ts';
@@ -50,7 +51,8 @@ export const analyseRun = async (
   const { config } = facts;
   const ctx: CheckContext = {
     nodes: config.nodes,
-    timeoutMs: options.checkTimeoutMs ?? 60_000,
+    // Older history headers have no checkTimeoutMs.
+    timeoutMs: options.checkTimeoutMs ?? config.checkTimeoutMs ?? 60_000,
     ...(options.signal ? { signal: options.signal } : {}),
     options: {
       ...getWorkload(config.workload.client).checkerOptions?.(config.workload),
@@ -89,7 +91,7 @@ export const analyseRun = async (
     replay: await replayCommand(config, dir),
     ...(facts.incidents.length > 0 ? { incidents: facts.incidents } : {}),
   };
-  await writeFile(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeRunReport(dir, {
     results,
     history,
@@ -146,7 +148,7 @@ export const replayCommand = async (config: ResolvedRunConfig, dir: string): Pro
     const { source: _source, ...preset } = p;
     const out = join(dir, 'presets', `${kind}.yaml`);
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, stringify(preset, { lineWidth: 0 }));
+    await writeFileAtomic(out, stringify(preset, { lineWidth: 0 }));
     return out;
   };
   const ms = (v: number) => (v % 1000 === 0 ? `${v / 1000}s` : `${v}ms`);

@@ -42,12 +42,26 @@ const withResult = <K extends CheckerName>(
   return judge(r as CheckerResultMap[K]);
 };
 
-/** "none" | "allowed" over a count. `noFinalRead`: the figure needs final reads and there were none. */
+/** A claim is held only with evidence: "0 of 0 lost" tested nothing. */
+const noEvidence = (what: string): Verdict => ({ held: 'unknown', detail: `no ${what}: nothing to vouch for` });
+
+/**
+ * "none" | "allowed" over a count. `noFinalRead`: the figure needs final
+ * reads and there were none; `evidence`: how many successful operations the
+ * figure rests on, and what they are.
+ */
 const countVerdict = (
   expected: 'none' | 'allowed',
-  m: { count: number; of: string; violation?: string | undefined; noFinalRead?: boolean },
+  m: {
+    count: number;
+    of: string;
+    violation?: string | undefined;
+    noFinalRead?: boolean;
+    evidence: { count: number; what: string };
+  },
 ): Verdict => {
   if (m.noFinalRead) return { held: expected === 'none' ? 'unknown' : true, detail: 'no final read succeeded' };
+  if (m.evidence.count === 0) return noEvidence(m.evidence.what);
   const figure = `${m.count} ${m.of}`;
   if (m.violation) return { held: false, detail: `${figure}; ${m.violation}` };
   return expected === 'allowed'
@@ -64,7 +78,7 @@ const sessionClaim =
   (expected, checkers) =>
     withResult('session', checkers, (r) => {
       const t = r.guarantees[g];
-      if (r.reads === 0) return { held: expected ? 'unknown' : true, detail: 'no read to judge' };
+      if (r.reads === 0) return noEvidence('read was judged');
       const figure =
         t.violations === 0
           ? `${GUARANTEE_NAMES[g]} held over ${r.reads} reads in ${r.sessions} sessions`
@@ -92,6 +106,7 @@ const convergenceOf = (checkers: CheckerResults): Convergence | Verdict | undefi
 const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
   linearizable: (expected, checkers) =>
     withResult('linearizable', checkers, (lin) => {
+      if (lin.valid !== false && lin.opCount - lin.indeterminate === 0) return noEvidence('operation completed');
       const verdict =
         lin.valid === true
           ? 'linearizable'
@@ -110,6 +125,7 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
         // Phantom elements are a violation under any topology: nobody claims to invent data.
         violation: phantom > 0 ? `${phantom} elements read that were never (successfully) written` : undefined,
         noFinalRead: set.valid === 'unknown' && set.finalReads.count === 0,
+        evidence: { count: set.acked, what: 'write was acknowledged' },
       });
     }),
 
@@ -122,8 +138,10 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
           count: r.staleReads,
           of: `of ${r.reads} reads stale${behind}`,
           violation: unexpected,
+          evidence: { count: r.reads, what: 'read succeeded' },
         });
       }
+      if (r.reads === 0) return noEvidence('read succeeded');
       return staleBoundVerdict(expected, r, unexpected);
     }),
 
@@ -133,6 +151,7 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
         count: r.lostUpdates,
         of: `of ${r.acked} acknowledged register writes silently beaten by older ones${r.siblingReads > 0 ? `; ${r.siblingReads} reads returned siblings` : ''}`,
         noFinalRead: r.valid === 'unknown' && r.finalReads.count === 0,
+        evidence: { count: r.acked, what: 'register write was acknowledged' },
       }),
     ),
 
@@ -143,6 +162,7 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
         of: `increments missing from the final value (acknowledged sum ${r.ackedSum})`,
         violation: r.impossibleReads > 0 ? `${r.impossibleReads} reads no interleaving explains` : undefined,
         noFinalRead: r.valid === 'unknown' && r.finalReads.count === 0,
+        evidence: { count: r.acked, what: 'increment was acknowledged' },
       }),
     ),
 
@@ -164,8 +184,7 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
 
   splitBrain: (expected, checkers) =>
     withResult('split-brain', checkers, (r) => {
-      // No acknowledged write: no two leaders acknowledged anything (vacuously held).
-      if (r.acks === 0) return { held: true, detail: 'no acknowledged write' };
+      if (r.acks === 0) return noEvidence('write was acknowledged by a known node');
       const figure = `${r.splitBrainIntervals} intervals (${r.splitBrainMs} ms) in which two nodes acknowledged writes as leader`;
       if (expected === 'allowed') return { held: true, detail: `${figure} (allowed by this topology)` };
       if (r.splitBrainIntervals > 0 && !r.termsReported)
@@ -175,7 +194,7 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
 
   fencing: (expected, checkers) =>
     withResult('split-brain', checkers, (r) => {
-      if (r.acks === 0) return { held: true, detail: 'no acknowledged write' };
+      if (r.acks === 0) return noEvidence('write was acknowledged by a known node');
       if (!r.termsReported)
         return { held: expected ? 'unknown' : true, detail: 'the system reports no leader terms: fencing not judged' };
       const figure = `${r.deposedAcks} of ${r.acks} writes acknowledged by a deposed leader after its successor acknowledged one`;
@@ -184,7 +203,7 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
 
   totalConserved: (expected, checkers) =>
     withResult('bank', checkers, (r) => {
-      if (r.reads === 0) return { held: expected ? 'unknown' : true, detail: 'no well-formed read of the balances' };
+      if (r.reads === 0) return noEvidence('well-formed read of the balances');
       return boolVerdict(
         expected,
         r.wrongTotal === 0,

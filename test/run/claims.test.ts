@@ -139,6 +139,41 @@ describe('evaluateClaims', () => {
     expect(claims.map((c) => c.held)).toEqual([false, true]);
   });
 
+  it('a claim is held only with evidence: nothing acknowledged, read or completed is unknown', () => {
+    // Adds that all failed, then final reads of an empty set on every node.
+    const b = new HistoryBuilder().add(0, 1, 'fail').add(0, 2, 'fail').at(100);
+    for (const n of nodes) b.read(5, n, []);
+    const set = checkSet(b.ops, { nodes });
+    expect(evaluateClaims({ lostWrites: 'none' }, { set })[0]).toMatchObject({
+      held: 'unknown',
+      detail: 'no write was acknowledged: nothing to vouch for',
+    });
+    const staleness = checkStaleness(new RegisterHistory().write('k', 1, 0, 1).ops);
+    expect(evaluateClaims({ staleReads: 'none' }, { staleness })[0]!.held).toBe('unknown');
+    expect(evaluateClaims({ staleReads: { maxMs: 10 } }, { staleness })[0]!.held).toBe('unknown');
+    const session = checkSession(new RegisterHistory().write('k', 1, 0, 1).ops);
+    expect(evaluateClaims({ readYourWrites: true }, { session })[0]!.held).toBe('unknown');
+    const splitBrain = checkSplitBrain([]);
+    expect(
+      evaluateClaims({ splitBrain: 'none', fencing: true }, { 'split-brain': splitBrain }).map((c) => c.held),
+    ).toEqual(['unknown', 'unknown']);
+    const linearizable: CheckerResultMap['linearizable'] = {
+      valid: true,
+      model: 'cas-register',
+      partitions: 1,
+      elapsedMs: 1,
+      opCount: 12,
+      indeterminate: 12,
+    };
+    expect(evaluateClaims({ linearizable: true }, { linearizable })[0]).toMatchObject({
+      held: 'unknown',
+      detail: 'no operation completed: nothing to vouch for',
+    });
+    expect(
+      evaluateClaims({ linearizable: true }, { linearizable: { ...linearizable, indeterminate: 2 } })[0]!.held,
+    ).toBe(true);
+  });
+
   it('judges lost increments from the counter checker', () => {
     const h = new RegisterHistory().add(3, 0, 1).add(4, 2, 3);
     for (const n of nodes) h.read(undefined, 7, 10, 11, n);
