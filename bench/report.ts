@@ -97,7 +97,8 @@ const fmt = (ms: number) => (ms / 1000).toFixed(2);
 try {
   for (const n of sizes) {
     for (const workload of ['register', 'set'] as const) {
-      const history = workload === 'register' ? bigRegisterHistory({ ops: n }) : bigSetHistory({ ops: n, readShare: 0.0002 });
+      const history =
+        workload === 'register' ? bigRegisterHistory({ ops: n }) : bigSetHistory({ ops: n, readShare: 0.0002 });
       const names: CheckerName[] =
         workload === 'register' ? ['linearizable', 'staleness', 'perf', 'session', 'split-brain'] : ['set', 'perf'];
       const { results, ms } = await timeCheckers(history, names);
@@ -136,6 +137,8 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 console.log();
-console.log('ops | workload | its checkers s | each checker s | render s | report MB | chromium: to first draw s | of which drawing s');
+console.log(
+  'ops | workload | its checkers s | each checker s | render s | report MB | chromium: to first draw s | of which drawing s',
+);
 for (const r of rows) console.log(r.join(' | '));
 console.log('targets: checkers < 5 s, report < 30 MB, first draw < 5 s (at 1,000,000 operations)');

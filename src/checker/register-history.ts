@@ -106,8 +106,23 @@ const nodeOf = (invoke: Op, completion: Op | undefined): string | undefined => c
 
 const keyOf = (op: Op): string => (op.key === undefined ? NO_KEY : String(op.key));
 
-/** Groups a history's register operations by key. Nemesis ops and other functions are skipped. */
+/**
+ * Groups a history's register operations by key. Nemesis ops and other
+ * functions are skipped. Memoised per history array: staleness, session and
+ * conflicts read the same one, and treat the result as read-only.
+ */
+const memo = new WeakMap<readonly Op[], RegisterHistory>();
+
 export const readRegisterHistory = (history: readonly Op[]): RegisterHistory => {
+  let h = memo.get(history);
+  if (h === undefined) {
+    h = groupRegisterHistory(history);
+    memo.set(history, h);
+  }
+  return h;
+};
+
+const groupRegisterHistory = (history: readonly Op[]): RegisterHistory => {
   const keys = new Map<string, KeyHistory>();
   const keyHistory = (key: string): KeyHistory => {
     let k = keys.get(key);

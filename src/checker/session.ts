@@ -101,38 +101,60 @@ export const sessionChecker: Checker<SessionCheckerResult> = {
   check: async (history) => checkSession(history),
 };
 
-/** A write a session must not miss, and the op that made it so. */
+/** A write a session must not miss, and the op that made it so. Updated in place as it rises. */
 interface Floor {
   write: RegisterWrite;
   because: number;
 }
 
+// Floors live in flat arrays indexed by guarantee slot × key index (a million-op history makes
+// millions of them otherwise: allocation, not arithmetic, is the cost).
+const RYW = 0;
+const MR = 1;
+const CP = 2;
+
 interface SessionState {
-  /** Per key, per guarantee: the floor with the latest invocation (monotonic writes: see byNode). */
-  floors: Map<string, Partial<Record<Guarantee, Floor>>>;
-  /** Monotonic writes, per key and per node that showed the later write. */
-  byNode: Map<string, Map<string, Floor>>;
+  /** [RYW | MR | CP] × key: the floor with the latest invocation. */
+  floors: (Floor | undefined)[];
+  /** Monotonic writes, per node that showed the later write: key → floor. */
+  byNode: Map<string, (Floor | undefined)[]>;
 }
 
-/** What a write's writer had to see when it issued it: per key, the monotonic-writes and consistent-prefix floors. */
-type Deps = Map<string, { mw?: Floor; cp?: Floor }>;
+/**
+ * What a write's writer had to see when it issued it, per key: its own
+ * latest write (monotonic writes) at [k], and the latest of everything it
+ * had written or observed (consistent prefix) at [K + k].
+ */
+type Deps = (RegisterWrite | undefined)[];
 
 type Event =
   | { t: number; order: 0; kind: 'write-invoke'; w: RegisterWrite }
-  | { t: number; order: 1; kind: 'read'; r: RegisterRead; k: KeyHistory }
+  | { t: number; order: 1; kind: 'read'; r: RegisterRead; k: number }
   | { t: number; order: 2; kind: 'write-ok'; w: RegisterWrite };
 
-const later = (a: Floor | undefined, b: Floor | undefined): Floor | undefined =>
-  a === undefined ? b : b === undefined ? a : b.write.invoke > a.write.invoke ? b : a;
+const newer = (a: RegisterWrite | undefined, b: RegisterWrite | undefined): RegisterWrite | undefined =>
+  a === undefined ? b : b === undefined ? a : b.invoke > a.invoke ? b : a;
+
+/** Raises floor `slot` of `list` to `write`, in place; `because` names the op that raised it. */
+const raise = (list: (Floor | undefined)[], slot: number, write: RegisterWrite, because: number): void => {
+  const cur = list[slot];
+  if (cur === undefined) list[slot] = { write, because };
+  else if (write.invoke > cur.write.invoke) {
+    cur.write = write;
+    cur.because = because;
+  }
+};
 
 /** Pure and synchronous; `sessionChecker.check` wraps it. */
 export const checkSession = (history: readonly Op[]): SessionCheckerResult => {
   const h = readRegisterHistory(history);
+  const keys = [...h.keys.values()];
+  const K = keys.length;
+  const keyIndex = new Map(keys.map((k, i) => [k.key, i]));
   const events: Event[] = [];
-  const byId = new Map<KeyHistory, Map<string, RegisterWrite>>();
+  const byId = keys.map((k) => producers(k));
   let writes = 0;
-  for (const k of h.keys.values()) {
-    byId.set(k, producers(k));
+  keys.forEach((k, ki) => {
     for (const w of k.writes) {
       if (w.outcome === 'fail') continue;
       events.push({ t: w.invoke, order: 0, kind: 'write-invoke', w });
@@ -141,8 +163,8 @@ export const checkSession = (history: readonly Op[]): SessionCheckerResult => {
         events.push({ t: w.complete, order: 2, kind: 'write-ok', w });
       }
     }
-    for (const r of k.reads) events.push({ t: r.complete, order: 1, kind: 'read', r, k });
-  }
+    for (const r of k.reads) events.push({ t: r.complete, order: 1, kind: 'read', r, k: ki });
+  });
   // A read that returned w completed after w was invoked; ties: invocations first, completions of writes last.
   events.sort((a, b) => a.t - b.t || a.order - b.order);
 
@@ -150,16 +172,10 @@ export const checkSession = (history: readonly Op[]): SessionCheckerResult => {
   const stateOf = (process: number): SessionState => {
     let s = sessions.get(process);
     if (s === undefined) {
-      s = { floors: new Map(), byNode: new Map() };
+      s = { floors: new Array(3 * K), byNode: new Map() };
       sessions.set(process, s);
     }
     return s;
-  };
-  const raise = (s: SessionState, key: string, g: Guarantee, floor: Floor | undefined): void => {
-    if (floor === undefined) return;
-    const f = s.floors.get(key) ?? {};
-    f[g] = later(f[g], floor);
-    s.floors.set(key, f);
   };
   const deps = new Map<RegisterWrite, Deps>();
   const tallies = Object.fromEntries(GUARANTEES.map((g) => [g, { violations: 0, sessions: new Set<number>() }])) as {
@@ -167,42 +183,50 @@ export const checkSession = (history: readonly Op[]): SessionCheckerResult => {
   };
   const violations: SessionViolation[] = [];
   let reads = 0;
+  const returned: RegisterWrite[] = [];
+  const check: [Guarantee, Floor | undefined][] = GUARANTEES.map((g) => [g, undefined]);
 
   for (const e of events) {
     if (e.kind === 'write-invoke') {
       // Snapshot what the writer had to see: its own writes (monotonic writes), and what it had
-      // observed, with what those writes depended on in turn (consistent prefix).
+      // written or observed, with what those writes depended on in turn (consistent prefix).
       const s = stateOf(e.w.process);
-      const d: Deps = new Map();
-      for (const [key, f] of s.floors) {
-        // Causality includes the writer's own earlier writes (program order), not only what it read.
-        let cp = later(later(f.readYourWrites, f.monotonicReads), f.consistentPrefix);
-        for (const floor of s.byNode.get(key)?.values() ?? []) cp = later(cp, floor);
-        d.set(key, { ...(f.readYourWrites ? { mw: f.readYourWrites } : {}), ...(cp ? { cp } : {}) });
+      let d: Deps | undefined;
+      for (let k = 0; k < K; k++) {
+        const own = s.floors[RYW * K + k]?.write;
+        let cp = newer(newer(own, s.floors[MR * K + k]?.write), s.floors[CP * K + k]?.write);
+        for (const perNode of s.byNode.values()) cp = newer(cp, perNode[k]?.write);
+        if (own === undefined && cp === undefined) continue;
+        d ??= new Array(2 * K);
+        d[k] = own;
+        d[K + k] = cp;
       }
-      deps.set(e.w, d);
+      if (d) deps.set(e.w, d);
       continue;
     }
     if (e.kind === 'write-ok') {
-      raise(stateOf(e.w.process), e.w.key, 'readYourWrites', { write: e.w, because: e.w.index });
+      raise(stateOf(e.w.process).floors, RYW * K + keyIndex.get(e.w.key)!, e.w, e.w.index);
       continue;
     }
     const { r, k } = e;
     if (r.ids === undefined) continue;
-    const returned: RegisterWrite[] = [];
+    returned.length = 0;
+    let newest = Number.NEGATIVE_INFINITY;
     for (const id of r.ids) {
-      const w = byId.get(k)!.get(id);
+      const w = byId[k]!.get(id);
       if (w === undefined) break;
       returned.push(w);
+      if (w.complete > newest) newest = w.complete;
     }
     if (returned.length !== r.ids.length) continue; // a value nobody wrote: staleness reports it
     reads++;
     const s = stateOf(r.process);
-    const newest = returned.reduce((m, w) => Math.max(m, w.complete), Number.NEGATIVE_INFINITY);
-    const floors = { ...s.floors.get(r.key), monotonicWrites: s.byNode.get(r.key)?.get(r.node) };
+    check[0]![1] = s.floors[RYW * K + k];
+    check[1]![1] = s.floors[MR * K + k];
+    check[2]![1] = s.byNode.get(r.node)?.[k];
+    check[3]![1] = s.floors[CP * K + k];
     let sameNode = false;
-    for (const g of GUARANTEES) {
-      const floor = floors[g];
+    for (const [g, floor] of check) {
       // Missed: every write it returned completed before the floor's write began.
       if (floor === undefined || !(newest < floor.write.invoke)) continue;
       // The same node showing the writes out of order is monotonic writes; counted once, not again as prefix.
@@ -215,14 +239,21 @@ export const checkSession = (history: readonly Op[]): SessionCheckerResult => {
     // What this read observed: its writes (monotonic reads) and their writers' dependencies.
     for (const w of returned) {
       if (w.initial) continue;
-      raise(s, r.key, 'monotonicReads', { write: w, because: r.index });
-      for (const [key, d] of deps.get(w) ?? []) {
-        if (d.mw) {
-          const perNode = s.byNode.get(key) ?? new Map<string, Floor>();
-          s.byNode.set(key, perNode);
-          perNode.set(r.node, later(perNode.get(r.node), { write: d.mw.write, because: r.index })!);
+      raise(s.floors, MR * K + k, w, r.index);
+      const d = deps.get(w);
+      if (d === undefined) continue;
+      let perNode = s.byNode.get(r.node);
+      for (let j = 0; j < K; j++) {
+        const mw = d[j];
+        if (mw !== undefined) {
+          if (perNode === undefined) {
+            perNode = new Array(K);
+            s.byNode.set(r.node, perNode);
+          }
+          raise(perNode, j, mw, r.index);
         }
-        if (d.cp) raise(s, key, 'consistentPrefix', { write: d.cp.write, because: r.index });
+        const cp = d[K + j];
+        if (cp !== undefined) raise(s.floors, CP * K + j, cp, r.index);
       }
     }
   }
