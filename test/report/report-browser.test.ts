@@ -75,11 +75,13 @@ describe.skipIf(!haveChromium)('run report in chromium', () => {
   describe('a set run with faults and hostile values', () => {
     let o: Opened;
     let junitXml: string;
+    let hostileRead: number;
     beforeAll(async () => {
       const dir = join(work, 'set');
       await mkdir(join(dir, 'logs'), { recursive: true });
       await writeFile(join(dir, 'logs', 'n1.log'), 'n1 started\n');
       const history = generateSetRun({ workers: 6, opsPerWorker: 50 });
+      hostileRead = history.find((op) => op.type === 'ok' && JSON.stringify(op.value).includes('onerror'))!.index;
       const results = resultsFor(history);
       results.claims[1]!.detail = `node said ${HOSTILE}`;
       const written = await writeRunReport(dir, {
@@ -180,13 +182,19 @@ describe.skipIf(!haveChromium)('run report in chromium', () => {
       expect(text).toMatch(/^add ok/);
       expect(text).toContain(`→ ${index}`);
       await page.screenshot({ path: join(SHOTS, 'set-run-hover.png') });
+    });
 
-      // The read that returned the hostile value: its tooltip shows it as text.
-      const hostileRead = (await page.evaluate(`(() => {
-        const r = JSON.parse(document.getElementById('faultline-results').textContent);
-        return r.checkers.set.malformedExamples.length;
-      })()`)) as number;
-      expect(hostileRead).toBe(1);
+    it('hovering the read that returned a hostile value shows it whole, as text', async () => {
+      const { page } = o;
+      expect(await page.evaluate(`window.faultlineTimeView.focusOp(${hostileRead})`)).toBe(true);
+      const at = (await page.evaluate(`window.faultlineTimeView.pointOf(${hostileRead})`)) as { x: number; y: number };
+      await page.mouse.move(at.x, at.y);
+      const tip = page.locator('.tv-tip');
+      await tip.waitFor({ state: 'visible', timeout: 5000 });
+      expect(await tip.textContent()).toContain(`value ${JSON.stringify([HOSTILE])}`);
+      expect(await page.locator('.tv-pinned').textContent()).toContain('<img src=x onerror=');
+      expect(await page.evaluate('document.querySelectorAll("img").length')).toBe(0);
+      expect(await page.evaluate('window.__pwned')).toBeUndefined();
     });
 
     it('sorts an attribution table by a column', async () => {
