@@ -113,7 +113,7 @@ export const renderRunReport = (input: RunReportInput): string => {
     incidentsBox(results),
     `<nav class="toc">${sections.map((s) => `<a href="#${s.id}">${h(s.title)}</a>`).join(' · ')}</nav>`,
     ...sections.map((s) => `<section id="${s.id}"><h2>${h(s.title)}</h2>${s.html}</section>`),
-    `<script type="application/json" id="faultline-results">${jsonForScript(results)}</script>`,
+    `<script type="application/json" id="faultline-results">${jsonForScript(embeddedResults(results))}</script>`,
     `<script>${inlineScript(readAsset('report.js'))}</script>`,
     `<script>${inlineScript(readAsset('timeview.js'))}</script>`,
     charts ? `<script>${inlineScript(readAsset('uPlot.js'))}</script>` : '',
@@ -121,6 +121,18 @@ export const renderRunReport = (input: RunReportInput): string => {
     '</body></html>',
     '',
   ].join('\n');
+};
+
+/**
+ * results.json as the page embeds it, for tools: whole, except the
+ * linearizable checker's failing partition (its operations can run to
+ * megabytes; the linearizability section draws it, results.json has it).
+ */
+const embeddedResults = (results: RunResults): RunResults => {
+  const lin = results.checkers.linearizable;
+  if (lin === undefined || isCrash(lin) || lin.failure === undefined) return results;
+  const { failure: _failure, ...rest } = lin;
+  return { ...results, checkers: { ...results.checkers, linearizable: rest } };
 };
 
 const verdictWord = (v: Validity): string => (v === true ? 'PASS' : v === false ? 'FAIL' : 'UNKNOWN');

@@ -10,13 +10,15 @@ import { previewValue } from '../history/preview.ts';
  * them on canvases). A 1,000,000-operation history must fit in a page that
  * opens in seconds, so operations travel as typed columns, gzipped and
  * base64-encoded (the page inflates them with DecompressionStream), not as
- * JSON objects:
+ * JSON objects (differences, not absolute values, where they are small: gzip
+ * packs them several times better):
  *
- *   t0    Uint32  invocation time, in units of `tUnitNs` (µs, or ms past 71 minutes)
+ *   t0    Uint32  invocation time, in units of `tUnitNs` (µs, or ms past 71 minutes),
+ *                 as the difference from the previous operation's (operations are in invocation order)
  *   lat   Float32 latency, ms; NaN when it never completed
- *   proc  Uint32  client process
- *   ii    Uint32  history index of the invocation
- *   ci    Uint32  history index of the completion; 0xFFFFFFFF when none
+ *   ii    Uint32  history index of the invocation, as the difference from the previous operation's
+ *   ci    Uint32  history index of the completion minus the invocation's; 0 when none
+ *   proc  Uint16 or Uint32  client process
  *   key   Uint16  1 + index into `keys` (0: no key)
  *   err   Uint16  1 + index into `errors` (0: no error)
  *   meta  Uint8   outcome (bits 0-1: ok 0, fail 1, info 2) | f index << 2
@@ -123,13 +125,18 @@ export const buildTimeView = (
   const previewChars = Math.max(12, Math.min(VALUE_PREVIEW_MAX, Math.floor(VALUE_BUDGET_CHARS / Math.max(1, n))));
   const lines: string[] = new Array(n);
 
+  let prevT = 0;
+  let prevI = 0;
   pairs.forEach((p, i) => {
     const c = p.completion;
-    t0[i] = Math.round(p.invoke.time / tUnitNs);
+    const t = Math.round(p.invoke.time / tUnitNs);
+    t0[i] = t - prevT;
+    prevT = t;
     lat[i] = c ? (c.time - p.invoke.time) / NS_PER_MS : Number.NaN;
     proc[i] = p.process;
-    ii[i] = p.invoke.index;
-    ci[i] = c ? c.index : 0xffffffff;
+    ii[i] = p.invoke.index - prevI;
+    prevI = p.invoke.index;
+    ci[i] = c ? c.index - p.invoke.index : 0;
     key[i] = keys.id(p.invoke.key);
     err[i] = errors.id(c?.error === undefined ? undefined : oneLine(String(c.error)).slice(0, 200));
     meta[i] = OUTCOME[outcomeOf(p)] | (Math.max(0, fs.id(p.f) - 1) << 2);

@@ -91,7 +91,7 @@ describe('renderRunReport', () => {
     expect(html).toContain('<a href="logs/n%202.log">');
   });
 
-  it('embeds results as JSON that parses back to the results', () => {
+  it('embeds results as JSON that parses back to the results (the linearizable failure left to results.json)', () => {
     const { html, results } = hostileReport();
     const m = html.match(/<script type="application\/json" id="faultline-results">([^<]*)<\/script>/);
     expect(m).not.toBeNull();

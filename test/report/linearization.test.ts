@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult, DescribedOperation } from '../../src/checker/linearizable/types.ts';
+import { MAX_ILLEGAL_OPS } from '../../src/report/linearization/data.ts';
 import {
   buildVizData,
   renderLinearizationHtml,
@@ -130,6 +131,23 @@ describe('buildVizData', () => {
       { f: 'kill', label: 'kill n1', from: 6.5, to: 8.5, before: false, after: true },
     ]);
     expect(buildVizData({ result: result(), faults, timeUnit: 'ordinal' }).partitions[0]!.faults).toEqual([]);
+  });
+
+  it('narrows an illegal partition too long to draw to the operations around where linearization stops', () => {
+    const r = result();
+    const x = r.partitions[1]!;
+    // 3,000 more operations before the failure, each a write of its own.
+    const extra = Array.from({ length: 3000 }, (_, i) => op(100 + i, 4, -3001 + i, -3000.5 + i, `write("x", ${i})`));
+    r.partitions[1] = { ...x, opCount: x.opCount + 3000, operations: [...extra, ...x.operations!] };
+    const viz = buildVizData({ result: r }).partitions[0]!;
+    expect(viz.ops.length).toBeLessThanOrEqual(MAX_ILLEGAL_OPS + 1);
+    // The window ends with the last operations, where the stuck ones are.
+    expect(viz.window!.of).toBe(3005);
+    expect(viz.window!.last - viz.window!.first).toBe(MAX_ILLEGAL_OPS);
+    expect(viz.window!.last).toBe(3005);
+    // The stuck operations are kept, and the steps still point into the drawn operations.
+    expect(viz.stuck).toHaveLength(2);
+    for (const s of viz.linearizations[0]!) expect(viz.ops[s.op]).toBeDefined();
   });
 
   it('shows ordinal times raw and leaves out passing partitions over the op budget', () => {

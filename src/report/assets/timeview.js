@@ -70,10 +70,16 @@
       off += bytes * n;
       return a;
     };
+    // Differences on the wire (see timeview.ts); absolute values here.
     const t0u = col(Uint32Array, 4);
     const lat = col(Float32Array, 4);
     const ii = col(Uint32Array, 4);
     const ci = col(Uint32Array, 4);
+    for (let i = 1; i < n; i++) {
+      t0u[i] += t0u[i - 1];
+      ii[i] += ii[i - 1];
+    }
+    for (let i = 0; i < n; i++) ci[i] = ci[i] === 0 ? 0xffffffff : ci[i] + ii[i];
     const proc = meta.procBytes === 4 ? col(Uint32Array, 4) : col(Uint16Array, 2);
     const key = col(Uint16Array, 2);
     const err = col(Uint16Array, 2);

@@ -84,6 +84,12 @@ export interface VizPartition {
   stuck: Array<{ op: number; why: 'illegal' | 'dead-end' }>;
   /** Fault windows overlapping the partition's operations. */
   faults: VizFault[];
+  /**
+   * When the partition had more operations than a page can draw: the ones
+   * drawn are those around where linearization stops, positions
+   * [first, last) of `of` in call order.
+   */
+  window: { first: number; last: number; of: number } | null;
 }
 
 export interface VizData {
@@ -98,6 +104,26 @@ export interface VizData {
 }
 
 const DEFAULT_MAX_OPS = 5000;
+/** Most operations of an illegal partition drawn: those around where linearization stops. */
+export const MAX_ILLEGAL_OPS = 2000;
+
+/**
+ * An illegal partition too long to draw, narrowed to the MAX_ILLEGAL_OPS
+ * operations (in call order) around the first one that could not come next
+ * (else the last linearized one); the stuck ones always stay.
+ */
+const narrow = (p: PartitionResult): { p: PartitionResult; window: VizPartition['window'] } => {
+  const ops = [...(p.operations ?? [])].sort((a, b) => a.call - b.call || a.id - b.id);
+  if (p.result !== 'illegal' || ops.length <= MAX_ILLEGAL_OPS) return { p, window: null };
+  const focus = p.stuck?.[0]?.id ?? p.linearizations?.[0]?.steps.at(-1)?.id;
+  let center = ops.findIndex((o) => o.id === focus);
+  if (center < 0) center = ops.length - 1;
+  const first = Math.max(0, Math.min(center - MAX_ILLEGAL_OPS / 2, ops.length - MAX_ILLEGAL_OPS));
+  const last = first + MAX_ILLEGAL_OPS;
+  const keep = new Set(ops.slice(first, last).map((o) => o.id));
+  for (const s of p.stuck ?? []) keep.add(s.id);
+  return { p: { ...p, operations: ops.filter((o) => keep.has(o.id)) }, window: { first, last, of: ops.length } };
+};
 
 const formatTime = (t: number, unit: 'ns' | 'ordinal'): string => {
   if (unit === 'ordinal') return String(t);
@@ -151,6 +177,7 @@ export const partitionViz = (
     longestFor,
     stuck: (p.stuck ?? []).filter((s) => at(s.id) >= 0).map((s) => ({ op: at(s.id), why: s.why })),
     faults: unit === 'ns' ? faultMarks(times, faults) : [],
+    window: null,
   };
 };
 
@@ -198,8 +225,10 @@ export const buildVizData = (input: LinearizationVizInput): VizData => {
   let drawnOps = 0;
   for (const p of candidates) {
     if (p.result !== 'illegal' && drawnOps + (p.operations?.length ?? 0) > budget) continue;
-    const viz = partitionViz(p, unit, input.faults ?? []);
+    const narrowed = narrow(p);
+    const viz = partitionViz(narrowed.p, unit, input.faults ?? []);
     if (!viz) continue;
+    viz.window = narrowed.window;
     partitions.push(viz);
     if (p.result !== 'illegal') drawnOps += viz.ops.length;
   }

@@ -160,7 +160,14 @@
       if (p.linearizations.length === 0) linSel.append(el('option', null, 'none kept'));
       linSel.value = String(view.lin);
       linSel.disabled = p.linearizations.length < 2;
-      note.textContent = p.truncated ? 'Only some partial linearizations were kept (memory cap).' : '';
+      note.textContent = [
+        p.truncated ? 'Only some partial linearizations were kept (memory cap).' : '',
+        p.window
+          ? `Showing operations ${p.window.first + 1}–${p.window.last} of ${p.window.of} (in call order), around where linearization stops; steps outside them are not drawn.`
+          : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
 
       const lin = p.linearizations[view.lin] || [];
       const stepOf = new Map(lin.map((s, k) => [s.op, k]));
