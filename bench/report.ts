@@ -40,15 +40,24 @@ const { values: args } = parseArgs({
 const sizes = args.sizes.split(',').map(Number);
 const nodes = ['n1', 'n2', 'n3'];
 
+/** CPU time of this process, ms: on a shared machine it moves far less with the load than wall time. */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 const timeCheckers = async (history: readonly Op[], names: readonly CheckerName[]) => {
   const results: Record<string, CheckerResult> = {};
   const ms: Record<string, number> = {};
+  const cpu: Record<string, number> = {};
   for (const name of names) {
     const t0 = performance.now();
+    const c0 = cpuMs();
     results[name] = await loadChecker(name).check(history, { nodes, timeoutMs: 120_000 });
     ms[name] = performance.now() - t0;
+    cpu[name] = cpuMs() - c0;
   }
-  return { results: results as CheckerResults, ms };
+  return { results: results as CheckerResults, ms, cpu };
 };
 
 const resultsOf = (checkers: CheckerResults, claims: Claims, workload: string): RunResults => {
@@ -101,14 +110,16 @@ try {
         workload === 'register' ? bigRegisterHistory({ ops: n }) : bigSetHistory({ ops: n, readShare: 0.0002 });
       const names: CheckerName[] =
         workload === 'register' ? ['linearizable', 'staleness', 'perf', 'session', 'split-brain'] : ['set', 'perf'];
-      const { results, ms } = await timeCheckers(history, names);
+      const { results, ms, cpu } = await timeCheckers(history, names);
       const workloadCheckers = workload === 'register' ? ['linearizable', 'staleness', 'perf'] : ['set', 'perf'];
       const checkersMs = workloadCheckers.reduce((s, c) => s + ms[c]!, 0);
+      const checkersCpu = workloadCheckers.reduce((s, c) => s + cpu[c]!, 0);
       const claims: Claims =
         workload === 'register'
           ? { linearizable: false, staleReads: { maxMs: 20, quantile: 0.99 }, readYourWrites: false }
           : { lostWrites: 'allowed', convergence: true };
       const t0 = performance.now();
+      const c0 = cpuMs();
       const html = renderRunReport({
         results: resultsOf(results, claims, workload),
         history,
@@ -116,6 +127,7 @@ try {
         logs: {},
       });
       const renderMs = performance.now() - t0;
+      const renderCpu = cpuMs() - c0;
       const file = join(work, `${workload}-${n}.html`);
       writeFileSync(file, html);
       const draw = await drawInChromium(file, join(work, `profile-${workload}-${n}`));
@@ -123,9 +135,9 @@ try {
       rows.push([
         String(n),
         workload,
-        fmt(checkersMs),
+        `${fmt(checkersMs)} (cpu ${fmt(checkersCpu)})`,
         names.map((c) => `${c} ${fmt(ms[c]!)}`).join(', ') + (lin ? ` (linearizable: ${String(lin.valid)})` : ''),
-        fmt(renderMs),
+        `${fmt(renderMs)} (cpu ${fmt(renderCpu)})`,
         (Buffer.byteLength(html) / 1e6).toFixed(1),
         draw ? fmt(draw.loadMs) : '-',
         draw ? fmt(draw.drawMs) : '-',
