@@ -17,7 +17,7 @@
  * Options: --sizes 100000,1000000 (operations), --browser (default on; --no-browser skips chromium).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -150,7 +150,10 @@ try {
 }
 console.log();
 console.log(
-  'ops | workload | its checkers s | each checker s | render s | report MB | chromium: to first draw s | of which drawing s',
+  'ops | workload | its checkers s (cpu) | each checker s | render s (cpu) | report MB | chromium: to first draw s | of which drawing s',
+);
+console.log(
+  `load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores: wall times grow with it, cpu times far less`,
 );
 for (const r of rows) console.log(r.join(' | '));
 console.log('targets: checkers < 5 s, report < 30 MB, first draw < 5 s (at 1,000,000 operations)');
