@@ -134,7 +134,9 @@ const runCheckers = async (
  * The command that replays a run exactly: the same presets (faultline's own
  * by name, a user's file by its absolute path, a preset inlined in a run
  * file or given in code written to `<run>/presets/<kind>.yaml` and replayed
- * from there), the same seed, backend, node count and every limit.
+ * from there), the same seed, backend, node count and every limit; backend
+ * options, which have no flag, in `<run>/presets/run.yaml` given first
+ * with --config.
  * Resolving it gives back the same configuration (test/run/replay.test.ts).
  */
 export const replayCommand = async (config: ResolvedRunConfig, dir: string): Promise<string> => {
@@ -153,11 +155,18 @@ export const replayCommand = async (config: ResolvedRunConfig, dir: string): Pro
   };
   const ms = (v: number) => (v % 1000 === 0 ? `${v / 1000}s` : `${v}ms`);
   const defaultTest = `${config.cluster.name}-${config.workload.name}-${config.nemesis.name}`;
-  const args: [string, string][] = [
+  const args: [string, string][] = [];
+  if (Object.keys(config.backendOptions ?? {}).length > 0) {
+    const out = join(dir, 'presets', 'run.yaml');
+    await mkdir(dirname(out), { recursive: true });
+    await writeFileAtomic(out, stringify({ backendOptions: config.backendOptions }, { lineWidth: 0 }));
+    args.push(['--config', out]);
+  }
+  args.push(
     ['--cluster', await ref('cluster', config.cluster)],
     ['--workload', await ref('workload', config.workload)],
     ['--nemesis', await ref('nemesis', config.nemesis)],
-  ];
+  );
   if (config.backend !== DEFAULTS.backend) args.push(['--backend', config.backend]);
   args.push(
     ['--nodes', String(config.nodes.length)],
@@ -168,6 +177,8 @@ export const replayCommand = async (config: ResolvedRunConfig, dir: string): Pro
     ['--quiesce', ms(config.quiesceMs)],
     ['--seed', String(config.seed)],
   );
+  if (config.checkTimeoutMs !== undefined && config.checkTimeoutMs !== DEFAULTS.checkTimeoutMs)
+    args.push(['--check-timeout', ms(config.checkTimeoutMs)]);
   if (config.test !== defaultTest) args.push(['--test', config.test]);
   return ['npx faultline run', ...args.map(([flag, v]) => `${flag} ${shellQuote(v)}`)].join(' ');
 };

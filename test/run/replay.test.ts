@@ -89,9 +89,10 @@ describe('the replay command', () => {
       rate: 0,
       opTimeout: '750ms',
       quiesce: '4s',
+      checkTimeout: '90s',
     });
     expect(command).toBe(
-      'npx faultline run --cluster single-leader-async --workload set --nemesis partition-halves --nodes 5 --time-limit 1500ms --concurrency 7 --rate 0 --op-timeout 750ms --quiesce 4s --seed 17',
+      'npx faultline run --cluster single-leader-async --workload set --nemesis partition-halves --nodes 5 --time-limit 1500ms --concurrency 7 --rate 0 --op-timeout 750ms --quiesce 4s --seed 17 --check-timeout 90s',
     );
     expect(comparable(replayed)).toEqual(comparable(original));
   });
@@ -141,6 +142,24 @@ describe('the replay command', () => {
     expect(command).toContain('--nemesis none');
     expect(comparable(replayed)).toEqual(comparable(original));
     expect(replayed.cluster.claims.staleReads).toEqual({ maxMs: 100, quantile: 0.99 });
+  });
+
+  it('replays backend options (which have no flag) from a run file written into the run folder', async () => {
+    const runFile = join(tempDir(), 'run.yaml');
+    writeFileSync(runFile, 'backend: docker\nbackendOptions: { subnet: 10.231.0.0/24 }\nnemesis: none\nseed: 5\n');
+    let trip: Awaited<ReturnType<typeof roundTrip>>;
+    try {
+      trip = await roundTrip({ config: runFile });
+    } catch (e) {
+      // Without a docker engine the backend is refused before anything is replayed: nothing to compare.
+      expect(String(e)).toMatch(/docker/i);
+      return;
+    }
+    const { original, replayed, command, runDir } = trip;
+    expect(command).toContain(`--config ${join(runDir, 'presets', 'run.yaml')}`);
+    expect(command).toContain('--backend docker');
+    expect(replayed.backendOptions).toEqual({ subnet: '10.231.0.0/24' });
+    expect(comparable(replayed)).toEqual(comparable(original));
   });
 
   it('quotes words a shell would split or expand', () => {
