@@ -123,6 +123,13 @@
       highlight: -1,
     };
     api.state = state;
+    const filtering = () =>
+      state.f >= 0 ||
+      state.key > 0 ||
+      state.proc !== null ||
+      !state.outcomes[0] ||
+      !state.outcomes[1] ||
+      !state.outcomes[2];
     const passes = (i) => {
       const m = mt[i];
       if (!state.outcomes[m & 3]) return false;
@@ -310,22 +317,31 @@
       const hi = lowerBound(t0, state.x1 + 1e-9, n);
       const W = Math.ceil(p.pw) + 1;
       const H = Math.ceil(p.ph) + 1;
-      // One fillRect per pixel and outcome: a million points cost a million array writes, not draws.
-      const seen = [new Uint8Array(W * H), new Uint8Array(W * H), new Uint8Array(W * H)];
+      // One pass over the operations marks pixels per outcome; then one fillRect per marked pixel:
+      // a million points cost a million array writes, not a million draws.
+      const seen = new Uint8Array(W * H); // bit per outcome
+      const cells = [[], [], []];
       const scale = p.pw / (state.x1 - state.x0);
-      for (let pass = 0; pass < 3; pass++) {
-        // ok first, then fail and info on top.
-        c.fillStyle = COLORS[pass];
-        const grid = seen[pass];
-        for (let i = lo; i < hi; i++) {
-          if ((mt[i] & 3) !== pass || Number.isNaN(lat[i]) || !passes(i)) continue;
-          const px = Math.floor((t0[i] - state.x0) * scale);
-          const py = Math.floor(yOf(lat[i]) - M.top);
-          const cell = py * W + px;
-          if (px < 0 || px >= W || py < 0 || py >= H || grid[cell]) continue;
-          grid[cell] = 1;
-          c.fillRect(M.left + px - 1, M.top + py - 1, 2.5, 2.5);
-        }
+      const span = hiExp - loExp;
+      const floorLat = 10 ** loExp;
+      const filter = filtering();
+      for (let i = lo; i < hi; i++) {
+        const l = lat[i];
+        if (Number.isNaN(l) || (filter && !passes(i))) continue;
+        const o = mt[i] & 3;
+        const px = Math.floor((t0[i] - state.x0) * scale);
+        const py = Math.floor(p.ph * (1 - (Math.log10(l > floorLat ? l : floorLat) - loExp) / span));
+        if (px < 0 || px >= W || py < 0 || py >= H) continue;
+        const cell = py * W + px;
+        const bit = 1 << o;
+        if (seen[cell] & bit) continue;
+        seen[cell] |= bit;
+        cells[o].push(cell);
+      }
+      // ok first, then fail and info on top.
+      for (let o = 0; o < 3; o++) {
+        c.fillStyle = COLORS[o];
+        for (const cell of cells[o]) c.fillRect(M.left + (cell % W) - 1, M.top + Math.floor(cell / W) - 1, 2.5, 2.5);
       }
       p.yOf = yOf;
       drawHighlight(p);
@@ -341,8 +357,9 @@
       // Completions: any op invoked up to the longest latency before the range may complete inside it.
       const lo = lowerBound(t0, state.x0 - maxLat, n);
       const hi = lowerBound(t0, state.x1 + 1e-9, n);
+      const filter = filtering();
       for (let i = lo; i < hi; i++) {
-        if (Number.isNaN(lat[i]) || !passes(i)) continue;
+        if (Number.isNaN(lat[i]) || (filter && !passes(i))) continue;
         const t = t0[i] + lat[i];
         if (t < state.x0 || t >= state.x1) continue;
         counts[mt[i] & 3][Math.floor((t - state.x0) / width)]++;
@@ -397,9 +414,10 @@
       const hi = lowerBound(t0, state.x1 + 1e-9, n);
       const scale = p.pw / (state.x1 - state.x0);
       const rank = [1, 2, 3]; // ok < fail < info
+      const filter = filtering();
       for (let i = 0; i < hi; i++) {
         const e = endOf(i);
-        if (e < state.x0 || !passes(i)) continue;
+        if (e < state.x0 || (filter && !passes(i))) continue;
         const r = rowOf.get(rowKeyOf(i));
         if (r === undefined) continue;
         const a = Math.max(0, Math.floor((t0[i] - state.x0) * scale));
