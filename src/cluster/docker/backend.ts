@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -199,6 +200,8 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
   /** Puts the current partition and loss rules into a running node's namespace (and delay, with netem). */
   const applyRules = async (st: State, n: DockerNode): Promise<void> => {
     if (!n.running || n.pid === undefined) return; // applied when it starts
+    // Nothing in force and nothing of ours in this namespace: nothing to do.
+    if (!n.hooked && !n.netem && Object.keys(st.grudge).length === 0 && st.shaped.length === 0) return;
     const where = { netnsPid: n.pid };
     const faults: LinkFaults = { grudge: st.grudge, shaped: st.shaped };
     await restoreChains('filter', { [CHAIN]: receiverRules(n.id, faults, ipOf(st)) }, where);
@@ -296,13 +299,27 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       n.hooked = false;
       n.netem = false;
       n.exited = watchExit(st, n);
-      // The namespace is new: faults in force apply to it before the node is ready.
-      await applyRules(st, n);
     } catch (e) {
       await tolerate(n.container!.kill({ signal: 'SIGKILL' }));
       throw new FaultlineError('FL_ERR_NODE_START', `node ${n.id}: docker could not start ${n.name}: ${errorText(e)}`, {
         cause: e,
       });
+    }
+    // The namespace is new: faults in force apply to it before the node is ready
+    // (a node that already died has no namespace; the readiness race reports how it ended).
+    const ruled = await applyRules(st, n).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (ruled !== undefined && (await n.container!.inspect()).State.Running) {
+      await tolerate(n.container!.kill({ signal: 'SIGKILL' }));
+      throw new FaultlineError(
+        'FL_ERR_BACKEND',
+        `docker: could not apply link faults to ${n.id}: ${errorText(ruled)}`,
+        {
+          cause: ruled,
+        },
+      );
     }
     const outcome = await waitUntilReady(st.spec.system, addressOf(n), {
       signal,
@@ -475,6 +492,8 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
         useBase: !spec.image,
         fakeClock: !spec.system.setClock && plansFault(spec, 'clock') && clockCapability(spec.system) === true,
       };
+      // Every node's exit watch and log stream listen on it.
+      setMaxListeners(0, st.abort.signal);
       state = st;
       process.on('exit', onExit);
       try {
