@@ -2,15 +2,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { sleep } from '../../src/base/time.ts';
-import { connectEngine } from '../../src/cluster/docker/engine.ts';
-import { isRunToken, LABEL_RUN, LABEL_TOKEN } from '../../src/cluster/markers.ts';
-import { cleanupLeftovers, findLeftovers } from '../../src/cluster/registry.ts';
-import { netemMissing } from '../../src/net/netem.ts';
-import { createToySystem, httpGet, SETUP_VALUE } from '../fixtures/toy-system.ts';
-import { dockerMissing, rootMissing, skipWithout } from '../support/environment.ts';
-import { upDocker } from './connectivity.ts';
-import { expectFaultline, isAlive, newRunId } from './helpers.ts';
+import { sleep } from '../../../src/base/time.ts';
+import { connectEngine } from '../../../src/cluster/docker/engine.ts';
+import { isRunToken, LABEL_RUN, LABEL_TOKEN } from '../../../src/cluster/markers.ts';
+import { cleanupLeftovers, findLeftovers } from '../../../src/cluster/registry.ts';
+import { netemMissing } from '../../../src/net/netem.ts';
+import { createToySystem, httpGet, SETUP_VALUE } from '../../fixtures/toy-system.ts';
+import { dockerMissing, rootMissing, skipWithout } from '../../support/environment.ts';
+import { upDocker } from '../connectivity.ts';
+import { expectFaultline, isAlive, newRunId } from '../helpers.ts';
 
 /** Host pids of a container's processes (the init, the supervisor, the node's processes), with their command lines. */
 const processesOf = async (containerId: string): Promise<{ pid: number; command: string }[]> => {
@@ -116,7 +116,7 @@ describe.skipIf(skipWithout('docker', dockerMissing()) || skipWithout('root', ro
 
   test('a failing setup step: FL_ERR_NODE_START naming the step and its output, and nothing of the run is left', async () => {
     const runId = newRunId();
-    const { createDockerBackend } = await import('../../src/cluster/docker/backend.ts');
+    const { createDockerBackend } = await import('../../../src/cluster/docker/backend.ts');
     const backend = createDockerBackend();
     onTestFinished(() => cleanupLeftovers({ runId, force: true }).then(() => {}));
     const e = await expectFaultline(
