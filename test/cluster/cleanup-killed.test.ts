@@ -60,7 +60,7 @@ describe.skipIf(skipWithout('docker', dockerMissing()) || skipWithout('root', ro
     test('removes its containers, network and temp dir; a container and a network without valid labels survive', async () => {
       const runId = newRunId();
       onTestFinished(() => cleanupLeftovers({ runId, force: true }).then(() => {}));
-      const engine = connectEngine();
+      const engine = await connectEngine();
       // Not faultline's: no labels at all, or a run id without its token.
       const image = await ensureBaseImage(engine);
       const tag = randomUUID().slice(0, 8);
@@ -89,12 +89,12 @@ describe.skipIf(skipWithout('docker', dockerMissing()) || skipWithout('root', ro
       expect(containerIds).toHaveLength(3);
       // The run outlives its controller: that is the problem cleanup solves.
       const left = await findLeftovers(runId);
-      expect(kinds(left)).toEqual(['container', 'container', 'container', 'network', 'temp dir']);
+      expect(kinds(left)).toEqual([...Array(6).fill('container'), 'network', 'temp dir']); // per node: its container and its network holder
       expect(left.every((l) => !l.controllerAlive)).toBe(true);
 
       const r = await faultline(['cleanup', '--run-id', runId]);
       expect(r.exitCode, r.all).toBe(0);
-      expect(r.stdout).toContain('3 containers, 1 network, 1 temp dir removed');
+      expect(r.stdout).toContain('6 containers, 1 network, 1 temp dir removed');
 
       expect(await findLeftovers(runId)).toEqual([]);
       const all = await engine.listContainers({ all: true });

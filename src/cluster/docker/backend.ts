@@ -17,7 +17,7 @@ import { makeRunTempDir, runLabels } from '../markers.ts';
 import { logLine, logOffset, logTail, nodeStartError, validateClusterSpec, waitUntilReady } from '../node-start.ts';
 import { dockerCapabilities } from './capabilities.ts';
 import { connectEngine, type Engine, engineUnavailable, errorText, tolerate } from './engine.ts';
-import { checkUserImage, ensureBaseImage, hostMounts } from './image.ts';
+import { checkUserImage, ensureBaseImage, hostMounts, tsxCacheMount } from './image.ts';
 import { createRunNetwork, type RunNetwork, validateSubnet } from './network.ts';
 import { SCRIPT_NAME, supervisorScript } from './supervisor.ts';
 
@@ -26,6 +26,16 @@ import { SCRIPT_NAME, supervisorScript } from './supervisor.ts';
  * own (network.ts), each running the node's processes under a small
  * supervisor (supervisor.ts), from faultline's base image with the host's
  * binaries or from the preset's `image:` (image.ts).
+ *
+ * Each node's network namespace — its address, and the firewall rules in
+ * it — belongs to a small holder container (`<name>-net`, `sleep
+ * infinity`), which the node's container joins, as Kubernetes' pause
+ * container holds a pod's network. So killing a node behaves as on the
+ * local backend: its processes die, but its address stays, and a peer or
+ * client that dials it is refused at once instead of waiting out a connect
+ * timeout on an address that vanished (which would make every kill look
+ * like a partition); and partitions in force need no re-applying when it
+ * restarts.
  *
  * Faults go through the engine or the node's network namespace:
  *   kill     SIGKILL to the container's init: every process dies at once
@@ -87,15 +97,19 @@ interface DockerNode {
   container: Docker.Container | undefined;
   running: boolean;
   paused: boolean;
-  /** Host pid of the container's init, for nsenter; per incarnation. */
+  /** Host pid of the container's init; per incarnation. */
   pid: number | undefined;
+  /** The container that holds the node's network namespace for the whole run. */
+  holder: Docker.Container | undefined;
+  /** Host pid of the holder's process: where nsenter enters the node's namespace. */
+  netnsPid: number | undefined;
   /** Resolves with how the current incarnation ended. */
   exited: Promise<string>;
   /** Resolves once the current incarnation's log stream has been written out. */
   logged: Promise<void>;
-  /** The jump into our chain exists in the current namespace. */
+  /** The jump into our chain exists in the node's namespace. */
   hooked: boolean;
-  /** A netem qdisc of ours is on the current namespace's eth0. */
+  /** A netem qdisc of ours is on the namespace's eth0. */
   netem: boolean;
 }
 
@@ -121,6 +135,13 @@ const isRoot = (): boolean => process.getuid?.() === 0;
 
 /** The host's init binary (tini): reaps orphans, forwards signals to the process group. Absent: Docker's own --init. */
 const hostInit = (): string | undefined => which('docker-init') ?? which('tini');
+
+/** Waits for `p`, or `ms` at most; never keeps the process alive after it settles. */
+const within = async (p: Promise<unknown>, ms: number): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+};
 
 const describeExit = (code: number | undefined): string =>
   code === undefined
@@ -197,12 +218,12 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
 
   const ipOf = (st: State) => (id: NodeId) => st.nodes.get(id)!.ip;
 
-  /** Puts the current partition and loss rules into a running node's namespace (and delay, with netem). */
+  /** Puts the current partition and loss rules into a node's namespace (and delay, with netem). */
   const applyRules = async (st: State, n: DockerNode): Promise<void> => {
-    if (!n.running || n.pid === undefined) return; // applied when it starts
+    if (n.netnsPid === undefined) return;
     // Nothing in force and nothing of ours in this namespace: nothing to do.
     if (!n.hooked && !n.netem && Object.keys(st.grudge).length === 0 && st.shaped.length === 0) return;
-    const where = { netnsPid: n.pid };
+    const where = { netnsPid: n.netnsPid };
     const faults: LinkFaults = { grudge: st.grudge, shaped: st.shaped };
     await restoreChains('filter', { [CHAIN]: receiverRules(n.id, faults, ipOf(st)) }, where);
     if (!n.hooked) {
@@ -296,30 +317,12 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       n.pid = info.State.Pid || undefined;
       n.running = info.State.Running;
       n.paused = false;
-      n.hooked = false;
-      n.netem = false;
       n.exited = watchExit(st, n);
     } catch (e) {
       await tolerate(n.container!.kill({ signal: 'SIGKILL' }));
       throw new FaultlineError('FL_ERR_NODE_START', `node ${n.id}: docker could not start ${n.name}: ${errorText(e)}`, {
         cause: e,
       });
-    }
-    // The namespace is new: faults in force apply to it before the node is ready
-    // (a node that already died has no namespace; the readiness race reports how it ended).
-    const ruled = await applyRules(st, n).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (ruled !== undefined && (await n.container!.inspect()).State.Running) {
-      await tolerate(n.container!.kill({ signal: 'SIGKILL' }));
-      throw new FaultlineError(
-        'FL_ERR_BACKEND',
-        `docker: could not apply link faults to ${n.id}: ${errorText(ruled)}`,
-        {
-          cause: ruled,
-        },
-      );
     }
     const outcome = await waitUntilReady(st.spec.system, addressOf(n), {
       signal,
@@ -329,7 +332,7 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
     if (outcome.ready) return;
     await tolerate(n.container!.kill({ signal: 'SIGKILL' }));
     await n.exited;
-    await Promise.race([n.logged, new Promise((r) => setTimeout(r, 2000))]);
+    await within(n.logged, 2000);
     if (signal.aborted) {
       throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted while starting node ${n.id}`, {
         cause: outcome.cause,
@@ -360,16 +363,38 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
     n.paused = false;
   };
 
+  /** The node's network holder: its address on the run's network, for the whole run. */
+  const createHolder = async (st: State, n: DockerNode, baseImage: string): Promise<void> => {
+    const init = hostInit();
+    n.holder = await st.engine.createContainer({
+      name: `${n.name}-net`,
+      Hostname: n.id,
+      Image: baseImage,
+      Cmd: init ? [init, '-s', '--', 'sleep', 'infinity'] : ['sleep', 'infinity'],
+      Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      Labels: { ...(await runLabels(st.spec.runId)), 'faultline.node': n.id, 'faultline.role': 'network' },
+      HostConfig: {
+        Binds: hostMounts(true).map((m) => `${m}:${m}:ro`),
+        NetworkMode: st.network!.name,
+        ...(init ? {} : { Init: true }),
+      },
+      NetworkingConfig: { EndpointsConfig: { [st.network!.name]: { IPAMConfig: { IPv4Address: n.ip } } } },
+    });
+    await n.holder.start();
+    n.netnsPid = (await n.holder.inspect()).State.Pid || undefined;
+    if (!n.netnsPid) throw new Error(`the network holder of ${n.id} did not start`);
+  };
+
   const createContainer = async (st: State, n: DockerNode): Promise<void> => {
     const mounts = [...hostMounts(st.useBase), n.nodeDir];
     const library = faketimeLibrary();
     if (n.clockFile && library && !st.useBase) mounts.push(path.dirname(library));
-    const binds = mounts.map((m) => (m === n.nodeDir ? `${m}:${m}` : `${m}:${m}:ro`));
+    const [cacheDir, cacheIn] = tsxCacheMount();
+    const binds = [...mounts.map((m) => (m === n.nodeDir ? `${m}:${m}` : `${m}:${m}:ro`)), `${cacheDir}:${cacheIn}`];
     const init = st.useBase ? hostInit() : undefined;
     const script = path.join(n.nodeDir, SCRIPT_NAME);
     n.container = await st.engine.createContainer({
       name: n.name,
-      Hostname: n.id,
       Image: st.image,
       Cmd: init ? [init, '-s', '-g', '--', '/bin/sh', script] : ['/bin/sh', script],
       Env: [
@@ -381,12 +406,11 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       Labels: { ...(await runLabels(st.spec.runId)), 'faultline.node': n.id },
       HostConfig: {
         Binds: binds,
-        NetworkMode: st.network!.name,
+        NetworkMode: `container:${n.holder!.id}`,
         ...(init ? {} : { Init: true }),
         // The engine keeps a small log of its own; ours is streamed into the run folder.
         LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
       },
-      NetworkingConfig: { EndpointsConfig: { [st.network!.name]: { IPAMConfig: { IPv4Address: n.ip } } } },
     });
   };
 
@@ -418,13 +442,11 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
             if (!n.container || !n.running) return;
             if (n.paused) await tolerate(n.container.unpause());
             await tolerate(n.container.stop({ t: Math.ceil(stopGraceMs / 1000) }));
-            await Promise.race([n.exited, new Promise((r) => setTimeout(r, stopGraceMs + 5000))]);
+            await within(n.exited, stopGraceMs + 5000);
           }),
         ),
       );
-      await step('finish logs', () =>
-        Promise.all(nodes.map((n) => Promise.race([n.logged, new Promise((r) => setTimeout(r, 2000))]))),
-      );
+      await step('finish logs', () => Promise.all(nodes.map((n) => within(n.logged, 2000))));
       if (downOptions.keepLogsIn) {
         const dest = downOptions.keepLogsIn;
         await step('copy logs', async () => {
@@ -441,7 +463,10 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       st.abort.abort();
       await step('remove containers', () =>
         Promise.all(
-          nodes.map((n) => (n.container ? tolerate(n.container.remove({ force: true, v: true })) : undefined)),
+          nodes.map(async (n) => {
+            if (n.container) await tolerate(n.container.remove({ force: true, v: true }));
+            if (n.holder) await tolerate(n.holder.remove({ force: true, v: true }));
+          }),
         ),
       );
       await step('remove network', async () => {
@@ -474,7 +499,7 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       validateClusterSpec(spec);
       const why = await engineUnavailable();
       if (why) throw unsupported(`the docker backend is not available: ${why}`, { path: 'backend' });
-      const engine = connectEngine();
+      const engine = await connectEngine();
       if (spec.image) await checkUserImage(engine, spec.image);
       const st: State = {
         spec,
@@ -497,7 +522,8 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       state = st;
       process.on('exit', onExit);
       try {
-        if (st.useBase) st.image = await ensureBaseImage(engine);
+        const baseImage = await ensureBaseImage(engine);
+        if (st.useBase) st.image = baseImage;
         if (spec.workDir) {
           st.runDir = path.resolve(spec.workDir);
           await mkdir(st.runDir, { recursive: true });
@@ -534,6 +560,8 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
             pid: undefined,
             exited: Promise.resolve('not started'),
             logged: Promise.resolve(),
+            holder: undefined,
+            netnsPid: undefined,
             hooked: false,
             netem: false,
           };
@@ -542,7 +570,12 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
           await chmod(nodeDir, 0o755);
           if (n.clockFile) await writeClockFile(n.clockFile, { offsetMs: 0 });
         }
-        await Promise.all([...st.nodes.values()].map((n) => createContainer(st, n)));
+        await Promise.all(
+          [...st.nodes.values()].map(async (n) => {
+            await createHolder(st, n, baseImage);
+            await createContainer(st, n);
+          }),
+        );
         const all = [...st.nodes.values()];
         if (spec.system.abilities?.startOrder === 'sequential') {
           for (const n of all) await startNode(st, n, signal);
