@@ -28,7 +28,7 @@ interface ControllerReport {
   network?: string;
 }
 
-/** Starts the toy controller, waits for its report, then SIGKILLs it. */
+/** Starts the toy controller, waits for its report, then SIGKILLs it (unless it exits by itself). */
 const runAndKillController = async (runId: string, args: string[]): Promise<ControllerReport> => {
   const controller: ChildProcess = spawn(
     process.execPath,
@@ -108,6 +108,19 @@ describe.skipIf(skipWithout('docker', dockerMissing()) || skipWithout('root', ro
       const dry = await faultline(['cleanup', '--dry-run']);
       expect(dry.stdout).not.toContain(tag);
     }, 180_000);
+
+    test('a controller that exits without going down (an uncaught error): a detached reaper removes its containers and network', async () => {
+      const runId = newRunId();
+      onTestFinished(() => cleanupLeftovers({ runId, force: true }).then(() => {}));
+      await runAndKillController(runId, ['docker', '--exit']);
+      let left = await findLeftovers(runId);
+      for (let i = 0; i < 150 && left.some((l) => l.kind === 'container' || l.kind === 'network'); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        left = await findLeftovers(runId);
+      }
+      // (Its temp dir is left for `faultline cleanup`.)
+      expect(left.filter((l) => l.kind === 'container' || l.kind === 'network')).toEqual([]);
+    }, 120_000);
   },
 );
 
