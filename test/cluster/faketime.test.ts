@@ -10,7 +10,9 @@ import {
   faketimeEnv,
   faketimeLibrary,
   formatClockSetting,
+  offsetAt,
   parseClockSetting,
+  settingForProcess,
   writeClockFile,
 } from '../../src/cluster/faketime.ts';
 import { createToySystem } from '../fixtures/toy-system.ts';
@@ -37,6 +39,16 @@ describe('libfaketime settings', () => {
     const fakeAt = (t: number) => 0 + (t - 0) * s.rate! + s.offsetMs;
     expect(fakeAt(10_000) - 10_000).toBeCloseTo(1000, 6);
     expect(fakeAt(20_000) - 20_000).toBeCloseTo(1100, 6);
+  });
+
+  test("a node's drifted offset, and the setting for a process that started at another time, follow the same clock", () => {
+    const clock = { setting: { offsetMs: 1000, rate: 1.5 }, atMs: 100_000 };
+    expect(offsetAt(clock, 100_000)).toBe(1000);
+    expect(offsetAt(clock, 104_000)).toBe(3000);
+    // A process started at 90 000 s reads s + (t - s) * rate + O; at 104 000 that must be 3000 ahead.
+    const s = settingForProcess(clock, 90_000, 104_000);
+    expect(90_000 + (104_000 - 90_000) * s.rate! + s.offsetMs - 104_000).toBeCloseTo(3000, 6);
+    expect(settingForProcess({ setting: { offsetMs: -250 }, atMs: 0 }, 5, 10)).toEqual({ offsetMs: -250 });
   });
 
   test('the environment preloads the library and keeps monotonic clocks real', () => {

@@ -12,7 +12,16 @@ import { type Grudge, type Link, type LinkShape, validateGrudge } from '../../ne
 import { applyNetem, clearNetem } from '../../net/netem.ts';
 import { type LaunchContext, type NodeAddress, type NodeId, portNames } from '../../systems/system.ts';
 import { type Backend, type ClusterSpec, type NodeLogs, plansFault } from '../backend.ts';
-import { CLOCK_FILE, clockCapability, faketimeEnv, faketimeLibrary, writeClockFile } from '../faketime.ts';
+import {
+  CLOCK_FILE,
+  clockCapability,
+  faketimeEnv,
+  faketimeLibrary,
+  type NodeClock,
+  settingForProcess,
+  toClockSetting,
+  writeClockFile,
+} from '../faketime.ts';
 import { makeRunTempDir, runLabels } from '../markers.ts';
 import { logLine, logOffset, logTail, nodeStartError, validateClusterSpec, waitUntilReady } from '../node-start.ts';
 import { dockerCapabilities } from './capabilities.ts';
@@ -93,6 +102,10 @@ interface DockerNode {
   dataDir: string;
   logPath: string;
   clockFile: string | undefined;
+  /** Its clock as last set through libfaketime (a drift is rewritten for each new incarnation). */
+  clock: NodeClock | undefined;
+  /** When the current incarnation started (engine's clock, ms). */
+  startedAtMs: number | undefined;
   name: string;
   container: Docker.Container | undefined;
   running: boolean;
@@ -308,6 +321,11 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
     if (st.closing) throw new FaultlineError('FL_ERR_INTERRUPTED', `the cluster is going down; not starting ${n.id}`);
     if (signal.aborted) throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted before node ${n.id} was started`);
     await writeScript(st, n);
+    // libfaketime counts a rate from each process's start: a drifting node's new incarnation needs its setting anew.
+    if (n.clockFile && n.clock && (n.clock.setting.rate ?? 1) !== 1) {
+      const now = Date.now();
+      await writeClockFile(n.clockFile, settingForProcess(n.clock, now, now));
+    }
     const offset = await logOffset(n.logPath);
     logLine(n.logPath, `starting ${n.id} (container ${n.name}, ${n.ip}) at ${new Date().toISOString()}`);
     try {
@@ -315,6 +333,7 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       await n.container!.start();
       const info = await n.container!.inspect();
       n.pid = info.State.Pid || undefined;
+      n.startedAtMs = Date.parse(info.State.StartedAt) || Date.now();
       n.running = info.State.Running;
       n.paused = false;
       n.exited = watchExit(st, n);
@@ -553,6 +572,8 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
             dataDir: path.join(nodeDir, 'data'),
             logPath: path.join(st.runDir, 'logs', `${id}.log`),
             clockFile: st.fakeClock ? path.join(nodeDir, CLOCK_FILE) : undefined,
+            clock: undefined,
+            startedAtMs: undefined,
             name: `faultline-${spec.runId}-${id}`,
             container: undefined,
             running: false,
@@ -655,18 +676,29 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       await applyAll(st);
     },
 
-    async clock(node, offsetMs) {
+    async clock(node, setting) {
       const st = mustBeUp();
       const n = nodeOf(node);
       mustSupport(st, 'clock');
+      const wanted = toClockSetting(setting);
       if (st.spec.system.setClock) {
-        await st.spec.system.setClock(addressOf(n), offsetMs, AbortSignal.timeout(10_000));
+        if ((wanted.rate ?? 1) !== 1) {
+          throw unsupported(
+            `system ${st.spec.system.name} shifts its clock through its own control, which sets offsets only; a drift needs libfaketime`,
+          );
+        }
+        await st.spec.system.setClock(addressOf(n), wanted.offsetMs, AbortSignal.timeout(10_000));
         return;
       }
       if (!n.clockFile) {
         throw unsupported(`node ${node} was started without libfaketime: the cluster spec did not plan clock faults`);
       }
-      await writeClockFile(n.clockFile, { offsetMs });
+      const now = Date.now();
+      n.clock = { setting: wanted, atMs: now };
+      await writeClockFile(
+        n.clockFile,
+        settingForProcess(n.clock, n.running && n.startedAtMs !== undefined ? n.startedAtMs : now, now),
+      );
     },
 
     isRunning(node) {
