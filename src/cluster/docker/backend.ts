@@ -395,7 +395,6 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       HostConfig: {
         Binds: hostMounts(true).map((m) => `${m}:${m}:ro`),
         NetworkMode: st.network!.name,
-        ...(init ? {} : { Init: true }),
       },
       NetworkingConfig: { EndpointsConfig: { [st.network!.name]: { IPAMConfig: { IPv4Address: n.ip } } } },
     });
@@ -426,7 +425,9 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       HostConfig: {
         Binds: binds,
         NetworkMode: `container:${n.holder!.id}`,
-        ...(init ? {} : { Init: true }),
+        // A user's image gets Docker's own init; the base image the host's (Docker cannot add its
+        // init under a read-only, merged-/usr /sbin), or none: the script is then PID 1.
+        ...(init || st.useBase ? {} : { Init: true }),
         // The engine keeps a small log of its own; ours is streamed into the run folder.
         LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
       },
