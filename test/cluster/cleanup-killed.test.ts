@@ -114,13 +114,13 @@ describe.skipIf(skipWithout('docker', dockerMissing()) || skipWithout('root', ro
       onTestFinished(() => cleanupLeftovers({ runId, force: true }).then(() => {}));
       await runAndKillController(runId, ['docker', '--exit']);
       let left = await findLeftovers(runId);
-      for (let i = 0; i < 150 && left.some((l) => l.kind === 'container' || l.kind === 'network'); i++) {
+      for (let i = 0; i < 300 && left.some((l) => l.kind === 'container' || l.kind === 'network'); i++) {
         await new Promise((r) => setTimeout(r, 200));
         left = await findLeftovers(runId);
       }
       // (Its temp dir is left for `faultline cleanup`.)
       expect(left.filter((l) => l.kind === 'container' || l.kind === 'network')).toEqual([]);
-    }, 120_000);
+    }, 180_000);
   },
 );
 
