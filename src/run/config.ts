@@ -37,6 +37,12 @@ export const clusterSchema = z.strictObject({
   nodes: z.number().int().min(1).max(9),
   /** Passed to the system (validated by it), e.g. topology and replication mode. */
   options: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * How long this system needs after healing before its nodes can agree
+   * (Sentinel waits 8 s before demoting a restarted old primary); the
+   * run's quiesce unless a flag or the run file sets one.
+   */
+  quiesce: duration().optional(),
   claims: claimsSchema.default({}),
 });
 export type ClusterPreset = z.output<typeof clusterSchema>;

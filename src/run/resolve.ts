@@ -147,7 +147,7 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     '--quiesce',
     options.quiesce,
     (v) => parseDuration(v),
-    fromFile.quiesce ?? DEFAULTS.quiesceMs,
+    fromFile.quiesce ?? cluster.quiesce ?? DEFAULTS.quiesceMs,
   );
   const test = flagOr(
     '--test',
