@@ -183,7 +183,8 @@ export const openRedisClient = (workload: string, node: NodeAddress, options: Cl
   return {
     async invoke(op, signal) {
       const read = op.f === 'read';
-      const conn = (redis ??= connect());
+      redis ??= connect();
+      const conn = redis;
       const deadline = deadlineSignal(signal, options.timeoutMs);
       let served: NodeId | undefined;
       const progress: Progress = { state: 'none' };
