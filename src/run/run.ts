@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { checkWritableDir, makeDirExclusive, writeFileAtomic } from '../base/files.ts';
 import { createRandom } from '../base/random.ts';
 import { createTeardown, type Teardown } from '../base/teardown.ts';
 import { type Clock, createClock, deadlineSignal, sleep } from '../base/time.ts';
@@ -65,8 +65,9 @@ export const runTest = async (config: ResolvedRunConfig, options: RunTestOptions
   const observer = options.observer ?? {};
   const runId = newRunId();
   const dir = join(config.reportsDir, config.test, runId);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'config.yaml'), stringify({ runId, ...config }));
+  checkWritableDir(config.reportsDir, 'reports dir');
+  await makeDirExclusive(dir);
+  await writeFileAtomic(join(dir, 'config.yaml'), stringify({ runId, ...config }));
   observer.onStart?.({ runId, dir, config });
 
   const clock = createClock();
@@ -119,7 +120,7 @@ export const runTest = async (config: ResolvedRunConfig, options: RunTestOptions
       interrupted: interrupt.aborted || failure !== undefined,
       incidents,
     },
-    options.checkTimeoutMs !== undefined ? { checkTimeoutMs: options.checkTimeoutMs } : {},
+    { checkTimeoutMs: options.checkTimeoutMs ?? config.checkTimeoutMs },
   );
   return { results, dir, exitCode };
 };
