@@ -1,0 +1,34 @@
+import { execa } from 'execa';
+import { onTestFinished } from 'vitest';
+import { packagePath } from '../../src/base/ts-node.ts';
+import { cleanupLeftovers } from '../../src/cluster/registry.ts';
+import { BIN, tempReports } from '../e2e/helpers.ts';
+
+/**
+ * Starts `faultline run <args>` with a long time limit, SIGKILLs the
+ * controller once the run phase has begun (no teardown at all), and
+ * resolves with the run id. Whatever is left is removed when the test ends.
+ */
+export const killMidRun = async (args: readonly string[]): Promise<string> => {
+  const reports = tempReports();
+  const child = execa(process.execPath, [BIN, 'run', ...args, '--time-limit', '5m', '--reports-dir', reports], {
+    reject: false,
+    all: true,
+    cwd: packagePath('.'),
+  });
+  let output = '';
+  const runId = await new Promise<string>((resolve, reject) => {
+    child.all?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const id = /faultline run (\S+):/.exec(output)?.[1];
+      if (id && output.includes('phase: run')) resolve(id);
+    });
+    void child.then(() => reject(new Error(`run ended early:\n${output}`)));
+  });
+  onTestFinished(async () => {
+    await cleanupLeftovers({ runId, force: true });
+  });
+  child.kill('SIGKILL');
+  await child;
+  return runId;
+};
