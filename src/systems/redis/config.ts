@@ -30,6 +30,13 @@ export const initialPrimary = (ctx: LaunchContext): [string, string] => {
   return first === ctx.id ? [ctx.host, String(ctx.ports.redis)] : split(ctx.peers[first]!.redis!);
 };
 
+/**
+ * Both programs keep their environment readable in /proc/<pid>/environ,
+ * where `faultline cleanup` finds the run markers: by default Redis writes
+ * its process title over that memory.
+ */
+const KEEP_ENVIRON = 'set-proc-title no';
+
 const lines = (...ls: (string | false)[]): string => `${ls.filter((l) => l !== false).join('\n')}\n`;
 
 export const redisConf = (ctx: LaunchContext, o: ResolvedRedisOptions): string => {
@@ -37,6 +44,7 @@ export const redisConf = (ctx: LaunchContext, o: ResolvedRedisOptions): string =
   return lines(
     `bind ${ctx.host}`,
     `port ${ctx.ports.redis}`,
+    KEEP_ENVIRON,
     'protected-mode no',
     `dir ${ctx.dataDir}`,
     `replica-announce-ip ${ctx.host}`,
@@ -72,6 +80,7 @@ export const sentinelConf = (ctx: LaunchContext, o: ResolvedRedisOptions): strin
   return lines(
     `bind ${ctx.host}`,
     `port ${ctx.ports.sentinel}`,
+    KEEP_ENVIRON,
     'protected-mode no',
     `dir ${ctx.dataDir}`,
     `sentinel announce-ip ${ctx.host}`,

@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findLeftovers } from '../../../src/cluster/registry.ts';
-import { parseJsonlHistory } from '../../../src/history/jsonl.ts';
 import { expectNothingLeft, faultline, readResults, runDirIn, tempReports } from '../../e2e/helpers.ts';
 import { binaryMissing, skipWithout } from '../../support/environment.ts';
-import { killMidRun } from '../kill-mid-run.ts';
+import { faultsIn, killMidRun } from '../runs.ts';
 
 const missing = binaryMissing('etcd', 'etcd-server');
 
@@ -20,12 +17,6 @@ const run = async (workload: string, nemesis: string, seed: number) => {
   const dir = runDirIn(reports, `etcd-${workload}-${nemesis}`);
   return { r, dir, results: readResults(dir) };
 };
-
-/** How many faults of this kind were injected (their start completed) in a run's history. */
-export const faultsIn = (dir: string, f: string): number =>
-  parseJsonlHistory(readFileSync(join(dir, 'history.jsonl'), 'utf8')).ops.filter(
-    (o) => o.process === 'nemesis' && o.f === f && o.type !== 'invoke',
-  ).length;
 
 const claim = (results: ReturnType<typeof readResults>, name: string) => results.claims.find((c) => c.name === name);
 

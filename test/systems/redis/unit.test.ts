@@ -62,7 +62,7 @@ describe('redis configuration', () => {
   test('the first node is the primary, the others its replicas; persistence as the options say', () => {
     const o = redisOptions({ appendfsync: 'always' }, 3);
     const primary = redisConf(ctx('n1'), o);
-    expect(primary).toContain('bind 127.0.0.1\nport 6001\n');
+    expect(primary).toContain('bind 127.0.0.1\nport 6001\nset-proc-title no\n');
     expect(primary).toContain('dir /tmp/run/data/n1\n');
     expect(primary).toContain('appendonly yes\nappendfsync always\n');
     expect(primary).not.toContain('replicaof');

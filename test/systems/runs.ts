@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { onTestFinished } from 'vitest';
 import { packagePath } from '../../src/base/ts-node.ts';
 import { cleanupLeftovers } from '../../src/cluster/registry.ts';
+import { parseJsonlHistory } from '../../src/history/jsonl.ts';
 import { BIN, tempReports } from '../e2e/helpers.ts';
 
 /**
@@ -32,3 +35,9 @@ export const killMidRun = async (args: readonly string[]): Promise<string> => {
   await child;
   return runId;
 };
+
+/** How many faults of this kind were injected (their start completed) in a run's history. */
+export const faultsIn = (dir: string, f: string): number =>
+  parseJsonlHistory(readFileSync(join(dir, 'history.jsonl'), 'utf8')).ops.filter(
+    (o) => o.process === 'nemesis' && o.f === f && o.type !== 'invoke',
+  ).length;
