@@ -1,3 +1,4 @@
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { configError } from './errors.ts';
@@ -21,9 +22,13 @@ const numeric = (v: unknown): unknown => (typeof v === 'string' && /^\s*-?\d+(\.
  * schema, so they accept exactly the same values with the same messages.
  */
 export const duration = (options: { positive?: boolean } = {}) =>
-  z.union([z.number(), z.string()]).transform((raw, ctx) => {
-    // "30" from a flag and 30 from YAML are the same value, with the same message.
-    const v = numeric(raw) as number | string;
+  z.unknown().transform((raw, ctx) => {
+    // A string of digits and a number are the same value, with the same message.
+    const v = numeric(raw);
+    if (typeof v !== 'number' && typeof v !== 'string') {
+      ctx.addIssue({ code: 'custom', message: `expected a duration like 30s, 500ms or 2m; got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
     let ms: number;
     try {
       ms = parseDuration(v);
@@ -109,9 +114,30 @@ export const parseWith = <T extends z.ZodType>(
 export const formatPath = (path: readonly PropertyKey[]): string =>
   path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 
+/**
+ * A flag's text read as the YAML scalar it would be in a run file
+ * (`--nodes 3` is the number 3, `--time-limit 30s` the string "30s"), so
+ * that flags and files go through one schema and accept exactly the same
+ * values with the same messages. Text that YAML would read as a collection
+ * stays a plain string.
+ */
+export const flagScalar = (raw: unknown): unknown => {
+  // Text with outer spaces, or none, or starting with a YAML indicator (tags, anchors, quotes, flow
+  // collections) is that text as it stands: in a file it would have to be quoted.
+  if (typeof raw !== 'string' || raw === '' || raw.trim() !== raw || /^([!&*|>'"%@`#,[\]{}?:]|-(?!\d))/.test(raw)) {
+    return raw;
+  }
+  try {
+    const v: unknown = parseYaml(raw);
+    return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : raw;
+  } catch {
+    return raw;
+  }
+};
+
 /** A flag's value through a field schema; FL_ERR_CONFIG naming the flag when it is refused. */
 export const parseFlag = <T extends z.ZodType>(flag: string, schema: T, raw: unknown): z.output<T> => {
-  const r = schema.safeParse(raw);
+  const r = schema.safeParse(flagScalar(raw));
   if (!r.success) throw configError(r.error.issues[0]!.message, { path: flag });
   return r.data;
 };

@@ -31,7 +31,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .option('--cluster <preset>', 'cluster preset name or YAML path (default single-leader-sync)')
     .option('--workload <preset>', 'workload preset name or YAML path (default register)')
     .option('--nemesis <preset>', 'nemesis preset name or YAML path (default leader-kill; "none" for no faults)')
-    .option('--backend <name>', 'where nodes run: local (default)')
+    .option('--backend <name>', 'where nodes run: local (default) or docker')
     .option('--nodes <n>', "number of nodes (default: the cluster preset's)")
     .option('-t, --time-limit <duration>', 'length of the run phase, e.g. 30s (default 30s)')
     .option('--concurrency <n>', 'client workers (default 5)')

@@ -43,6 +43,13 @@ export const clusterSchema = z.strictObject({
    * run's quiesce unless a flag or the run file sets one.
    */
   quiesce: duration().optional(),
+  /**
+   * A container image already on this machine to run the system's binaries
+   * from, on the docker backend (nothing is pulled). Without it, the docker
+   * backend runs the host's binaries in faultline's base image. Ignored by
+   * backends without containers.
+   */
+  image: z.string().min(1).optional(),
   claims: claimsSchema.default({}),
 });
 export type ClusterPreset = z.output<typeof clusterSchema>;
@@ -52,12 +59,15 @@ export type ClusterPreset = z.output<typeof clusterSchema>;
 const presetRef = <T extends z.ZodType>(schema: T) => z.union([z.string().min(1), schema]);
 
 /** A test name: it names a folder under the reports dir, so no path tricks ("." , "..", "a/b", ".hidden"). */
-export const testNameSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/,
-    'expected a name of letters, digits, ".", "_" or "-", not starting with "."',
-  );
+export const testNameSchema = z.preprocess(
+  (v) => (typeof v === 'number' ? String(v) : v),
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/,
+      'expected a name of letters, digits, ".", "_" or "-", not starting with "."',
+    ),
+);
 
 /**
  * The run options a user sets in a run file or on the command line. Flags
@@ -86,6 +96,8 @@ export const runFileSchema = z.strictObject({
   cluster: presetRef(z.record(z.string(), z.unknown())).optional(),
   workload: presetRef(z.record(z.string(), z.unknown())).optional(),
   nemesis: presetRef(z.record(z.string(), z.unknown())).optional(),
+  /** Options of the backend, checked by it (docker: `subnet`). Only in a run file: they are not flags. */
+  backendOptions: z.record(z.string(), z.unknown()).optional(),
   ...(Object.fromEntries(Object.entries(runFields).map(([k, s]) => [k, s.optional()])) as {
     [K in RunField]: z.ZodOptional<(typeof runFields)[K]>;
   }),

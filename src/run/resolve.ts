@@ -46,6 +46,8 @@ export interface ResolvedRunConfig {
   readonly seed: number;
   /** A backend of the registry (src/cluster/registry.ts). */
   readonly backend: string;
+  /** The run file's `backendOptions:`, checked by that backend. */
+  readonly backendOptions: Readonly<Record<string, unknown>>;
   readonly nodes: readonly string[];
   readonly timeLimitMs: number;
   readonly concurrency: number;
@@ -137,7 +139,16 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
       });
     }
   }
-  const backend = getBackend(v.backend ?? DEFAULTS.backend).name;
+  let backend: string;
+  try {
+    backend = getBackend(v.backend ?? DEFAULTS.backend).name;
+  } catch (e) {
+    // Only a flag can still be wrong here (a run file's value was checked above, with its line).
+    throw configError((e as FaultlineError).message, {
+      path: '--backend',
+      ...((e as FaultlineError).hint ? { hint: (e as FaultlineError).hint } : {}),
+    });
+  }
   const nodes = Array.from({ length: v.nodes ?? cluster.nodes }, (_, i) => `n${i + 1}`);
   const test = v.test ?? `${cluster.name}-${workload.name}-${nemesis.name}`;
   const reportsDir = resolvePath(v.reportsDir ?? DEFAULTS.reportsDir);
@@ -152,6 +163,19 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
       ...(line !== undefined ? { line } : {}),
     });
   }
+  const backendOptions = fromFile.backendOptions ?? {};
+  try {
+    getBackend(backend).validateOptions(backendOptions);
+  } catch (e) {
+    if (!(e instanceof FaultlineError)) throw e;
+    const line = e.path ? runFile?.source.lineOf(e.path.split('.')) : undefined;
+    throw configError(e.message, {
+      ...(e.path ? { path: e.path } : {}),
+      ...(file ? { file } : {}),
+      ...(line !== undefined ? { line } : {}),
+      ...(e.hint ? { hint: e.hint } : {}),
+    });
+  }
 
   // A user's system module resolves against its preset's folder, so the config replays from anywhere.
   if (isSystemPath(cluster.system))
@@ -162,6 +186,7 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     test,
     seed: v.seed ?? randomInt(0, 2 ** 31),
     backend,
+    backendOptions,
     nodes,
     timeLimitMs: v.timeLimit ?? DEFAULTS.timeLimitMs,
     concurrency: v.concurrency ?? workload.concurrency ?? DEFAULTS.concurrency,
@@ -268,6 +293,11 @@ const checkCompatible = async (
     }
   });
 };
+
+/** The fault kinds a nemesis preset may inject (what a backend prepares for). */
+export const faultKindsOf = (nemesis: Pick<NemesisPreset, 'faults'>): FaultKind[] => [
+  ...new Set(nemesis.faults.map(faultCapability)),
+];
 
 const faultCapability = (fault: FaultSpec): FaultKind => {
   switch (fault.kind) {
