@@ -2,9 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { onTestFinished } from 'vitest';
+import { createRandom } from '../../src/base/random.ts';
 import { packagePath } from '../../src/base/ts-node.ts';
+import { readYamlFile } from '../../src/base/yaml.ts';
 import { cleanupLeftovers } from '../../src/cluster/registry.ts';
 import { parseJsonlHistory } from '../../src/history/jsonl.ts';
+import { faultSchedule } from '../../src/nemesis/schedule.ts';
+import { nemesisSchema } from '../../src/nemesis/spec.ts';
 import { BIN, tempReports } from '../e2e/helpers.ts';
 
 /**
@@ -41,3 +45,23 @@ export const faultsIn = (dir: string, f: string): number =>
   parseJsonlHistory(readFileSync(join(dir, 'history.jsonl'), 'utf8')).ops.filter(
     (o) => o.process === 'nemesis' && o.f === f && o.type !== 'invoke',
   ).length;
+
+/** The nemesis events of a run's history (completed starts and stops). */
+export const nemesisEvents = (dir: string) =>
+  parseJsonlHistory(readFileSync(join(dir, 'history.jsonl'), 'utf8')).ops.filter(
+    (o) => o.process === 'nemesis' && o.type !== 'invoke',
+  );
+
+/**
+ * The smallest seed whose fault schedule (as a run draws it) uses every
+ * fault of the nemesis file within `timeLimitMs`, so that one short run
+ * exercises them all.
+ */
+export const seedCovering = async (nemesisFile: string, timeLimitMs: number): Promise<number> => {
+  const nemesis = nemesisSchema.parse((await readYamlFile(nemesisFile)).data);
+  for (let seed = 1; seed < 1000; seed++) {
+    const schedule = faultSchedule(nemesis, createRandom(seed).fork('schedule'), timeLimitMs);
+    if (nemesis.faults.every((f) => schedule.some((s) => s.fault === f))) return seed;
+  }
+  throw new Error(`no seed below 1000 schedules every fault of ${nemesisFile} within ${timeLimitMs} ms`);
+};
