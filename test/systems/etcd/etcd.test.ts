@@ -119,4 +119,23 @@ describe.skipIf(skipWithout('etcd', missing))('etcd against a real 3-member clus
     expect(rejoined).toMatchObject({ role: 'follower', leader: next });
     expect(await onLeader.invoke({ f: 'read', key: 'k0', value: null }, signal())).toMatchObject({ type: 'ok' });
   }, 120_000);
+
+  test("a failover mid-request: etcd's own 'request timed out' for a proposal it may still commit is info", async () => {
+    const { backend, addresses } = await upLocalCluster(etcdSystem);
+    const leader = await eventually(() => etcdSystem.leader(addresses, signal()));
+    const follower = addresses.find((a) => a.id !== leader)!;
+    // A deadline longer than etcd's own request timeout (5 s + 2 election timeouts), so etcd answers first.
+    const client = await openClient(etcdSystem, 'register', follower, addresses, { timeoutMs: 15_000 });
+    expect(await client.invoke({ f: 'write', key: 'k0', value: 1 }, signal())).toMatchObject({ type: 'ok' });
+    await backend.pause(leader!);
+    const inFlight = client.invoke({ f: 'write', key: 'k0', value: 2 }, signal());
+    await new Promise((r) => setTimeout(r, 300));
+    await backend.kill(leader!); // the follower forwarded the proposal to a leader that is now gone
+    // "request timed out", or "..., possibly due to previous leader failure": etcd itself cannot say.
+    expect(await inFlight).toEqual({
+      type: 'info',
+      error: expect.stringMatching(/^etcdserver: request timed out/),
+      node: follower.id,
+    });
+  }, 60_000);
 });
