@@ -12,11 +12,17 @@ import { nemesisSchema } from '../../src/nemesis/spec.ts';
 import { BIN, tempReports } from '../e2e/helpers.ts';
 
 /**
- * Starts `faultline run <args>` with a long time limit, SIGKILLs the
- * controller once the run phase has begun (no teardown at all), and
- * resolves with the run id. Whatever is left is removed when the test ends.
+ * Starts `faultline run <args>` with a long time limit, signals the
+ * controller once the run phase has begun — SIGKILL: no teardown at all;
+ * SIGINT: Ctrl-C — and resolves with the run id and how the controller
+ * ended. Whatever is left is removed when the test ends.
  */
-export const killMidRun = async (args: readonly string[]): Promise<string> => {
+export const stopMidRun = async (
+  args: readonly string[],
+  signal: 'SIGKILL' | 'SIGINT',
+  /** How long after the run phase began. */
+  afterMs = 0,
+): Promise<{ runId: string; exitCode: number | undefined; output: string }> => {
   const reports = tempReports();
   const child = execa(process.execPath, [BIN, 'run', ...args, '--time-limit', '5m', '--reports-dir', reports], {
     reject: false,
@@ -35,10 +41,14 @@ export const killMidRun = async (args: readonly string[]): Promise<string> => {
   onTestFinished(async () => {
     await cleanupLeftovers({ runId, force: true });
   });
-  child.kill('SIGKILL');
-  await child;
-  return runId;
+  await new Promise((r) => setTimeout(r, afterMs));
+  child.kill(signal);
+  const done = await child;
+  return { runId, exitCode: done.exitCode, output: done.all ?? '' };
 };
+
+/** `stopMidRun` with SIGKILL: resolves with the run id of a controller that could not clean up. */
+export const killMidRun = async (args: readonly string[]): Promise<string> => (await stopMidRun(args, 'SIGKILL')).runId;
 
 /** How many faults of this kind were injected (their start completed) in a run's history. */
 export const faultsIn = (dir: string, f: string): number =>

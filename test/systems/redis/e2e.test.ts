@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { findLeftovers } from '../../../src/cluster/registry.ts';
 import { expectNothingLeft, faultline, readResults, runDirIn, tempReports } from '../../e2e/helpers.ts';
 import { binaryMissing, dockerMissing, rootMissing, skipWithout } from '../../support/environment.ts';
-import { faultsIn, killMidRun, nemesisEvents, seedCovering } from '../runs.ts';
+import { faultsIn, killMidRun, nemesisEvents, seedCovering, stopMidRun } from '../runs.ts';
 
 const missing = binaryMissing('redis-server', 'redis-server') ?? binaryMissing('redis-sentinel', 'redis-sentinel');
 /** Kill the primary, isolate the primary: one short run exercises both. */
@@ -69,6 +69,17 @@ describe.skipIf(skipWithout('redis with sentinel', missing))(
       expect(left.filter((l) => l.kind === 'process').length).toBe(6); // redis-server + redis-sentinel, three nodes
       const cleanup = await faultline(['cleanup', '--run-id', runId]);
       expect(cleanup.exitCode, cleanup.all).toBe(0);
+      await expectNothingLeft(runId);
+    }, 90_000);
+
+    it('Ctrl-C stops a run under faults: every redis-server and redis-sentinel stopped, nothing left', async () => {
+      const { runId, exitCode, output } = await stopMidRun(
+        ['--cluster', 'redis-sentinel', '--workload', 'set', '--nemesis', 'pause-leader'],
+        'SIGINT',
+        5000, // the leader is paused from 4 s to 8 s: it must be continued to stop
+      );
+      expect(output).toMatch(/start-pause|pause n\d/);
+      expect(exitCode, output).toBe(2); // interrupted: the run cannot vouch for anything
       await expectNothingLeft(runId);
     }, 90_000);
   },
