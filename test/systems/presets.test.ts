@@ -80,6 +80,18 @@ describe('etcd and redis presets', () => {
     },
   );
 
+  test.skipIf(noEtcd || noRedis)(
+    'clock faults are refused before the run: libfaketime reaches neither etcd (Go) nor Redis (jemalloc hangs)',
+    async () => {
+      for (const cluster of ['etcd', 'redis-sentinel']) {
+        await expect(resolveRunConfig({ cluster, workload: 'register', nemesis: 'clock-skew' })).rejects.toMatchObject({
+          code: 'FL_ERR_UNSUPPORTED',
+          message: expect.stringContaining('cannot inject clock faults'),
+        });
+      }
+    },
+  );
+
   test('a system whose binary is missing is refused, naming the Debian package', async () => {
     const path = process.env.PATH;
     process.env.PATH = '/nonexistent';

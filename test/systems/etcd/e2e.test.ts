@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { findLeftovers } from '../../../src/cluster/registry.ts';
 import { expectNothingLeft, faultline, readResults, runDirIn, tempReports } from '../../e2e/helpers.ts';
 import { binaryMissing, dockerMissing, rootMissing, skipWithout } from '../../support/environment.ts';
-import { faultsIn, killMidRun, nemesisEvents, seedCovering } from '../runs.ts';
+import { faultsIn, killMidRun, seedCovering } from '../runs.ts';
 
 const missing = binaryMissing('etcd', 'etcd-server');
 /** Kill the leader, pause the leader, partition halves: one short run exercises all three. */
@@ -21,12 +21,10 @@ const run = async (workload: string, backend: 'local' | 'docker') => {
   ]);
   const dir = runDirIn(reports, `etcd-${workload}-etcd-faults`);
   const results = readResults(dir);
-  // Every fault was injected; when a partition healed there was never more than one leader (maybe none yet).
+  // Every fault was injected. (Two members may both call themselves leader when a partition heals:
+  // the cut-off one in an older term, which can no longer commit. Linearizability is the claim.)
   for (const f of ['start-kill', 'start-pause', 'start-partition'])
     expect(faultsIn(dir, f), f).toBeGreaterThanOrEqual(1);
-  const healed = nemesisEvents(dir).filter((o) => o.f === 'stop-partition');
-  for (const h of healed)
-    expect((h.value as { leadersBeforeHeal: string[] }).leadersBeforeHeal.length).toBeLessThanOrEqual(1);
   await expectNothingLeft(results.runId);
   return { r, results };
 };

@@ -84,6 +84,12 @@ describe('redis configuration', () => {
     expect(sentinelId('r1', 'n1')).toMatch(/^[0-9a-f]{40}$/);
   });
 
+  test('declares its ports, direct peer addressing, no libfaketime (jemalloc hangs under it) and its packages', () => {
+    expect(redisSystem.ports).toEqual(['redis', 'sentinel']);
+    expect(redisSystem.abilities).toEqual({ peerAddressing: 'direct', libfaketime: false });
+    expect(redisSystem.requires?.map((r) => r.package)).toEqual(['redis-server', 'redis-sentinel']);
+  });
+
   test('a setup step writes both files into the data dir; launch runs redis beside its sentinel', () => {
     const [step] = redisSystem.setup!(ctx('n1'));
     expect(step!.command).toBe('/bin/sh');
