@@ -265,7 +265,8 @@ const checkCompatible = async (
     kind: faultCapability(fault),
     where: at('nemesis', nemesis.source, ['faults', i, 'kind']),
   }));
-  await checkBackend(backend, system, faults);
+  const image = cluster.image ? { name: cluster.image, where: at('cluster', cluster.source, ['image']) } : undefined;
+  await checkBackend(backend, system, faults, image);
   nemesis.faults.forEach((fault, i) => {
     const where = (...path: PropertyKey[]) => at('nemesis', nemesis.source, ['faults', i, ...path]);
     if ('target' in fault && Array.isArray(fault.target)) {
