@@ -192,7 +192,7 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     concurrency: v.concurrency ?? workload.concurrency ?? DEFAULTS.concurrency,
     rate: v.rate ?? workload.rate ?? DEFAULTS.rate,
     opTimeoutMs: v.opTimeout ?? workload.opTimeout ?? DEFAULTS.opTimeoutMs,
-    quiesceMs: v.quiesce ?? DEFAULTS.quiesceMs,
+    quiesceMs: v.quiesce ?? cluster.quiesce ?? DEFAULTS.quiesceMs,
     checkTimeoutMs: v.checkTimeout ?? DEFAULTS.checkTimeoutMs,
     reportsDir,
     cluster,
