@@ -195,7 +195,7 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     concurrency: v.concurrency ?? workload.concurrency ?? DEFAULTS.concurrency,
     rate: v.rate ?? workload.rate ?? DEFAULTS.rate,
     opTimeoutMs: v.opTimeout ?? workload.opTimeout ?? DEFAULTS.opTimeoutMs,
-    quiesceMs: v.quiesce ?? DEFAULTS.quiesceMs,
+    quiesceMs: v.quiesce ?? cluster.quiesce ?? DEFAULTS.quiesceMs,
     checkTimeoutMs: v.checkTimeout ?? DEFAULTS.checkTimeoutMs,
     reportsDir,
     cluster,
@@ -300,7 +300,8 @@ const checkCompatible = async (
     kind: faultCapability(fault),
     where: at('nemesis', nemesis.source, ['faults', i, 'kind']),
   }));
-  await checkBackend(backend, system, faults);
+  const image = cluster.image ? { name: cluster.image, where: at('cluster', cluster.source, ['image']) } : undefined;
+  await checkBackend(backend, system, faults, image);
   nemesis.faults.forEach((fault, i) => {
     const where = (...path: PropertyKey[]) => at('nemesis', nemesis.source, ['faults', i, ...path]);
     if ('target' in fault && Array.isArray(fault.target)) {

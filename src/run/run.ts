@@ -168,6 +168,7 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
     timeoutMs: config.opTimeoutMs,
     nodes: addresses,
     options: clientOptionsOf(config.workload),
+    cluster: config.cluster.options,
   };
   const open = async (node: NodeAddress, extra: { localReads?: boolean } = {}): Promise<Client> => {
     const client = await system.openClient(systemClientOf(config.workload), node, { ...clientOptions, ...extra });

@@ -137,6 +137,12 @@ export interface ClientOptions {
    * state, not the leader's). Writes are unaffected.
    */
   localReads?: boolean;
+  /**
+   * The cluster preset's `options:` (the system's own), for clients whose
+   * behaviour a preset fixes: etcd's read mode, Redis's WAIT after writes.
+   * Workload options of the same name override them.
+   */
+  cluster?: Readonly<Record<string, unknown>>;
 }
 
 /** Status a system reports of one node, for the nemesis and the report. */
