@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { System } from '../systems/system.ts';
@@ -18,7 +18,7 @@ import type { System } from '../systems/system.ts';
  *
  * Programs that read the clock without libc (Go binaries use the vDSO
  * directly) do not see libfaketime; a system says so with
- * `abilities.libfaketime: false`, and a clock fault is then refused before
+ * `abilities.libfaketime: { unsupported: why }`, and a clock fault is then refused before
  * the run instead of silently doing nothing.
  */
 
@@ -78,8 +78,9 @@ export const faketimeMissing = (): string | undefined =>
  */
 export const clockCapability = (system: System): true | string => {
   if (system.setClock) return true;
-  if (system.abilities?.libfaketime === false) {
-    return `system ${system.name} has no clock control of its own, and its processes read the clock without libc, where libfaketime cannot reach`;
+  const lib = system.abilities?.libfaketime;
+  if (lib !== undefined && lib !== true) {
+    return `system ${system.name} has no clock control of its own, and libfaketime cannot shift its clock: ${lib.unsupported}`;
   }
   const missing = faketimeMissing();
   return missing ? `system ${system.name} has no clock control of its own, and ${missing}` : true;
@@ -114,6 +115,44 @@ export const driftFromNow = (offsetMs: number, rate: number, startMs: number, no
   offsetMs: offsetMs - (rate - 1) * (nowMs - startMs),
   rate,
 });
+
+/** A node's clock as the nemesis last set it, and when (controller wall clock, ms). */
+export interface NodeClock {
+  setting: ClockSetting;
+  atMs: number;
+}
+
+/** How far ahead the node's clock is at `nowMs`: its offset, plus what its rate has added since it was set. */
+export const offsetAt = (clock: NodeClock, nowMs: number): number =>
+  clock.setting.offsetMs + ((clock.setting.rate ?? 1) - 1) * (nowMs - clock.atMs);
+
+/**
+ * What to write for a process that started at `startMs` so that its clock
+ * follows `clock` from `nowMs` on without a jump (libfaketime counts a
+ * rate from the process's start). A node that restarts gets it rewritten
+ * with its new start.
+ */
+export const settingForProcess = (clock: NodeClock, startMs: number, nowMs: number): ClockSetting => {
+  const rate = clock.setting.rate ?? 1;
+  return rate === 1 ? { offsetMs: offsetAt(clock, nowMs) } : driftFromNow(offsetAt(clock, nowMs), rate, startMs, nowMs);
+};
+
+/** When a process started, in wall-clock ms (Linux /proc), or undefined. */
+export const processStartedAtMs = (pid: number): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    // USER_HZ is 100 on every Linux architecture faultline runs on.
+    return Number.isFinite(ticks) && Number.isFinite(btime) ? btime * 1000 + ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Normalises what `Backend.clock` accepts. */
+export const toClockSetting = (setting: number | ClockSetting): ClockSetting =>
+  typeof setting === 'number' ? { offsetMs: setting } : setting;
 
 /**
  * Writes a node's setting atomically (a reader sees the old or the new

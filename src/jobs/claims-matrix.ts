@@ -3,11 +3,8 @@ import { join } from 'node:path';
 import { configError, FaultlineError } from '../base/errors.ts';
 import { writeFileAtomic } from '../base/files.ts';
 import { mergeValidity, type Validity } from '../checker/checker.ts';
-import type { ConflictsCheckerResult } from '../checker/conflicts.ts';
-import type { CounterCheckerResult } from '../checker/counter.ts';
-import type { LinearizableCheckerResult } from '../checker/linearizable/checker.ts';
-import type { SetCheckerResult } from '../checker/set.ts';
-import type { StalenessCheckerResult } from '../checker/staleness.ts';
+import { type CheckerName, type CheckerResultMap, isCrash } from '../checker/index.ts';
+import { GUARANTEE_NAMES, type Guarantee } from '../checker/session.ts';
 import { renderClaimsMarkdown, spliceMarkdown } from '../report/claims-markdown.ts';
 import { renderClaimsPage } from '../report/claims-page.ts';
 import { measureResults } from '../report/figures.ts';
@@ -30,7 +27,11 @@ import { deriveSeed } from './seeds.ts';
  * and measured, with its figure and the run that shows it.
  */
 
-/** The claim columns, in the order of the textbook's table; other claims a preset declares follow. */
+/**
+ * The claim columns: the textbook's table first, then the finer claims
+ * (session guarantees, split brain, fencing, bank totals); a claim a preset
+ * declares that is not listed here follows, by name.
+ */
 export const CLAIM_COLUMNS = [
   'linearizable',
   'lostWrites',
@@ -38,6 +39,13 @@ export const CLAIM_COLUMNS = [
   'lostUpdates',
   'lostIncrements',
   'convergence',
+  'readYourWrites',
+  'monotonicReads',
+  'monotonicWrites',
+  'consistentPrefix',
+  'splitBrain',
+  'fencing',
+  'totalConserved',
 ] as const;
 
 export interface Probe {
@@ -58,8 +66,17 @@ export const PROBES: Readonly<Record<string, readonly Probe[]>> = {
     { workload: 'set', nemesis: 'leader-kill' },
     { workload: 'set', nemesis: 'kill-all' },
   ],
+  totalConserved: [{ workload: 'bank', nemesis: 'leader-kill' }],
   linearizable: [{ workload: 'register', nemesis: 'isolate-leader' }],
   staleReads: [{ workload: 'register', nemesis: 'isolate-leader' }],
+  // The split-brain checker reads any history; it needs a partition to see two leaders.
+  splitBrain: [{ workload: 'register', nemesis: 'isolate-leader' }],
+  fencing: [{ workload: 'register', nemesis: 'isolate-leader' }],
+  // Session guarantees break on follower reads, with or without faults.
+  readYourWrites: [{ workload: 'session', nemesis: 'none' }],
+  monotonicReads: [{ workload: 'session', nemesis: 'none' }],
+  monotonicWrites: [{ workload: 'session', nemesis: 'none' }],
+  consistentPrefix: [{ workload: 'session', nemesis: 'none' }],
   convergence: [{ workload: 'set', nemesis: 'partition-halves' }],
 };
 const DEFAULT_PROBES: readonly Probe[] = [{ workload: 'register', nemesis: 'isolate-leader' }];
@@ -207,58 +224,96 @@ interface Figure {
   extra?: number;
 }
 
-const setOf = (r: RunResults) => r.checkers.set as SetCheckerResult | undefined;
-const staleOf = (r: RunResults) => r.checkers.staleness as StalenessCheckerResult | undefined;
+/** A checker's typed result, or undefined when it did not run or crashed (a crash vouches for nothing). */
+const checker = <K extends CheckerName>(r: RunResults, name: K): CheckerResultMap[K] | undefined => {
+  const c = r.checkers[name];
+  return c === undefined || isCrash(c) ? undefined : (c as CheckerResultMap[K]);
+};
 
-/** How to read each known claim's figure from a run's checkers (the documented results.json fields). */
-const FIGURES: Record<string, { read(r: RunResults): Figure | undefined; text(f: Figure): string }> = {
+type FigureSpec = { read(r: RunResults): Figure | undefined; text(f: Figure): string };
+
+/** A session guarantee's figure: reads that violated it, of the reads judged. */
+const sessionFigure = (g: Guarantee): FigureSpec => ({
+  read: (r) => {
+    const s = checker(r, 'session');
+    return s ? { count: s.guarantees[g].violations, of: s.reads } : undefined;
+  },
+  text: (f) => `${f.count} of ${f.of} reads broke ${GUARANTEE_NAMES[g]}`,
+});
+
+/** How to read each known claim's figure from a run's checkers (their typed results.json fields). */
+const FIGURES: Record<string, FigureSpec> = {
   linearizable: {
     read: (r) => {
-      const lin = r.checkers.linearizable as LinearizableCheckerResult | undefined;
+      const lin = checker(r, 'linearizable');
       return lin ? { count: lin.valid === true ? 0 : 1, of: 1 } : undefined;
     },
     text: (f) => `${f.of - f.count} of ${f.of} histories linearizable`,
   },
   lostWrites: {
     read: (r) => {
-      const s = setOf(r);
-      return s && typeof s.acked === 'number' ? { count: s.lost, of: s.acked } : undefined;
+      const s = checker(r, 'set');
+      return s ? { count: s.lost, of: s.acked } : undefined;
     },
     text: (f) => `${f.count} of ${f.of} acknowledged writes lost${f.count > 0 ? ` (${share(f)})` : ''}`,
   },
   staleReads: {
     read: (r) => {
-      const s = staleOf(r);
-      return s && typeof s.staleReads === 'number'
-        ? { count: s.staleReads, of: s.reads, extra: s.maxStaleMs }
-        : undefined;
+      const s = checker(r, 'staleness');
+      return s ? { count: s.staleReads, of: s.reads, extra: s.maxStaleMs } : undefined;
     },
     text: (f) =>
       `${f.count} of ${f.of} reads stale${f.count > 0 ? ` (${share(f)}, up to ${Math.round(f.extra ?? 0)} ms)` : ''}`,
   },
   lostUpdates: {
     read: (r) => {
-      const c = r.checkers.conflicts as ConflictsCheckerResult | undefined;
-      return c && typeof c.lostUpdates === 'number' ? { count: c.lostUpdates, of: c.acked } : undefined;
+      const c = checker(r, 'conflicts');
+      return c ? { count: c.lostUpdates, of: c.acked } : undefined;
     },
     text: (f) => `${f.count} of ${f.of} acknowledged updates lost`,
   },
   lostIncrements: {
     read: (r) => {
-      const c = r.checkers.counter as CounterCheckerResult | undefined;
-      return c && typeof c.lostIncrements === 'number' ? { count: c.lostIncrements, of: c.ackedSum } : undefined;
+      const c = checker(r, 'counter');
+      return c ? { count: c.lostIncrements, of: c.ackedSum } : undefined;
     },
     text: (f) => `${f.count} of ${f.of} acknowledged increments missing`,
   },
   convergence: {
     read: (r) => {
-      const c = r.claims.find((x) => x.name === 'convergence');
-      const judged = ['set', 'conflicts', 'counter'].find((n) => r.checkers[n]);
-      if (!judged) return undefined;
-      const converged = (r.checkers[judged] as { converged?: unknown }).converged === true;
-      return c?.held === 'unknown' ? undefined : { count: converged ? 0 : 1, of: 1 };
+      if (r.claims.find((x) => x.name === 'convergence')?.held === 'unknown') return undefined;
+      const judged = checker(r, 'set') ?? checker(r, 'conflicts') ?? checker(r, 'counter') ?? checker(r, 'bank');
+      return judged ? { count: judged.converged === true ? 0 : 1, of: 1 } : undefined;
     },
     text: (f) => `${f.of - f.count} of ${f.of} runs converged after healing`,
+  },
+  readYourWrites: sessionFigure('readYourWrites'),
+  monotonicReads: sessionFigure('monotonicReads'),
+  monotonicWrites: sessionFigure('monotonicWrites'),
+  consistentPrefix: sessionFigure('consistentPrefix'),
+  splitBrain: {
+    read: (r) => {
+      const s = checker(r, 'split-brain');
+      return s ? { count: s.splitBrainIntervals, of: s.acks, extra: s.splitBrainMs } : undefined;
+    },
+    text: (f) =>
+      f.count > 0
+        ? `${f.count} times two leaders acknowledged writes at once (${Math.round(f.extra ?? 0)} ms)`
+        : `never two leaders at once (${f.of} acknowledged writes)`,
+  },
+  fencing: {
+    read: (r) => {
+      const s = checker(r, 'split-brain');
+      return s ? { count: s.deposedAcks, of: s.acks } : undefined;
+    },
+    text: (f) => `${f.count} of ${f.of} acknowledged writes came from a deposed leader`,
+  },
+  totalConserved: {
+    read: (r) => {
+      const b = checker(r, 'bank');
+      return b ? { count: b.wrongTotal, of: b.reads } : undefined;
+    },
+    text: (f) => `${f.count} of ${f.of} reads did not add up to the total`,
   },
 };
 

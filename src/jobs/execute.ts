@@ -88,7 +88,9 @@ export const executeRuns = async (runs: readonly PlannedRun[], options: ExecuteO
   options.hooks?.onJobStart?.(state);
 
   const runOne = async (run: PlannedRun): Promise<void> => {
-    const base = { index: run.index, config: run.config, replay: replayCommand(run.config) };
+    // Jobs name their presets (never inline them), so replaying writes nothing into the folder given.
+    const replayOf = (dir: string) => replayCommand(run.config, dir);
+    const base = { index: run.index, config: run.config };
     if (options.signal?.aborted) stopReason ??= 'interrupted';
     if (!stopReason && options.budgetMs !== undefined) {
       const needed = run.config.timeLimitMs + estimateOverheadMs(finishedDurations);
@@ -96,12 +98,25 @@ export const executeRuns = async (runs: readonly PlannedRun[], options: ExecuteO
         stopReason = `the time budget of ${Math.round(options.budgetMs / 1000)} s was spent`;
     }
     if (stopReason) {
-      records[run.index] = { ...base, status: 'skipped', reason: stopReason };
+      records[run.index] = {
+        ...base,
+        replay: await replayOf(run.config.reportsDir),
+        status: 'skipped',
+        reason: stopReason,
+      };
       options.hooks?.onRunEnd?.(records[run.index]!, state());
       return;
     }
     runningSince.set(run.index, performance.now());
-    const observer = options.hooks?.onRunStart?.(run, state());
+    const given = options.hooks?.onRunStart?.(run, state());
+    let runDir: string | undefined;
+    const observer: RunObserver = {
+      ...given,
+      onStart(info) {
+        runDir = info.dir;
+        given?.onStart?.(info);
+      },
+    };
     const t0 = performance.now();
     // Each run listens on its own signal, linked to the job's by one listener: runs side by side
     // would otherwise pile their listeners onto one signal.
@@ -112,11 +127,12 @@ export const executeRuns = async (runs: readonly PlannedRun[], options: ExecuteO
     try {
       const outcome = await runTest(run.config, {
         signal: own.signal,
-        ...(observer ? { observer } : {}),
+        observer,
       });
       const durationMs = Math.round(performance.now() - t0);
       records[run.index] = {
         ...base,
+        replay: outcome.results.replay,
         status: 'done',
         results: outcome.results,
         dir: outcome.dir,
@@ -128,6 +144,7 @@ export const executeRuns = async (runs: readonly PlannedRun[], options: ExecuteO
       // A harness failure (a node that would not start) ends this run, not the job.
       records[run.index] = {
         ...base,
+        replay: await replayOf(runDir ?? run.config.reportsDir),
         status: 'error',
         error: e instanceof Error ? e.message : String(e),
         durationMs: Math.round(performance.now() - t0),

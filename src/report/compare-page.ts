@@ -1,7 +1,7 @@
+import { niceTicks, px, svgOpen } from './chart-svg.ts';
 import { escapeHtml as h } from './escape.ts';
 import type { CompareCluster, CompareResults, CompareRun, Interval } from './job-results.ts';
 import { fmt, pct, renderPage, runReportHref, verdictBadge, verdictBox, withInterval } from './page.ts';
-import { niceTicks, px, svgOpen } from './svg.ts';
 
 /**
  * compare.html: which cluster loses what under the same faults. First the

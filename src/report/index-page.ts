@@ -1,8 +1,8 @@
 import { readAsset } from './assets.ts';
+import { px } from './chart-svg.ts';
 import { escapeHtml as h } from './escape.ts';
 import { fmt, renderPage, verdictBadge, verdictClass, verdictWord } from './page.ts';
 import type { RunIndexEntry } from './runs-index.ts';
-import { px } from './svg.ts';
 import type { JobPage, TestTrend, TrendPoint } from './trends.ts';
 
 /**

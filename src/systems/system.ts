@@ -88,12 +88,13 @@ export interface SystemAbilities {
   startOrder?: 'parallel' | 'sequential';
   /**
    * Whether libfaketime can shift the wall clock this system's processes
-   * read (default true). Set it to false for programs that read the clock
-   * without libc — Go binaries such as etcd use the vDSO directly — so a
-   * clock fault is refused before the run rather than silently doing
-   * nothing. Irrelevant when the system has its own `setClock`.
+   * read (default true). When it cannot, give the reason — Go binaries such
+   * as etcd read the clock without libc; Debian's jemalloc-linked Redis hangs
+   * at start under it — so a clock fault is refused before the run, saying
+   * why, rather than silently doing nothing. Irrelevant when the system has
+   * its own `setClock`.
    */
-  libfaketime?: boolean;
+  libfaketime?: true | { unsupported: string };
 }
 
 /** An operation as a worker asks a client to perform it. */
@@ -114,6 +115,8 @@ export interface Completion {
   error?: string;
   /** The node that actually served the op, when the client followed a redirect. */
   node?: NodeId;
+  /** The leader term (epoch) under which the node acknowledged a write, when the system reports one. */
+  term?: number;
 }
 
 /** One client connection, bound to one node, used by one worker at a time. */
@@ -129,6 +132,18 @@ export interface ClientOptions {
   nodes: readonly NodeAddress[];
   /** Workload options (e.g. read mode). */
   options: Readonly<Record<string, unknown>>;
+  /**
+   * Reads answer from the bound node's own state, whatever its role — how a
+   * workload's final phase reads every node after healing (a follower's
+   * state, not the leader's). Writes are unaffected.
+   */
+  localReads?: boolean;
+  /**
+   * The cluster preset's `options:` (the system's own), for clients whose
+   * behaviour a preset fixes: etcd's read mode, Redis's WAIT after writes.
+   * Workload options of the same name override them.
+   */
+  cluster?: Readonly<Record<string, unknown>>;
 }
 
 /** Status a system reports of one node, for the nemesis and the report. */

@@ -30,8 +30,12 @@ describe('probes', () => {
       'register×isolate-leader',
     ]);
     expect(p({ convergence: true })).toEqual(['set×partition-halves']);
+    // Session guarantees under the session workload; split brain and fencing under a partition.
+    expect(p({ readYourWrites: true, monotonicReads: false })).toEqual(['session×none']);
+    expect(p({ splitBrain: 'none', fencing: true, linearizable: true })).toEqual(['register×isolate-leader']);
+    expect(p({ totalConserved: true })).toEqual(['bank×leader-kill']);
     // A claim the table does not know (a new one) is judged under the register probe.
-    expect(p({ readYourWrites: true })).toEqual(['register×isolate-leader']);
+    expect(p({ someNewClaim: true })).toEqual(['register×isolate-leader']);
     expect(p({})).toEqual([]);
   });
 });
