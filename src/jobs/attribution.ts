@@ -8,7 +8,9 @@ import { pairClientOps } from '../history/pairs.ts';
  * start after it: under async replication a leader kill loses the writes the
  * leader acknowledged but had not yet shipped, i.e. those acknowledged just
  * before the kill. A lost write acknowledged after the last fault healed is
- * attributed to no fault (`f: null`).
+ * attributed to no fault (`f: null`). The run report's attribution table
+ * (src/report/attribution.ts) places each listed lost write by the same
+ * rule; this counts all of them, uncapped, per fault kind, for the jobs.
  */
 export interface FaultLoss {
   /** Fault kind (kill, partition, ...), or null for losses after the last fault. */

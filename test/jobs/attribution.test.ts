@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { faultWindows } from '../../src/history/faults.ts';
+import { pairClientOps } from '../../src/history/pairs.ts';
 import { attributeLostWrites } from '../../src/jobs/attribution.ts';
+import { attribute } from '../../src/report/attribution.ts';
+import type { RunResults } from '../../src/report/results.ts';
 import { HistoryBuilder } from '../fixtures/history-builder.ts';
 
 /**
@@ -53,5 +57,18 @@ describe('lost-write attribution', () => {
     const a = attributeLostWrites(history(), [6, 99]);
     expect(a.unattributed).toBe(2);
     expect(a.byKind.every((k) => k.lost === 0)).toBe(true);
+  });
+
+  it('agrees with the run report’s attribution table, window by window', () => {
+    const ops = history();
+    const lost = [1, 3, 4, 5, 7];
+    const mine = attributeLostWrites(ops, lost);
+    const results = {
+      checkers: { set: { valid: false, lost: lost.length, lostElements: lost } },
+    } as unknown as RunResults;
+    const report = attribute(results, ops, pairClientOps(ops), faultWindows(ops));
+    const rows = report.kinds.find((k) => k.kind === 'lost write')!.rows;
+    for (const w of mine.windows)
+      expect(rows.filter((r) => r.windowIndex === w.window).length, String(w.window)).toBe(w.lost);
   });
 });
