@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import {
   startTimeOf,
   TEMP_PREFIX,
 } from './markers.ts';
+import { descendantsOf } from './process-tree.ts';
 
 /**
  * Leftovers: what a run left behind after its controller died, as one list
@@ -75,7 +77,33 @@ export const findProcesses = async (runId: string | undefined): Promise<Leftover
     const controllerAlive = await isControllerAlive(readEnvVar(environ, CONTROLLER_ENV));
     found.push({ kind: 'process', id: String(pid), runId: id, description: `${pid} ${command}`, controllerAlive });
   }
-  return found;
+  return [...found, ...descendantsAmong(found)];
+};
+
+/**
+ * The children of proven processes are the run's too, though they may not
+ * show its markers: a PostgreSQL backend overwrites its environment with
+ * its process title, so /proc/<pid>/environ of every postmaster child is
+ * blank. The parent's proof covers them (only while it lives: an orphan
+ * is reparented and dies with its server anyway).
+ */
+const descendantsAmong = (found: readonly Leftover[]): Leftover[] => {
+  const seen = new Set(found.map((l) => l.id));
+  const out: Leftover[] = [];
+  for (const parent of found) {
+    for (const pid of descendantsOf(Number(parent.id))) {
+      if (seen.has(String(pid))) continue;
+      seen.add(String(pid));
+      let command = '?';
+      try {
+        command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') || command;
+      } catch {
+        continue; // gone meanwhile
+      }
+      out.push({ ...parent, id: String(pid), description: `${pid} ${command} (child of ${parent.id})` });
+    }
+  }
+  return out;
 };
 
 /**

@@ -7,11 +7,19 @@ import { sleep } from '../base/time.ts';
 import { type Grudge, type Link, type LinkShape, validateGrudge } from '../net/links.ts';
 import { createLinkMesh, type LinkMesh } from '../net/mesh.ts';
 import type { LinkCounters } from '../net/proxy.ts';
-import { type LaunchContext, type NodeAddress, type NodeId, portNames, type System } from '../systems/system.ts';
+import {
+  type LaunchContext,
+  type NodeAddress,
+  type NodeId,
+  type NodeLaunch,
+  portNames,
+  type System,
+} from '../systems/system.ts';
 import type { Backend, Capabilities, ClusterSpec, NodeLogs } from './backend.ts';
 import { chownTree, identityFor, type LocalProcess, runLocalStep, spawnLocal } from './local-process.ts';
 import { makeRunTempDir, runMarkerEnv, validateRunId } from './markers.ts';
 import { commandLine, logOffset, logTail, nodeStartError, waitUntilReady } from './node-start.ts';
+import { waitGone } from './process-tree.ts';
 
 /**
  * The local backend: every node is one or more child processes on
@@ -114,9 +122,8 @@ const allocatePorts = async (count: number): Promise<number[]> => {
 };
 
 const isRunning = (n: LocalNode): boolean => n.procs.length > 0 && n.procs.every((p) => p.running);
-const signalNode = (n: LocalNode, signal: NodeJS.Signals): void => {
-  for (const p of n.procs) p.signal(signal);
-};
+/** Signals every process of the node; returns the descendants that SIGSTOP/SIGCONT/SIGKILL reached too. */
+const signalNode = (n: LocalNode, signal: NodeJS.Signals): number[] => n.procs.flatMap((p) => [...p.signal(signal)]);
 /** Resolves when the first of the node's processes ends, saying which and how. */
 const firstExit = (n: LocalNode): Promise<string> =>
   Promise.race(n.procs.map((p) => p.exited.then((how) => (n.procs.length > 1 ? `(${p.name}) ${how}` : how))));
@@ -182,11 +189,9 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
     FAULTLINE_NODE_ID: n.id,
   });
 
-  // Setup steps, once per node: each must exit 0.
-  const setUpNode = async (st: State, n: LocalNode, signal: AbortSignal): Promise<void> => {
-    if (n.setUp) return;
-    const ctx = launchContext(st, n);
-    for (const step of st.spec.system.setup?.(ctx) ?? []) {
+  // Setup steps (once per node, before its first start) or rejoin steps (before a restart): each must exit 0.
+  const runSteps = async (st: State, n: LocalNode, steps: readonly NodeLaunch[], signal: AbortSignal) => {
+    for (const step of steps) {
       const offset = await logOffset(n.logPath);
       const how = await runLocalStep(step, {
         label: `${n.id}/${step.name}`,
@@ -203,6 +208,10 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
         });
       }
     }
+  };
+  const setUpNode = async (st: State, n: LocalNode, signal: AbortSignal): Promise<void> => {
+    if (n.setUp) return;
+    await runSteps(st, n, st.spec.system.setup?.(launchContext(st, n)) ?? [], signal);
     n.setUp = true;
   };
 
@@ -262,19 +271,18 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
     if (!n.procs.some((p) => p.running)) return;
     if (n.paused) signalNode(n, 'SIGCONT');
     n.paused = false;
-    signalNode(n, 'SIGTERM');
+    for (const p of n.procs) p.signal(p.stopSignal);
     const grace = new AbortController();
     await Promise.race([allExited(n), sleep(graceMs, grace.signal)]);
     grace.abort();
-    if (n.procs.some((p) => p.running)) {
-      signalNode(n, 'SIGKILL');
-      await allExited(n);
-    }
+    if (n.procs.some((p) => p.running)) await killNode(n);
   };
 
+  // SIGKILL the whole tree at once, and wait until its last process is gone, not just the ones we spawned.
   const killNode = async (n: LocalNode): Promise<void> => {
-    signalNode(n, 'SIGKILL');
+    const descendants = signalNode(n, 'SIGKILL');
     await allExited(n);
+    await waitGone(descendants);
     n.paused = false;
   };
 
@@ -444,7 +452,11 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       const n = nodeOf(node);
       if (isRunning(n)) return;
       await killNode(n); // a node with one of its processes gone restarts whole
-      await startNode(mustBeUp(), n, signal, false);
+      const st = mustBeUp();
+      // A node that ran before may have to rejoin differently (a former primary re-cloned as a standby).
+      if (n.setUp && st.spec.system.rejoin)
+        await runSteps(st, n, await st.spec.system.rejoin(launchContext(st, n), signal), signal);
+      await startNode(st, n, signal, false);
     },
 
     async kill(node) {

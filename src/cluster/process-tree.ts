@@ -1,0 +1,105 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { sleep } from '../base/time.ts';
+
+/**
+ * A node's processes are a tree, not always one process group: the local
+ * backend starts each launch in a group of its own, but a server may move
+ * its children elsewhere — every PostgreSQL backend, walsender and
+ * checkpointer calls setsid(), so a signal to the postmaster's group reaches
+ * the postmaster alone. Freezing or killing a node must reach every
+ * process it spawned, so these walk the parent links in /proc instead.
+ * Synchronous on purpose: the controller's last-resort exit handler uses it.
+ */
+
+/** Parent pid and state letter of a process, or undefined when it is gone. */
+const statOf = (pid: number): { ppid: number; state: string } | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0]!, ppid: Number(fields[1]) };
+  } catch {
+    return undefined;
+  }
+};
+
+/** Every descendant of `root` (children, their children, ...), not `root` itself. Empty off Linux. */
+export const descendantsOf = (root: number): number[] => {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const children = new Map<number, number[]>();
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const s = statOf(pid);
+    if (!s) continue;
+    const list = children.get(s.ppid) ?? [];
+    list.push(pid);
+    children.set(s.ppid, list);
+  }
+  const out: number[] = [];
+  const queue = [...(children.get(root) ?? [])];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+};
+
+const send = (pid: number, signal: NodeJS.Signals): void => {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+};
+
+/**
+ * Sends SIGSTOP, SIGCONT or SIGKILL to `root`'s process group and to every
+ * descendant, and returns the descendants it found. The root is stopped
+ * first so that it cannot fork while its tree is read; on SIGCONT the
+ * children resume before the root, so the root never sees them frozen.
+ */
+export const signalTree = (root: number, signal: 'SIGSTOP' | 'SIGCONT' | 'SIGKILL'): number[] => {
+  const group = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-root, sig);
+    } catch {
+      send(root, sig); // not a group leader
+    }
+  };
+  if (signal !== 'SIGCONT') group('SIGSTOP');
+  const tree = descendantsOf(root);
+  for (const pid of tree) send(pid, signal === 'SIGCONT' ? 'SIGCONT' : 'SIGSTOP');
+  if (signal === 'SIGKILL') {
+    for (const pid of tree) send(pid, 'SIGKILL');
+    group('SIGKILL');
+  }
+  if (signal === 'SIGCONT') group('SIGCONT');
+  return tree;
+};
+
+/** Whether a pid is still a live process (a zombie is dead: it holds no resources but its pid). */
+export const isLive = (pid: number): boolean => {
+  const s = statOf(pid);
+  return s !== undefined && s.state !== 'Z' && s.state !== 'X';
+};
+
+/**
+ * Waits until every pid is gone, up to `timeoutMs`: a server restarted
+ * while its killed children still hold its shared memory refuses to start
+ * (PostgreSQL: "pre-existing shared memory block is still in use").
+ */
+export const waitGone = async (pids: readonly number[], timeoutMs = 5000): Promise<boolean> => {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (!pids.some(isLive)) return true;
+    if (performance.now() > deadline) return false;
+    await sleep(10);
+  }
+};
