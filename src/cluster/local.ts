@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { configError, FaultlineError, unsupported } from '../base/errors.ts';
@@ -427,7 +427,10 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
           const ctx = launchContext(st, n);
           const user = [...(spec.system.setup?.(ctx) ?? []), ...spec.system.launch(ctx)].find((l) => l.user);
           const id = user ? identityFor(user) : undefined;
-          if (id) await chownTree(n.dataDir, id);
+          if (!id) continue;
+          await chownTree(n.dataDir, id);
+          // ... and may pass through the run's (0700, root's) directories to reach it: traverse, not list.
+          for (const dir of [st.runDir, path.dirname(n.dataDir)]) await chmod(dir, 0o711);
         }
         const all = [...st.nodes.values()];
         if (spec.system.abilities?.startOrder === 'sequential') {

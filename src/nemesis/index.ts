@@ -1,5 +1,6 @@
 import type { Recorder } from '../history/recorder.ts';
 import { clock } from './clock.ts';
+import { withOperator } from './failover.ts';
 import { kill } from './kill.ts';
 import type { ActiveFault, FaultInjector, NemesisContext } from './nemesis.ts';
 import { partition } from './partition.ts';
@@ -56,9 +57,14 @@ export const createNemesis = (ctx: NemesisContext, recorder: Recorder): Nemesis 
       record('invoke', `start-${fault.kind}`, fault);
       const injector = INJECTORS[fault.kind] as FaultInjector;
       try {
-        const started = await injector(ctx, fault);
+        // A system with an operator failover (failover.ts) gets to act once the fault is in place.
+        const operated = withOperator(ctx, await injector(ctx, fault), (f, value, error) =>
+          record('info', f, value, error),
+        );
+        const started = operated.fault;
         active.push(started);
         record('info', `start-${fault.kind}`, started.value);
+        await operated.failover();
         return started;
       } catch (e) {
         // It may have partly happened (one of two kills): record as info with the error.

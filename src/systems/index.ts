@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { configError, type FaultlineErrorOptions } from '../base/errors.ts';
+import { postgresSystem } from './postgres/system.ts';
 import { replicaSystem } from './replica/system.ts';
 import type { System } from './system.ts';
 
@@ -13,6 +14,7 @@ import type { System } from './system.ts';
  */
 const SYSTEMS: Readonly<Record<string, System>> = {
   replica: replicaSystem,
+  postgres: postgresSystem,
 };
 
 export const knownSystems = (): string[] => Object.keys(SYSTEMS).sort();
