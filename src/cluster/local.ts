@@ -19,7 +19,7 @@ import type { Backend, Capabilities, ClusterSpec, NodeLogs } from './backend.ts'
 import { chownTree, identityFor, type LocalProcess, runLocalStep, spawnLocal } from './local-process.ts';
 import { makeRunTempDir, runMarkerEnv, validateRunId } from './markers.ts';
 import { commandLine, logOffset, logTail, nodeStartError, waitUntilReady } from './node-start.ts';
-import { waitGone } from './process-tree.ts';
+import { waitGone, waitStopped } from './process-tree.ts';
 
 /**
  * The local backend: every node is one or more child processes on
@@ -469,8 +469,9 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
     async pause(node) {
       const n = nodeOf(node);
       if (!isRunning(n) || n.paused) return;
-      signalNode(n, 'SIGSTOP');
+      const descendants = signalNode(n, 'SIGSTOP');
       n.paused = true;
+      await waitStopped([...n.procs.flatMap((p) => (p.pid ? [p.pid] : [])), ...descendants]);
     },
 
     async resume(node) {

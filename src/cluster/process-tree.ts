@@ -103,3 +103,23 @@ export const waitGone = async (pids: readonly number[], timeoutMs = 5000): Promi
     await sleep(10);
   }
 };
+
+/**
+ * Waits until every pid is stopped (or gone), up to `timeoutMs`: SIGSTOP
+ * is delivered when a process is next scheduled, so a running one still
+ * shows R for a moment — and a pause must be in effect when it returns.
+ */
+export const waitStopped = async (pids: readonly number[], timeoutMs = 2000): Promise<boolean> => {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (
+      pids.every((pid) => {
+        const s = statOf(pid);
+        return !s || s.state === 'T' || s.state === 't' || s.state === 'Z';
+      })
+    )
+      return true;
+    if (performance.now() > deadline) return false;
+    await sleep(2);
+  }
+};
