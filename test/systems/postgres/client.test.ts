@@ -35,7 +35,12 @@ const run = async (client: Client, op: ClientOp): Promise<Completion & { ms: num
 
 /** A session holding an exclusive lock on a table until released: statements on it wait. */
 const lockTable = async (c: PgCluster, table: string) => {
-  const holder = new pg.Client({ host: c.node('n1').host, port: c.node('n1').port, user: 'postgres', database: 'postgres' });
+  const holder = new pg.Client({
+    host: c.node('n1').host,
+    port: c.node('n1').port,
+    user: 'postgres',
+    database: 'postgres',
+  });
   await holder.connect();
   await holder.query('BEGIN');
   await holder.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
@@ -68,9 +73,14 @@ describe.skipIf(skipWithout('postgresql', postgresMissing()))('the postgres clie
     expect(await run(reg, { f: 'read', key: 'k', value: null })).toMatchObject({ type: 'ok', value: null, node: 'n1' });
     expect(await run(reg, { f: 'write', key: 'k', value: 5 })).toMatchObject({ type: 'ok', node: 'n1' });
     expect(await run(reg, { f: 'cas', key: 'k', value: [5, 7] })).toMatchObject({ type: 'ok' });
-    expect(await run(reg, { f: 'cas', key: 'k', value: [5, 9] })).toMatchObject({ type: 'fail', error: 'cas-mismatch' });
+    expect(await run(reg, { f: 'cas', key: 'k', value: [5, 9] })).toMatchObject({
+      type: 'fail',
+      error: 'cas-mismatch',
+    });
     expect(await run(reg, { f: 'read', key: 'k', value: null })).toMatchObject({ type: 'ok', value: 7 });
-    expect(await c.sql('n1', "SELECT value, version FROM registers WHERE key = 'k'")).toEqual([{ value: '7', version: '2' }]);
+    expect(await c.sql('n1', "SELECT value, version FROM registers WHERE key = 'k'")).toEqual([
+      { value: '7', version: '2' },
+    ]);
 
     const set = clientOf(c, 'set', 'n1');
     for (const e of [3, 1, 2]) expect((await run(set, { f: 'add', value: e })).type).toBe('ok');
@@ -141,7 +151,10 @@ describe.skipIf(skipWithout('postgresql', postgresMissing()))('the postgres clie
     );
     expect(waiting?.wait_event).toBe('SyncRep');
     // ... and a cancel ends the wait with a WARNING, yet the INSERT reports success.
-    await c.sql('n1', "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'INSERT INTO set_elements%'");
+    await c.sql(
+      'n1',
+      "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'INSERT INTO set_elements%'",
+    );
     expect((await insert).rowCount).toBe(1);
     expect(notices.join('\n')).toContain('committed locally, but might not have been replicated');
     await raw.end();

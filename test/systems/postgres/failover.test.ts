@@ -13,7 +13,9 @@ describe('failover settings', () => {
     expect(rewriteSyncNames('ANY 2 ("n2", "n3")', 'n3', nodes)).toBe('ANY 2 ("n1", "n2")');
     expect(rewriteSyncNames('FIRST 1 (n2)', 'n2', nodes)).toBe('ANY 1 ("n1", "n3")');
     expect(rewriteSyncNames('', 'n2', nodes)).toBe('');
-    expect(primaryConninfo('n3', 'n1')).toBe('service=n3 user=postgres application_name=n1 sslmode=disable connect_timeout=5');
+    expect(primaryConninfo('n3', 'n1')).toBe(
+      'service=n3 user=postgres application_name=n1 sslmode=disable connect_timeout=5',
+    );
   });
 });
 
@@ -24,7 +26,9 @@ const setClient = (c: PgCluster, node: string, timeoutMs = 2000): Client =>
   openPostgresClient('set', c.node(node), { timeoutMs, nodes: c.backend.addresses(), options: {} });
 
 const elementsOn = async (c: PgCluster, node: string): Promise<number[]> =>
-  (await c.sql<{ element: string }>(node, 'SELECT element FROM set_elements ORDER BY element')).map((r) => Number(r.element));
+  (await c.sql<{ element: string }>(node, 'SELECT element FROM set_elements ORDER BY element')).map((r) =>
+    Number(r.element),
+  );
 
 describe.skipIf(skipWithout('postgresql', postgresMissing()))('postgres failover and rejoin', () => {
   test('the standby that received most is promoted (not the first by name), the other repointed; the old primary rejoins as a standby', async () => {
@@ -32,7 +36,8 @@ describe.skipIf(skipWithout('postgresql', postgresMissing()))('postgres failover
     const client = setClient(c, 'n1');
     await c.backend.pause('n2'); // n2 falls behind; n3 confirms every commit
     const acked: number[] = [];
-    for (let e = 1; e <= 20; e++) if ((await client.invoke({ f: 'add', value: e }, signal())).type === 'ok') acked.push(e);
+    for (let e = 1; e <= 20; e++)
+      if ((await client.invoke({ f: 'add', value: e }, signal())).type === 'ok') acked.push(e);
     expect(acked).toHaveLength(20);
     await c.backend.kill('n1');
     await c.backend.resume('n2');
