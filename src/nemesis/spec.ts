@@ -42,7 +42,7 @@ export const nemesisSchema = z.strictObject({
   /** Quiet time between healing one fault and starting the next. */
   interval: duration().default(5000),
   /** How long each fault lasts before it is healed. */
-  duration: duration().default(5000),
+  duration: duration({ positive: true }).default(5000),
   /** Each cycle picks one of these (seeded). Empty: no faults. */
   faults: z.array(faultSchema).default([]),
 });

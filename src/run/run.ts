@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { checkWritableDir, makeDirExclusive, writeFileAtomic } from '../base/files.ts';
 import { createRandom } from '../base/random.ts';
 import { createTeardown, type Teardown } from '../base/teardown.ts';
 import { type Clock, createClock, deadlineSignal, sleep } from '../base/time.ts';
@@ -19,7 +19,7 @@ import { loadSystem } from '../systems/index.ts';
 import type { Client, ClientOptions, NodeAddress } from '../systems/system.ts';
 import { createOpSource, registerKeys } from '../workload/ops.ts';
 import { analyseRun } from './analyse.ts';
-import type { ResolvedRunConfig } from './resolve.ts';
+import { faultKindsOf, type ResolvedRunConfig } from './resolve.ts';
 
 /**
  * One run, as DESIGN.md draws it:
@@ -65,8 +65,9 @@ export const runTest = async (config: ResolvedRunConfig, options: RunTestOptions
   const observer = options.observer ?? {};
   const runId = newRunId();
   const dir = join(config.reportsDir, config.test, runId);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'config.yaml'), stringify({ runId, ...config }));
+  checkWritableDir(config.reportsDir, 'reports dir');
+  await makeDirExclusive(dir);
+  await writeFileAtomic(join(dir, 'config.yaml'), stringify({ runId, ...config }));
   observer.onStart?.({ runId, dir, config });
 
   const clock = createClock();
@@ -119,7 +120,7 @@ export const runTest = async (config: ResolvedRunConfig, options: RunTestOptions
       interrupted: interrupt.aborted || failure !== undefined,
       incidents,
     },
-    options.checkTimeoutMs !== undefined ? { checkTimeoutMs: options.checkTimeoutMs } : {},
+    { checkTimeoutMs: options.checkTimeoutMs ?? config.checkTimeoutMs },
   );
   return { results, dir, exitCode };
 };
@@ -142,14 +143,22 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
 
   // ---- cluster up
   observer.onPhase?.('setup');
-  const backend = createBackend(config.backend);
+  const backend = createBackend(config.backend, config.backendOptions);
   const workDir = await makeRunTempDir(run.runId, 'cluster');
   teardown.push('remove work dir', () =>
     import('node:fs/promises').then((fs) => fs.rm(workDir, { recursive: true, force: true })),
   );
   teardown.push('cluster down', () => backend.down({ keepLogsIn: join(run.dir, 'logs') }));
   await backend.up(
-    { runId: run.runId, system, nodes: config.nodes, options: config.cluster.options, workDir },
+    {
+      runId: run.runId,
+      system,
+      nodes: config.nodes,
+      options: config.cluster.options,
+      workDir,
+      faults: faultKindsOf(config.nemesis),
+      ...(config.cluster.image ? { image: config.cluster.image } : {}),
+    },
     interrupt,
   );
   const addresses = backend.addresses();
