@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { openPostgresClient } from '../../../src/systems/postgres/client.ts';
 import { primaryConninfo, rewriteSyncNames } from '../../../src/systems/postgres/failover.ts';
+import { lsnValue } from '../../../src/systems/postgres/probe.ts';
 import { postgresSystem } from '../../../src/systems/postgres/system.ts';
 import type { Client, Completion } from '../../../src/systems/system.ts';
 import { skipWithout } from '../../support/environment.ts';
@@ -34,19 +35,22 @@ describe.skipIf(skipWithout('postgresql', postgresMissing()))('postgres failover
   test('the standby that received most is promoted (not the first by name), the other repointed; the old primary rejoins as a standby', async () => {
     const c = await upPostgres({ replication: 'sync' });
     const client = setClient(c, 'n1');
-    await c.backend.pause('n2'); // n2 falls behind; n3 confirms every commit
+    // n2 falls behind: its link to n1 drops every byte (a paused n2 would still receive into its socket buffer).
+    await c.backend.partition({ n1: ['n2'], n2: ['n1'] });
     const acked: number[] = [];
     for (let e = 1; e <= 20; e++)
       if ((await client.invoke({ f: 'add', value: e }, signal())).type === 'ok') acked.push(e);
     expect(acked).toHaveLength(20);
     await c.backend.kill('n1');
-    await c.backend.resume('n2');
+    await c.backend.heal();
 
     const { ctx, steps } = operatorFor(c, ['n1']);
     await postgresSystem.failover!(ctx);
     expect(stepNames(steps)).toEqual(['fence', 'choose', 'sync-standbys', 'promote', 'repoint', 'streaming']);
     expect(steps[0]!.value).toEqual({ node: 'n1', how: 'already down' });
     expect(steps[1]!.value).toMatchObject({ node: 'n3' });
+    const positions = steps[1]!.value.positions as Record<string, { received: string }>;
+    expect(lsnValue(positions.n3!.received)).toBeGreaterThan(lsnValue(positions.n2!.received));
     expect(steps[2]!.value).toEqual({ node: 'n3', before: 'ANY 1 ("n2", "n3")', after: 'ANY 1 ("n1", "n2")' });
     expect(steps[4]!.value).toEqual({ node: 'n2', to: 'n3' });
     expect(steps[5]!.value).toEqual({ primary: 'n3', standbys: ['n2'] });
