@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -9,7 +9,7 @@ import { which } from '../../base/which.ts';
 import { ensureJump, type LinkFaults, receiverRules, restoreChains } from '../../net/iptables.ts';
 import { type Grudge, type Link, type LinkShape, validateGrudge } from '../../net/links.ts';
 import { applyNetem, clearNetem } from '../../net/netem.ts';
-import { type LaunchContext, type NodeAddress, type NodeId, portNames } from '../../systems/system.ts';
+import { type LaunchContext, type NodeAddress, type NodeId, type NodeLaunch, portNames } from '../../systems/system.ts';
 import { type Backend, type ClusterSpec, type NodeLogs, plansFault } from '../backend.ts';
 import { CLOCK_FILE, clockCapability, faketimeEnv, faketimeLibrary, writeClockFile } from '../faketime.ts';
 import { makeRunTempDir, runLabels } from '../markers.ts';
@@ -18,7 +18,7 @@ import { dockerCapabilities } from './capabilities.ts';
 import { connectEngine, type Engine, engineUnavailable, errorText, tolerate } from './engine.ts';
 import { checkUserImage, ensureBaseImage, hostMounts } from './image.ts';
 import { createRunNetwork, type RunNetwork, validateSubnet } from './network.ts';
-import { SCRIPT_NAME, supervisorScript } from './supervisor.ts';
+import { SCRIPT_NAME, SETUP_MARKER, supervisorScript } from './supervisor.ts';
 
 /**
  * The docker backend: one container per node on a network of the run's
@@ -264,7 +264,7 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
         return how;
       });
 
-  const writeScript = async (st: State, n: DockerNode): Promise<void> => {
+  const writeScript = async (st: State, n: DockerNode, rejoin: readonly NodeLaunch[]): Promise<void> => {
     const ctx = launchContext(st, n);
     const library = faketimeLibrary();
     const script = supervisorScript({
@@ -272,6 +272,7 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       nodeDir: n.nodeDir,
       dataDir: n.dataDir,
       setup: st.spec.system.setup?.(ctx) ?? [],
+      rejoin,
       launch: st.spec.system.launch(ctx),
       env: { FAULTLINE_NODE_ID: n.id, ...(n.clockFile && library ? faketimeEnv(library, n.clockFile) : {}) },
       switchUsers: isRoot(),
@@ -280,10 +281,15 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
     await writeFile(path.join(n.nodeDir, SCRIPT_NAME), script, { mode: 0o755 });
   };
 
-  const startNode = async (st: State, n: DockerNode, signal: AbortSignal): Promise<void> => {
+  const startNode = async (
+    st: State,
+    n: DockerNode,
+    signal: AbortSignal,
+    rejoin: readonly NodeLaunch[] = [],
+  ): Promise<void> => {
     if (st.closing) throw new FaultlineError('FL_ERR_INTERRUPTED', `the cluster is going down; not starting ${n.id}`);
     if (signal.aborted) throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted before node ${n.id} was started`);
-    await writeScript(st, n);
+    await writeScript(st, n, rejoin);
     const offset = await logOffset(n.logPath);
     logLine(n.logPath, `starting ${n.id} (container ${n.name}, ${n.ip}) at ${new Date().toISOString()}`);
     try {
@@ -547,7 +553,11 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       const n = nodeOf(node);
       if (n.running) return;
       await killNode(n);
-      await startNode(mustBeUp(), n, signal);
+      const st = mustBeUp();
+      // A node that ran before may have to rejoin differently (a former primary re-cloned as a standby).
+      const setUp = existsSync(path.join(n.nodeDir, SETUP_MARKER));
+      const rejoin = setUp && st.spec.system.rejoin ? await st.spec.system.rejoin(launchContext(st, n), signal) : [];
+      await startNode(st, n, signal, rejoin);
     },
 
     async kill(node) {

@@ -30,6 +30,8 @@ export interface SupervisorPlan {
   nodeDir: string;
   dataDir: string;
   setup: readonly NodeLaunch[];
+  /** Steps for this start only, after setup and before launch: what `System.rejoin` asked for a restart. */
+  rejoin?: readonly NodeLaunch[];
   launch: readonly NodeLaunch[];
   /** Added to every process's environment (libfaketime). */
   env: Readonly<Record<string, string>>;
@@ -64,7 +66,7 @@ export const supervisorScript = (plan: SupervisorPlan): string => {
   const label = (l: NodeLaunch) => (plan.launch.length > 1 ? `${plan.node}/${l.name}` : plan.node);
   const marker = shQuote(`${plan.nodeDir}/${SETUP_MARKER}`);
   const users = plan.switchUsers
-    ? [...new Set([...plan.setup, ...plan.launch].flatMap((l) => (l.user ? [l.user] : [])))]
+    ? [...new Set([...plan.setup, ...(plan.rejoin ?? []), ...plan.launch].flatMap((l) => (l.user ? [l.user] : [])))]
     : [];
   const lines: string[] = [
     `# faultline: supervisor of node ${plan.node}; rewritten before every start (src/cluster/docker/supervisor.ts).`,
@@ -84,6 +86,12 @@ export const supervisorScript = (plan: SupervisorPlan): string => {
       );
     }
     lines.push(`  : > ${marker}`, 'fi');
+  }
+  for (const step of plan.rejoin ?? []) {
+    lines.push(
+      `note ${shQuote(`rejoin ${plan.node}/${step.name}: ${commandLine(step.command, step.args)}`)}`,
+      `( ${invocation(step, plan)} ) || { rc=$?; note "setup step ${step.name} exited with code $rc"; exit "$rc"; }`,
+    );
   }
   if (plan.launch.length === 1) {
     const l = plan.launch[0]!;
