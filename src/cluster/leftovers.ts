@@ -13,7 +13,7 @@ import {
   startTimeOf,
   TEMP_PREFIX,
 } from './markers.ts';
-import { descendantsOf } from './process-tree.ts';
+import { descendantsOf, removeSysvSegments, sysvSegmentsOf } from './process-tree.ts';
 
 /**
  * Leftovers: what a run left behind after its controller died, as one list
@@ -77,7 +77,19 @@ export const findProcesses = async (runId: string | undefined): Promise<Leftover
     const controllerAlive = await isControllerAlive(readEnvVar(environ, CONTROLLER_ENV));
     found.push({ kind: 'process', id: String(pid), runId: id, description: `${pid} ${command}`, controllerAlive });
   }
-  return [...found, ...descendantsAmong(found)];
+  const processes = [...found, ...descendantsAmong(found)];
+  return [...processes, ...segmentsOf(processes)];
+};
+
+/** SysV shared memory the run's processes created (PostgreSQL's interlock segment): gone with them only if removed. */
+const segmentsOf = (processes: readonly Leftover[]): Leftover[] => {
+  const byPid = new Map(processes.map((p) => [Number(p.id), p]));
+  return sysvSegmentsOf([...byPid.keys()]).map((s) => ({
+    ...byPid.get(s.cpid)!,
+    kind: 'shared memory',
+    id: String(s.id),
+    description: `SysV shared memory ${s.id} (key ${s.key}) of process ${s.cpid}`,
+  }));
 };
 
 /**
@@ -109,7 +121,8 @@ const descendantsAmong = (found: readonly Leftover[]): Leftover[] => {
 /**
  * Kills leftover processes (SIGCONT, then SIGKILL: SIGKILL takes down a
  * stopped process too; the SIGCONT makes sure nothing stays frozen if the
- * kill is refused) and waits briefly until the kernel has taken them down.
+ * kill is refused) and waits briefly until the kernel has taken them down;
+ * then removes the SysV shared memory they created.
  */
 export const removeProcesses = async (items: readonly Leftover[]): Promise<void> => {
   const pids = items.filter((l) => l.kind === 'process').map((l) => Number(l.id));
@@ -126,6 +139,8 @@ export const removeProcesses = async (items: readonly Leftover[]): Promise<void>
   for (const pid of pids) {
     while ((await startTimeOf(pid)) !== undefined && Date.now() < deadline) await sleep(10);
   }
+  // Their shared memory last: removed while a process is attached, it would only go when that one ends.
+  await removeSysvSegments(items.filter((l) => l.kind === 'shared memory').map((l) => Number(l.id)));
 };
 
 /** Temp dirs made by makeRunTempDir (their marker holds the run's token). */

@@ -21,7 +21,7 @@ import { type LocalFirewall, localFirewallMissing, openLocalFirewall, planLoopba
 import { chownTree, identityFor, type LocalProcess, runLocalStep, spawnLocal } from './local-process.ts';
 import { makeRunTempDir, runMarkerEnv } from './markers.ts';
 import { commandLine, logOffset, logTail, nodeStartError, validateClusterSpec, waitUntilReady } from './node-start.ts';
-import { waitGone, waitStopped } from './process-tree.ts';
+import { removeSysvSegments, sysvSegmentsOf, waitGone, waitStopped } from './process-tree.ts';
 
 /**
  * The local backend: every node is one or more child processes on
@@ -312,10 +312,13 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
   };
 
   // SIGKILL the whole tree at once, and wait until its last process is gone, not just the ones we spawned.
+  // ... and remove the SysV shared memory its processes created: nobody else will (a restart or a re-clone may not reuse it).
   const killNode = async (n: LocalNode): Promise<void> => {
+    const roots = n.procs.flatMap((p) => (p.running && p.pid ? [p.pid] : []));
     const descendants = signalNode(n, 'SIGKILL');
     await allExited(n);
     await waitGone(descendants);
+    await removeSysvSegments(sysvSegmentsOf([...roots, ...descendants]).map((s) => s.id));
     n.paused = false;
   };
 

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { sleep } from '../base/time.ts';
 
@@ -122,4 +123,40 @@ export const waitStopped = async (pids: readonly number[], timeoutMs = 2000): Pr
     if (performance.now() > deadline) return false;
     await sleep(2);
   }
+};
+
+/**
+ * SysV shared memory segments created by any of `pids`, by id. A killed
+ * server cannot remove its own (PostgreSQL keeps a small one as an
+ * interlock), and one whose data dir is gone is never reused: the backend
+ * removes them after a kill, cleanup after the processes it kills.
+ */
+export const sysvSegmentsOf = (pids: readonly number[]): { id: number; key: string; cpid: number }[] => {
+  let table: string;
+  try {
+    table = readFileSync('/proc/sysvipc/shm', 'utf8');
+  } catch {
+    return []; // not Linux
+  }
+  const wanted = new Set(pids);
+  return table
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length > 5 && wanted.has(Number(f[4])))
+    .map((f) => ({ key: f[0]!, id: Number(f[1]), cpid: Number(f[4]) }));
+};
+
+/** Marks segments for removal (`ipcrm`): each goes once no process is attached. Best effort. */
+export const removeSysvSegments = async (ids: readonly number[]): Promise<void> => {
+  if (ids.length === 0) return;
+  await new Promise<void>((resolve) => {
+    const child = spawn(
+      'ipcrm',
+      ids.flatMap((id) => ['-m', String(id)]),
+      { stdio: 'ignore' },
+    );
+    child.once('error', () => resolve());
+    child.once('exit', () => resolve());
+  });
 };

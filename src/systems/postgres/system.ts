@@ -199,6 +199,8 @@ export const postgresSystem: System = {
       max_wal_senders: '10',
       wal_keep_size: '128MB',
       synchronous_commit: options.synchronousCommit,
+      // Dynamic shared memory as files in the data dir, not /dev/shm: a killed server cannot remove its segments.
+      dynamic_shared_memory_type: 'mmap',
       // Messages the client matches (the synchronous-replication warning) stay in English.
       lc_messages: 'C',
       log_line_prefix: '%m [%p] %a ',

@@ -65,7 +65,10 @@ describe.skipIf(skipWithout('postgresql', postgresMissing()))('a postgres run le
     await child;
     const left = await findLeftovers(runId);
     const pids = left.filter((l) => l.kind === 'process').map((l) => Number(l.id));
-    expect(left.filter((l) => l.description.includes('bin/postgres -D')).length).toBe(3);
+    const segments = left.filter((l) => l.kind === 'shared memory').map((l) => l.id);
+    expect(segments.length).toBeGreaterThanOrEqual(3); // each postmaster's interlock segment
+    const postmasters = left.filter((l) => l.kind === 'process' && !l.description.includes('(child of'));
+    expect(postmasters.filter((l) => l.description.includes('bin/postgres -D')).length).toBe(3);
     expect(left.some((l) => /\(child of \d+\)/.test(l.description))).toBe(true);
     expect(left.some((l) => l.kind === 'temp dir')).toBe(true); // the data dirs live there
 
@@ -73,6 +76,8 @@ describe.skipIf(skipWithout('postgresql', postgresMissing()))('a postgres run le
     expect(cleanup.exitCode, cleanup.all).toBe(0);
     expect(cleanup.stdout).toContain(runId);
     expect(pids.filter(isLive)).toEqual([]);
+    const shm = readFileSync('/proc/sysvipc/shm', 'utf8');
+    expect(segments.filter((id) => new RegExp(`^\\s*\\S+\\s+${id}\\s`, 'm').test(shm))).toEqual([]);
     await expectNothingLeft(runId);
   }, 180_000);
 });

@@ -35,7 +35,12 @@ export const upPostgres = async (
     await backend.down().catch(() => {});
     await cleanupLeftovers({ runId, force: true });
   });
-  await backend.up({ runId, system: postgresSystem, nodes, options, workDir: '' }, AbortSignal.timeout(120_000));
+  // The faults these tests use: no clock, so libfaketime is not preloaded.
+  const faults = ['kill', 'pause', 'partition'] as const;
+  await backend.up(
+    { runId, system: postgresSystem, nodes, options, workDir: '', faults },
+    AbortSignal.timeout(120_000),
+  );
   const node = (id: NodeId) => {
     const a = backend.addresses().find((x) => x.id === id);
     if (!a) throw new Error(`no node ${id}`);

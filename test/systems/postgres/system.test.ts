@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { lookupUser } from '../../../src/cluster/local-process.ts';
 import { RUN_ID_ENV } from '../../../src/cluster/markers.ts';
-import { descendantsOf, isLive } from '../../../src/cluster/process-tree.ts';
+import { descendantsOf, isLive, sysvSegmentsOf } from '../../../src/cluster/process-tree.ts';
 import { findLeftovers } from '../../../src/cluster/registry.ts';
 import { postgresSystem, serviceFile } from '../../../src/systems/postgres/system.ts';
 import type { LaunchContext } from '../../../src/systems/system.ts';
@@ -99,13 +99,22 @@ describe.skipIf(skipWithout('postgresql', postgresMissing()))('a postgres cluste
     const environ = readFileSync(`/proc/${children[0]}/environ`, 'latin1');
     expect(environ).not.toContain(RUN_ID_ENV);
     // ... yet cleanup finds it, as a child of a proven postmaster.
-    const listed = (await findLeftovers(c.runId)).filter((l) => l.kind === 'process').map((l) => Number(l.id));
+    const found = await findLeftovers(c.runId);
+    const listed = found.filter((l) => l.kind === 'process').map((l) => Number(l.id));
     const stable = children.filter((pid) => descendantsOf(postmaster).includes(pid)); // not a short-lived backend
     expect(stable.length).toBeGreaterThanOrEqual(4);
     expect(listed).toEqual(expect.arrayContaining([postmaster, ...stable]));
 
+    // PostgreSQL's interlock segment, which a killed postmaster cannot remove; no /dev/shm segments (mmap DSM).
+    const segments = sysvSegmentsOf([postmaster]);
+    expect(segments).toHaveLength(1);
+    expect(found.filter((l) => l.kind === 'shared memory').map((l) => l.id)).toContain(String(segments[0]!.id));
     await c.backend.kill('n2');
     expect([postmaster, ...children].filter(isLive)).toEqual([]);
+    expect(readFileSync('/proc/sysvipc/shm', 'utf8')).not.toMatch(
+      new RegExp(`^\\s*\\S+\\s+${segments[0]!.id}\\s`, 'm'),
+    );
+    expect(existsSync(path.join(c.backend.runDir!, 'data', 'n2', 'pgdata', 'pg_dynshmem'))).toBe(true);
 
     const runDir = c.backend.runDir!;
     const n1 = [c.backend.pids().n1!, ...descendantsOf(c.backend.pids().n1!)];
