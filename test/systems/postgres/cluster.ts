@@ -24,23 +24,28 @@ export interface PgCluster {
   ): Promise<R[]>;
 }
 
-/** A PostgreSQL cluster on the local backend, brought down (and cleaned up by run id) when the test ends. */
-export const upPostgres = async (
+/** A PostgreSQL cluster on the local backend; `stop` brings it down and cleans up by run id. */
+export const startPostgres = async (
   options: Record<string, unknown>,
   nodes: readonly NodeId[] = ['n1', 'n2', 'n3'],
-): Promise<PgCluster> => {
+): Promise<PgCluster & { stop(): Promise<void> }> => {
   const runId = newRunId();
   const backend = createLocalBackend({ stopGraceMs: 5000, startTimeoutMs: 60_000 });
-  onTestFinished(async () => {
+  const stop = async () => {
     await backend.down().catch(() => {});
     await cleanupLeftovers({ runId, force: true });
-  });
+  };
   // The faults these tests use: no clock, so libfaketime is not preloaded.
   const faults = ['kill', 'pause', 'partition'] as const;
-  await backend.up(
-    { runId, system: postgresSystem, nodes, options, workDir: '', faults },
-    AbortSignal.timeout(120_000),
-  );
+  try {
+    await backend.up(
+      { runId, system: postgresSystem, nodes, options, workDir: '', faults },
+      AbortSignal.timeout(120_000),
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
   const node = (id: NodeId) => {
     const a = backend.addresses().find((x) => x.id === id);
     if (!a) throw new Error(`no node ${id}`);
@@ -52,7 +57,18 @@ export const upPostgres = async (
     node,
     sql: (id, text, params = []) =>
       adminQuery(node(id), text, params, { signal: AbortSignal.timeout(10_000), timeoutMs: 10_000 }),
+    stop,
   };
+};
+
+/** A PostgreSQL cluster on the local backend, brought down (and cleaned up by run id) when the test ends. */
+export const upPostgres = async (
+  options: Record<string, unknown>,
+  nodes: readonly NodeId[] = ['n1', 'n2', 'n3'],
+): Promise<PgCluster> => {
+  const cluster = await startPostgres(options, nodes);
+  onTestFinished(cluster.stop);
+  return cluster;
 };
 
 /** An operator context on a live cluster, collecting the steps it records. */
