@@ -356,10 +356,14 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
     const binds = mounts.map((m) => (m === n.nodeDir ? `${m}:${m}` : `${m}:${m}:ro`));
     const init = st.useBase ? hostInit() : undefined;
     const script = path.join(n.nodeDir, SCRIPT_NAME);
+    // A node of one process execs it under the init, which passes `docker stop`'s signal on (PostgreSQL: SIGINT).
+    const launches = st.spec.system.launch(launchContext(st, n));
+    const stopSignal = launches.length === 1 ? launches[0]!.stopSignal : undefined;
     n.container = await st.engine.createContainer({
       name: n.name,
       Hostname: n.id,
       Image: st.image,
+      ...(stopSignal ? { StopSignal: stopSignal } : {}),
       Cmd: init ? [init, '-s', '-g', '--', '/bin/sh', script] : ['/bin/sh', script],
       Env: [
         ...(st.useBase ? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/tmp'] : []),
