@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, test } from 'vitest';
+import { packagePath } from '../../../src/base/ts-node.ts';
 import { lookupUser } from '../../../src/cluster/local-process.ts';
 import { RUN_ID_ENV } from '../../../src/cluster/markers.ts';
 import { descendantsOf, isLive, sysvSegmentsOf } from '../../../src/cluster/process-tree.ts';
@@ -8,6 +10,7 @@ import { findLeftovers } from '../../../src/cluster/registry.ts';
 import { postgresSystem, serviceFile } from '../../../src/systems/postgres/system.ts';
 import type { LaunchContext } from '../../../src/systems/system.ts';
 import { procState } from '../../cluster/helpers.ts';
+import { BIN, tempReports } from '../../e2e/helpers.ts';
 import { skipWithout } from '../../support/environment.ts';
 import { postgresMissing, uidOf, upPostgres } from './cluster.ts';
 
@@ -51,6 +54,21 @@ describe('postgres node commands', () => {
     expect(steps[1]!.env?.PGSERVICEFILE).toBe('/tmp/run/data/n3/pg_service.conf');
     expect(serviceFile(context(2).peers)).toBe('[n1]\nhost=127.0.0.1\nport=6000\n[n2]\nhost=127.0.0.1\nport=6001\n');
   });
+});
+
+describe('postgres binaries', () => {
+  test('a missing server is refused before the run starts, naming the package; nothing is written', async () => {
+    const reports = tempReports();
+    const r = await execa(
+      process.execPath,
+      [BIN, 'run', '--cluster', 'postgres-sync', '--workload', 'set', '--time-limit', '5s', '--reports-dir', reports],
+      { reject: false, all: true, cwd: packagePath('.'), env: { FAULTLINE_PG_BIN: '/nonexistent/postgresql/bin' } },
+    );
+    expect(r.exitCode, r.all).toBe(3);
+    expect(r.all).toContain('system postgres needs /nonexistent/postgresql/bin/initdb, which is not installed');
+    expect(r.all).toContain('apt-get install postgresql');
+    expect(readdirSync(reports)).toEqual([]);
+  }, 60_000);
 });
 
 describe.skipIf(skipWithout('postgresql', postgresMissing()))('a postgres cluster on the local backend', () => {
