@@ -4,7 +4,9 @@
  *
  *   fence          the old primary is killed (or was already down), so it
  *                  cannot take another write
- *   choose         the standby whose WAL goes furthest (see walPosition)
+ *   choose         the standby whose WAL goes furthest (see walPosition),
+ *                  once the positions stop moving (WAL the primary sent just
+ *                  before it died may still be arriving)
  *   sync-standbys  its synchronous_standby_names, copied by the base backup
  *                  from the old primary and naming the wrong standbys, are
  *                  rewritten for the new topology: ANY k of the other nodes
@@ -14,7 +16,9 @@
  *   repoint        every other standby's primary_conninfo points at the new
  *                  primary (ALTER SYSTEM + reload: PostgreSQL 13+ reconnects
  *                  its WAL receiver without a restart)
- *   streaming      which standbys stream from the new primary a moment later
+ *   streaming      which standbys stream from the new primary a moment later;
+ *                  one that does not (it replayed past the new timeline's
+ *                  fork) is fenced too, and re-cloned when it rejoins
  *
  * The fenced node is started again when the fault heals; `rejoin` then
  * re-clones it from the new primary so that it comes back as a standby.
@@ -72,7 +76,11 @@ export const failover = async (ctx: OperatorContext): Promise<void> => {
     ctx.step('fence', { node: id, how: wasRunning ? 'killed now' : 'already down' });
   }
 
-  const standbys = probes.filter((p) => p.standby && !lost.has(p.id));
+  // Positions once they stop moving: WAL the primary sent just before it died may still be arriving.
+  const standbys = await settled(
+    probes.filter((p) => p.standby && !lost.has(p.id)).map((p) => byId.get(p.id)!),
+    ctx.signal,
+  );
   const best = [...standbys].sort((a, b) => compare(walPosition(b), walPosition(a)) || a.id.localeCompare(b.id))[0];
   if (!best) {
     ctx.step('failover-impossible', { reason: 'no running standby answers', lost: [...lost] });
@@ -112,7 +120,33 @@ export const failover = async (ctx: OperatorContext): Promise<void> => {
   if (others.length > 0) {
     const streaming = await waitForStreaming(target, others, ctx.signal);
     ctx.step('streaming', { primary: best.id, standbys: streaming });
+    // A standby that cannot follow (it replayed past the new timeline's fork) is fenced: it rejoins, re-cloned, when the fault heals.
+    for (const s of others.filter((o) => !streaming.includes(o.id))) {
+      await ctx.fence(s.id);
+      ctx.step('fence', {
+        node: s.id,
+        how: 'killed now',
+        why: `does not stream from ${best.id}; re-cloned when it rejoins`,
+      });
+    }
   }
+};
+
+const SETTLE_STEP_MS = 100;
+const SETTLE_MAX_MS = 2000;
+
+/** Probes `nodes` until two rounds in a row agree on every position (or a couple of seconds pass). */
+const settled = async (nodes: readonly NodeAddress[], signal: AbortSignal): Promise<NodeProbe[]> => {
+  const key = (ps: readonly NodeProbe[]) => ps.map((p) => `${p.id}@${walPosition(p)}`).join(',');
+  let last = await probeAll(nodes, signal);
+  const deadline = performance.now() + SETTLE_MAX_MS;
+  while (performance.now() < deadline && !signal.aborted) {
+    await sleep(SETTLE_STEP_MS, signal);
+    const next = await probeAll(nodes, signal);
+    if (key(next) === key(last)) return next;
+    last = next;
+  }
+  return last;
 };
 
 /** Which of `standbys` stream from `primary`, waiting up to a few seconds for all of them. */

@@ -178,7 +178,7 @@ describe.skipIf(skipWithout('postgresql', postgresMissing()))('the postgres clie
 });
 
 describe.skipIf(skipWithout('postgresql', postgresMissing()))('the postgres client against a failing primary', () => {
-  test('a paused primary: a write times out as info, a read fails, both within the deadline; a killed one refuses: fail', async () => {
+  test('a paused primary: a write times out as info, a read fails, both within the deadline; then killed: fail once nothing can be sent', async () => {
     const c = await upPostgres({ replication: 'async' }, ['n1', 'n2']);
     const set = clientOf(c, 'set', 'n1', 1000);
     expect((await run(set, { f: 'add', value: 1 })).type).toBe('ok');
@@ -193,9 +193,11 @@ describe.skipIf(skipWithout('postgresql', postgresMissing()))('the postgres clie
     expect((await run(set, { f: 'add', value: 3 })).type).toBe('ok');
 
     await c.backend.kill('n1');
-    const refused = await run(set, { f: 'add', value: 4 });
-    expect(refused.type).toBe('fail'); // nothing was sent: no primary answers
-    expect(refused.error).toContain('no primary');
+    // On the connection that was open, the write may have gone out before the reset was seen: info or fail, never ok.
+    expect(['info', 'fail']).toContain((await run(set, { f: 'add', value: 4 })).type);
+    // With no connection left, nothing can be sent: no primary answers.
+    const refused = await run(set, { f: 'add', value: 5 });
+    expect(refused).toMatchObject({ type: 'fail', error: expect.stringContaining('no primary') });
     await set.close();
   }, 180_000);
 });

@@ -28,7 +28,15 @@ const run = async (cluster: string, nemesis: string, seed: number) => {
   const set = results.checkers.set as unknown as { lost: number; acked: number };
   const { ops } = parseJsonlHistory(readFileSync(join(dir, 'history.jsonl'), 'utf8'));
   const nemesisOps = ops.filter((o) => o.process === 'nemesis').map((o) => o.f);
-  return { exitCode: r.exitCode, output: r.all, results, set, nemesisOps };
+  // For a failure message: what the operator did, and what each node's last read saw.
+  const events = ops
+    .filter((o) => o.process === 'nemesis' && o.type === 'info')
+    .map((o) => `${o.f} ${JSON.stringify(o.value)}`);
+  const lastReads: Record<string, number> = {};
+  for (const o of ops)
+    if (o.f === 'read' && o.type === 'ok' && Array.isArray(o.value)) lastReads[o.node ?? '?'] = o.value.length;
+  const output = `${r.all}\nnemesis:\n  ${events.join('\n  ')}\nelements in each node's last read: ${JSON.stringify(lastReads)}`;
+  return { exitCode: r.exitCode, output, results, set, nemesisOps };
 };
 
 const pair = (nemesis: string, seed: number) =>
