@@ -20,8 +20,23 @@ import { clockCapability, faketimeEnv, faketimeLibrary, writeClockFile } from '.
 import { type LocalFirewall, localFirewallMissing, openLocalFirewall, planLoopback } from './local-firewall.ts';
 import { chownTree, identityFor, type LocalProcess, runLocalStep, spawnLocal } from './local-process.ts';
 import { makeRunTempDir, runMarkerEnv } from './markers.ts';
-import { commandLine, logOffset, logTail, nodeStartError, validateClusterSpec, waitUntilReady } from './node-start.ts';
-import { removeSysvSegments, sysvSegmentsOf, waitGone, waitStopped } from './process-tree.ts';
+import {
+  commandLine,
+  logOffset,
+  logTail,
+  nodeStartError,
+  type ReadyOutcome,
+  validateClusterSpec,
+  waitUntilReady,
+} from './node-start.ts';
+import {
+  descendantsOf,
+  portHeldByOthers,
+  removeSysvSegments,
+  sysvSegmentsOf,
+  waitGone,
+  waitStopped,
+} from './process-tree.ts';
 
 /**
  * The local backend: every node is one or more child processes on
@@ -147,6 +162,11 @@ const allocatePorts = async (count: number, host = HOST): Promise<number[]> => {
 const isRunning = (n: LocalNode): boolean => n.procs.length > 0 && n.procs.every((p) => p.running);
 /** Signals every process of the node; returns the descendants that SIGSTOP/SIGCONT/SIGKILL reached too. */
 const signalNode = (n: LocalNode, signal: NodeJS.Signals): number[] => n.procs.flatMap((p) => [...p.signal(signal)]);
+/** A port of the node that some process outside the node's tree listens on, if any. */
+const takenPort = (n: LocalNode): number | undefined => {
+  const pids = n.procs.flatMap((p) => (p.running && p.pid ? [p.pid, ...descendantsOf(p.pid)] : []));
+  return Object.values(n.ports).find((port) => portHeldByOthers(port, pids));
+};
 /** Resolves when the first of the node's processes ends, saying which and how. */
 const firstExit = (n: LocalNode): Promise<string> =>
   Promise.race(n.procs.map((p) => p.exited.then((how) => (n.procs.length > 1 ? `(${p.name}) ${how}` : how))));
@@ -261,12 +281,17 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
         }),
       );
       n.paused = false;
-      const outcome = await waitUntilReady(st.spec.system, addressOf(st, n), {
+      const ready = await waitUntilReady(st.spec.system, addressOf(st, n), {
         signal,
         timeoutMs: startTimeoutMs,
         exited: firstExit(n),
       });
-      if (outcome.ready) return;
+      // Ready, but was it this node that answered? Another process may have taken its port meanwhile.
+      const taken = ready.ready ? takenPort(n) : undefined;
+      if (ready.ready && taken === undefined) return;
+      const outcome: Extract<ReadyOutcome, { ready: false }> = ready.ready
+        ? { ready: false, reason: `port ${taken} answered, but another process listens on it, not this node` }
+        : ready;
       // Not ready: make sure this incarnation is gone before deciding what next.
       signalNode(n, 'SIGKILL');
       await allExited(n);
@@ -276,7 +301,7 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
         });
       }
       const tail = (await logTail(n.logPath, offset, 200)).join('\n');
-      if (/EADDRINUSE|address already in use/i.test(tail) && attempt < startAttempts) {
+      if ((taken !== undefined || /EADDRINUSE|address already in use/i.test(tail)) && attempt < startAttempts) {
         if (mayMovePort) {
           // Someone took a port between allocation and start: pick others.
           const fresh = await allocatePorts(st.portNames.length, n.host);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { sleep } from '../base/time.ts';
 
 /**
@@ -159,4 +159,55 @@ export const removeSysvSegments = async (ids: readonly number[]): Promise<void> 
     child.once('error', () => resolve());
     child.once('exit', () => resolve());
   });
+};
+
+/** Inodes of the TCP sockets (v4 and v6) listening on `port`. */
+const listeningInodes = (port: number): Set<string> => {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is "<ip hex>:<port hex>"; state 0A is LISTEN; the inode is the 10th field.
+      if (f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A' && f[9]) inodes.add(f[9]);
+    }
+  }
+  return inodes;
+};
+
+/** Whether any of `pids` holds one of these socket inodes. */
+const holdsSocket = (pids: readonly number[], inodes: ReadonlySet<string>): boolean =>
+  pids.some((pid) => {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      return false;
+    }
+    return fds.some((fd) => {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        return m !== null && inodes.has(m[1]!);
+      } catch {
+        return false;
+      }
+    });
+  });
+
+/**
+ * Whether a process other than `pids` (a node's tree) listens on `port`:
+ * a port allocated for a node was taken by someone else between its
+ * allocation and the node's bind (another run, another program), so the
+ * node's readiness check may have been answered by a stranger. False when
+ * nobody listens on it, or /proc cannot tell.
+ */
+export const portHeldByOthers = (port: number, pids: readonly number[]): boolean => {
+  const inodes = listeningInodes(port);
+  return inodes.size > 0 && !holdsSocket(pids, inodes);
 };
