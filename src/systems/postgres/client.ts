@@ -32,7 +32,7 @@
 import { configError } from '../../base/errors.ts';
 import { deadlineSignal } from '../../base/time.ts';
 import type { Client, ClientOp, ClientOptions, Completion, NodeAddress } from '../system.ts';
-import { connect, type PgConnection, sendCancel } from './connection.ts';
+import { connect, type PgConnection, queryUntil, sendCancel } from './connection.ts';
 import { completionOf, type StatementResult } from './outcome.ts';
 import { primaryOf, probeAll } from './probe.ts';
 
@@ -46,6 +46,8 @@ CREATE TABLE IF NOT EXISTS set_elements (key text NOT NULL, element bigint NOT N
 CREATE TABLE IF NOT EXISTS counters (key text PRIMARY KEY, value bigint NOT NULL);`;
 
 type Row = Record<string, unknown>;
+
+const SYSTEM_ID_SQL = 'SELECT system_identifier::text AS id FROM pg_control_system()';
 
 /** One operation as one SQL statement, and how its rows become the completion. */
 export interface Statement {
@@ -164,6 +166,8 @@ export const openPostgresClient = (workload: string, node: NodeAddress, options:
   // At most two connections: to the primary, and to the bound node for local reads.
   const conns = new Map<string, PgConnection>();
   let primaryId: string | undefined;
+  /** The cluster's system identifier, learnt from the first probe (when every node is up and ours). */
+  let cluster: string | undefined;
   let closed = false;
 
   const drop = (c: PgConnection) => {
@@ -176,23 +180,42 @@ export const openPostgresClient = (workload: string, node: NodeAddress, options:
   const targetFor = async (read: boolean, signal: AbortSignal): Promise<NodeAddress | string> => {
     if (read && readFrom === 'local') return node;
     if (primaryId === undefined || conns.get(primaryId)?.broken !== false) {
-      const primary = primaryOf(await probeAll(options.nodes, signal, Math.min(1000, options.timeoutMs)));
+      const primary = primaryOf(await probe(signal));
       if (!primary) return 'no primary answers (every node is down, in recovery, or unreachable)';
       primaryId = primary.id;
     }
     return options.nodes.find((n) => n.id === primaryId) ?? `${primaryId} is not among the nodes`;
   };
 
+  /** Every node of this cluster that answers (a stranger on a node's port does not count). */
+  const probe = async (signal: AbortSignal) => {
+    const probes = await probeAll(options.nodes, signal, Math.min(1000, options.timeoutMs), cluster);
+    cluster ??= probes[0]?.systemId;
+    return probes;
+  };
+
   const connectionTo = async (target: NodeAddress, signal: AbortSignal): Promise<PgConnection> => {
     const open = conns.get(target.id);
     if (open && !open.broken) return open;
     if (open) drop(open);
+    if (cluster === undefined) await probe(signal);
     const c = await connect(target, {
       timeoutMs: options.timeoutMs,
       signal,
       applicationName: 'faultline-client',
       statementTimeoutMs: options.timeoutMs,
     });
+    // Before any statement: is this server of our cluster, or a stranger that took the port of a node that is down?
+    const [row] = (
+      await queryUntil<{ id: string }>(c, SYSTEM_ID_SQL, [], signal).catch((e: unknown) => {
+        c.destroy();
+        throw e;
+      })
+    ).rows;
+    if (cluster !== undefined && row?.id !== cluster) {
+      c.destroy();
+      throw new Error(`${target.id} at ${target.host}:${target.port} is a server of another cluster`);
+    }
     conns.set(target.id, c);
     return c;
   };

@@ -4,11 +4,20 @@
  * lookup, the status, the operator's failover and a restarting node's
  * rejoin all read it.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { NodeAddress, NodeId } from '../system.ts';
 import { adminQuery } from './connection.ts';
 
 export interface NodeProbe {
   id: NodeId;
+  /**
+   * The cluster it belongs to: the system identifier initdb gave the first
+   * primary, which pg_basebackup copies to every standby and promotion
+   * keeps. A server of another cluster (another run's, on a port this node
+   * had while it was down) has a different one.
+   */
+  systemId: string;
   standby: boolean;
   /** The timeline: a primary's current one, a standby's received (or last checkpoint's) one. Promotion bumps it. */
   timeline: number;
@@ -28,6 +37,7 @@ export interface NodeProbe {
 
 const PROBE_SQL = `
 SELECT pg_is_in_recovery() AS standby,
+       (SELECT system_identifier::text FROM pg_control_system()) AS system_id,
        CASE WHEN pg_is_in_recovery()
             THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver),
                           (SELECT timeline_id FROM pg_control_checkpoint()))
@@ -43,6 +53,7 @@ SELECT pg_is_in_recovery() AS standby,
 
 interface ProbeRow {
   standby: boolean;
+  system_id: string;
   timeline: number;
   flush_lsn: string | null;
   receive_lsn: string | null;
@@ -58,6 +69,7 @@ export const probe = async (node: NodeAddress, signal: AbortSignal, timeoutMs = 
   if (!row) throw new Error(`${node.id}: the probe returned no row`);
   return {
     id: node.id,
+    systemId: row.system_id,
     standby: row.standby,
     timeline: Number(row.timeline),
     flushLsn: row.flush_lsn,
@@ -69,14 +81,41 @@ export const probe = async (node: NodeAddress, signal: AbortSignal, timeoutMs = 
   };
 };
 
-/** Every node that answers; the others are left out. */
+/**
+ * Every node that answers and belongs to the cluster: `cluster` (a system
+ * identifier) when given, else the one most answers share (none on a tie).
+ * A stranger on a node's port counts as not answering.
+ */
 export const probeAll = async (
   nodes: readonly NodeAddress[],
   signal: AbortSignal,
   timeoutMs = 1500,
+  cluster?: string,
 ): Promise<NodeProbe[]> => {
-  const probes = await Promise.all(nodes.map((n) => probe(n, signal, timeoutMs).catch(() => undefined)));
-  return probes.filter((p): p is NodeProbe => p !== undefined);
+  const probes = (await Promise.all(nodes.map((n) => probe(n, signal, timeoutMs).catch(() => undefined)))).filter(
+    (p): p is NodeProbe => p !== undefined,
+  );
+  const id = cluster ?? clusterOf(probes);
+  return probes.filter((p) => p.systemId === id);
+};
+
+/** The system identifier most probes share; undefined when none, or on a tie. */
+export const clusterOf = (probes: readonly NodeProbe[]): string | undefined => {
+  const counts = new Map<string, number>();
+  for (const p of probes) counts.set(p.systemId, (counts.get(p.systemId) ?? 0) + 1);
+  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+  return ranked[0] && ranked[0][1] !== ranked[1]?.[1] ? ranked[0][0] : undefined;
+};
+
+/** A stopped node's system identifier, from its control file (the first field of pg_control); undefined if unreadable. */
+export const systemIdOf = (pgdata: string): string | undefined => {
+  try {
+    return readFileSync(path.join(pgdata, 'global', 'pg_control'))
+      .readBigUInt64LE(0)
+      .toString();
+  } catch {
+    return undefined;
+  }
 };
 
 /** An LSN ("16/B374D848") as a number that orders like the WAL; -1 for none. */

@@ -25,7 +25,7 @@ import { openPostgresClient, POSTGRES_WORKLOADS, SCHEMA_SQL } from './client.ts'
 import { adminQuery, SUPERUSER } from './connection.ts';
 import { failover, primaryConninfo } from './failover.ts';
 import { postgresOptions, syncStandbyNames } from './options.ts';
-import { primaryOf, probe, probeAll } from './probe.ts';
+import { primaryOf, probe, probeAll, systemIdOf } from './probe.ts';
 
 /**
  * Where the server binaries are: `FAULTLINE_PG_BIN`, else the newest
@@ -234,7 +234,8 @@ export const postgresSystem: System = {
       ports: { [PORT]: splitHostPort(ports[PORT]!).port },
     }));
     for (let attempt = 0; attempt < 3 && !signal.aborted; attempt++) {
-      const primary = primaryOf(await probeAll(others, signal));
+      // Only a primary of this node's own cluster: never clone a stranger found on a peer's port.
+      const primary = primaryOf(await probeAll(others, signal, 1500, systemIdOf(pgdataOf(ctx))));
       if (primary) return cloneSteps(ctx, primary.id, true);
       await sleep(300, signal);
     }

@@ -200,4 +200,23 @@ describe.skipIf(skipWithout('postgresql', postgresMissing()))('the postgres clie
     expect(refused).toMatchObject({ type: 'fail', error: expect.stringContaining('no primary') });
     await set.close();
   }, 180_000);
+
+  test("a stranger on a node's port (another cluster, say another run's) is never written to, nor read from", async () => {
+    const [ours, other] = await Promise.all([
+      upPostgres({ replication: 'async' }, ['n1', 'n2']),
+      upPostgres({ replication: 'async' }, ['n1']),
+    ]);
+    // n3's port is served by the other cluster's primary, as when a run took the port of a node that was down.
+    const nodes = [...ours.backend.addresses(), { ...other.node('n1'), id: 'n3' }];
+    const options = (o = {}) => ({ timeoutMs: 1500, nodes, options: o });
+    const writer = openPostgresClient('set', nodes[2]!, options());
+    const w = await run(writer, { f: 'add', value: 1 });
+    expect(w).toMatchObject({ type: 'ok', node: 'n1' }); // the primary of the cluster most nodes belong to
+    const reader = openPostgresClient('set', nodes[2]!, options({ readFrom: 'local' }));
+    const r = await run(reader, { f: 'read', value: null });
+    expect(r).toMatchObject({ type: 'fail', error: expect.stringContaining('a server of another cluster') });
+    expect(await other.sql('n1', 'SELECT count(*)::int AS n FROM set_elements')).toEqual([{ n: 0 }]);
+    await writer.close();
+    await reader.close();
+  }, 180_000);
 });

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { lsnValue, type NodeProbe, primaryOf, walPosition } from '../../../src/systems/postgres/probe.ts';
+import { clusterOf, lsnValue, type NodeProbe, primaryOf, walPosition } from '../../../src/systems/postgres/probe.ts';
 
 const probe = (p: Partial<NodeProbe> & Pick<NodeProbe, 'id'>): NodeProbe => ({
+  systemId: '7400000000000000001',
   standby: true,
   timeline: 1,
   flushLsn: null,
@@ -34,5 +35,14 @@ describe('postgres probes', () => {
     expect(primaryOf([n1, n2, n3])?.id).toBe('n2');
     expect(primaryOf([n1, n3])?.id).toBe('n1');
     expect(primaryOf([n3])).toBeUndefined();
+  });
+
+  test('the cluster is the system identifier most nodes share; a tie names none', () => {
+    const ours = (id: string) => probe({ id, systemId: 'A' });
+    const stranger = (id: string) => probe({ id, systemId: 'B' });
+    expect(clusterOf([ours('n1'), stranger('n2'), ours('n3')])).toBe('A');
+    expect(clusterOf([ours('n1'), stranger('n2')])).toBeUndefined();
+    expect(clusterOf([stranger('n2')])).toBe('B');
+    expect(clusterOf([])).toBeUndefined();
   });
 });
