@@ -107,5 +107,6 @@ const validateOp = (v: unknown, file: string, line: number, expectedIndex: numbe
   if (o.key !== undefined) op.key = o.key as string;
   if (typeof o.node === 'string') op.node = o.node;
   if (typeof o.error === 'string') op.error = o.error;
+  if (typeof o.term === 'number' && Number.isSafeInteger(o.term)) op.term = o.term;
   return op;
 };

@@ -5,12 +5,14 @@ import { configError, FaultlineError } from '../base/errors.ts';
 import { checkWritableDir } from '../base/files.ts';
 import { formatPath, parseFlag, parseWith } from '../base/schema.ts';
 import { readYamlFile, type YamlSource } from '../base/yaml.ts';
-import { KNOWN_CHECKERS } from '../checker/index.ts';
+import { isCheckerName, KNOWN_CHECKERS } from '../checker/index.ts';
 import type { FaultKind } from '../cluster/backend.ts';
 import { checkBackend, getBackend } from '../cluster/registry.ts';
 import { type FaultSpec, type NemesisPreset, nemesisSchema } from '../nemesis/spec.ts';
 import { isSystemPath, loadSystem } from '../systems/index.ts';
-import { WORKLOAD_OPS, type WorkloadPreset, workloadSchema } from '../workload/spec.ts';
+import { findWorkload, systemClientOf, workloadNames } from '../workload/index.ts';
+import { type ResolvedWorkload, type WorkloadPreset, workloadSchema } from '../workload/spec.ts';
+import { WorkloadPresetError } from '../workload/workload.ts';
 import { type ClusterPreset, clusterSchema, type RunField, type RunFile, runFields, runFileSchema } from './config.ts';
 import { locatePreset, type PresetKind } from './presets.ts';
 
@@ -59,7 +61,7 @@ export interface ResolvedRunConfig {
   readonly checkTimeoutMs: number;
   readonly reportsDir: string;
   readonly cluster: Sourced<ClusterPreset>;
-  readonly workload: Sourced<WorkloadPreset>;
+  readonly workload: Sourced<ResolvedWorkload>;
   readonly nemesis: Sourced<NemesisPreset>;
 }
 
@@ -180,7 +182,8 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
   // A user's system module resolves against its preset's folder, so the config replays from anywhere.
   if (isSystemPath(cluster.system))
     cluster.system = resolvePath(dirname(cluster.source.split('#')[0]!), cluster.system);
-  await checkCompatible(cluster, workload, nemesis, nodes, backend, lines);
+  const resolvedWorkload = checkWorkload(workload, lines);
+  await checkCompatible(cluster, resolvedWorkload, nemesis, nodes, backend, lines);
 
   return deepFreeze({
     test,
@@ -192,35 +195,94 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     concurrency: v.concurrency ?? workload.concurrency ?? DEFAULTS.concurrency,
     rate: v.rate ?? workload.rate ?? DEFAULTS.rate,
     opTimeoutMs: v.opTimeout ?? workload.opTimeout ?? DEFAULTS.opTimeoutMs,
-    quiesceMs: v.quiesce ?? DEFAULTS.quiesceMs,
+    quiesceMs: v.quiesce ?? cluster.quiesce ?? DEFAULTS.quiesceMs,
     checkTimeoutMs: v.checkTimeout ?? DEFAULTS.checkTimeoutMs,
     reportsDir,
     cluster,
-    workload,
+    workload: resolvedWorkload,
     nemesis,
   });
+};
+
+/** Where a key of a preset is: file, key path and line. */
+const locate = (
+  lines: ReadonlyMap<PresetKind, LineOf>,
+  kind: PresetKind,
+  source: string,
+  path: readonly PropertyKey[],
+) => {
+  const line = lines.get(kind)?.(path);
+  const [file, inlineKey] = source.split('#'); // "run.yaml#workload": inlined in a run file
+  const fullPath = inlineKey ? [inlineKey, ...path] : path;
+  return { file: file!, path: formatPath(fullPath), ...(line !== undefined ? { line } : {}) };
+};
+
+/**
+ * The workload preset against its module (src/workload): a known module,
+ * operations it issues, a final phase it has, known checkers; the module's
+ * defaults filled in and its own checks run.
+ */
+const checkWorkload = (
+  workload: Sourced<WorkloadPreset>,
+  lines: ReadonlyMap<PresetKind, LineOf>,
+): Sourced<ResolvedWorkload> => {
+  const at = (path: readonly PropertyKey[]) => locate(lines, 'workload', workload.source, path);
+  const module = findWorkload(workload.client);
+  if (!module)
+    throw configError(`unknown workload ${JSON.stringify(workload.client)}`, {
+      ...at(['client']),
+      hint: `known workloads: ${workloadNames().join(', ')}`,
+    });
+  const ops = Object.keys(module.ops);
+  for (const f of Object.keys(workload.mix)) {
+    if (!ops.includes(f)) {
+      throw configError(`unknown operation ${JSON.stringify(f)} for the ${module.name} workload`, {
+        ...at(['mix', f]),
+        hint: `known operations: ${ops.join(', ')}`,
+      });
+    }
+  }
+  if (!Object.values(workload.mix).some((w) => w > 0))
+    throw configError('at least one operation needs a weight above 0', at(['mix']));
+  const final = workload.final ?? module.finals[0]!;
+  if (!module.finals.includes(final))
+    throw configError(`the ${module.name} workload has no final phase ${JSON.stringify(final)}`, {
+      ...at(['final']),
+      hint: `its final phases: ${module.finals.join(', ')}`,
+    });
+  const checkers = workload.checkers ?? [...module.checkers];
+  checkers.forEach((name, i) => {
+    if (!isCheckerName(name)) {
+      throw configError(`unknown checker ${JSON.stringify(name)}`, {
+        ...at(['checkers', i]),
+        hint: `known checkers: ${KNOWN_CHECKERS.join(', ')}`,
+      });
+    }
+  });
+  try {
+    module.validate?.(workload);
+  } catch (e) {
+    if (!(e instanceof WorkloadPresetError)) throw e;
+    throw configError(e.message, { ...at(e.path), ...(e.hint ? { hint: e.hint } : {}) });
+  }
+  return { ...workload, final, checkers, model: workload.model ?? module.model };
 };
 
 /** Cross-checks between presets: the system runs the workload, grudges name real nodes, the backend can do the faults. */
 const checkCompatible = async (
   cluster: Sourced<ClusterPreset>,
-  workload: Sourced<WorkloadPreset>,
+  workload: Sourced<ResolvedWorkload>,
   nemesis: Sourced<NemesisPreset>,
   nodes: readonly string[],
   backend: string,
   lines: ReadonlyMap<PresetKind, LineOf>,
 ): Promise<void> => {
-  /** Where a key of a preset is: file, key path and line. */
-  const at = (kind: PresetKind, source: string, path: readonly PropertyKey[]) => {
-    const line = lines.get(kind)?.(path);
-    const [file, inlineKey] = source.split('#'); // "run.yaml#workload": inlined in a run file
-    const fullPath = inlineKey ? [inlineKey, ...path] : path;
-    return { file: file!, path: formatPath(fullPath), ...(line !== undefined ? { line } : {}) };
-  };
+  const at = (kind: PresetKind, source: string, path: readonly PropertyKey[]) => locate(lines, kind, source, path);
   const systemAt = at('cluster', cluster.source, ['system']);
   const system = await loadSystem(cluster.system, systemAt);
-  if (!system.workloads.includes(workload.client)) {
-    throw configError(`system ${JSON.stringify(system.name)} has no ${JSON.stringify(workload.client)} client`, {
+  const client = systemClientOf(workload);
+  if (!system.workloads.includes(client)) {
+    throw configError(`system ${JSON.stringify(system.name)} has no ${JSON.stringify(client)} client`, {
       ...at('workload', workload.source, ['client']),
       hint: `${system.name} supports: ${system.workloads.join(', ')}`,
     });
@@ -234,38 +296,12 @@ const checkCompatible = async (
     throw configError(message, { ...at('cluster', cluster.source, path), ...(e.hint ? { hint: e.hint } : {}) });
   }
 
-  if (workload.final === 'write-then-read-each-node' && workload.client !== 'register') {
-    throw configError('final writes need the register client', {
-      ...at('workload', workload.source, ['final']),
-      hint: 'use final: read-each-node',
-    });
-  }
-  const ops = WORKLOAD_OPS[workload.client];
-  for (const f of Object.keys(workload.mix)) {
-    if (!ops.includes(f)) {
-      throw configError(`unknown operation ${JSON.stringify(f)} for the ${workload.client} workload`, {
-        ...at('workload', workload.source, ['mix', f]),
-        hint: `known operations: ${ops.join(', ')}`,
-      });
-    }
-  }
-  if (!Object.values(workload.mix).some((w) => w > 0)) {
-    throw configError('at least one operation needs a weight above 0', at('workload', workload.source, ['mix']));
-  }
-  workload.checkers.forEach((name, i) => {
-    if (!KNOWN_CHECKERS.includes(name)) {
-      throw configError(`unknown checker ${JSON.stringify(name)}`, {
-        ...at('workload', workload.source, ['checkers', i]),
-        hint: `known checkers: ${KNOWN_CHECKERS.join(', ')}`,
-      });
-    }
-  });
-
   const faults = nemesis.faults.map((fault, i) => ({
     kind: faultCapability(fault),
     where: at('nemesis', nemesis.source, ['faults', i, 'kind']),
   }));
-  await checkBackend(backend, system, faults);
+  const image = cluster.image ? { name: cluster.image, where: at('cluster', cluster.source, ['image']) } : undefined;
+  await checkBackend(backend, system, faults, image);
   nemesis.faults.forEach((fault, i) => {
     const where = (...path: PropertyKey[]) => at('nemesis', nemesis.source, ['faults', i, ...path]);
     if ('target' in fault && Array.isArray(fault.target)) {

@@ -7,7 +7,6 @@ import { createTeardown, type Teardown } from '../base/teardown.ts';
 import { type Clock, createClock, deadlineSignal, sleep } from '../base/time.ts';
 import { makeRunTempDir } from '../cluster/markers.ts';
 import { createBackend } from '../cluster/registry.ts';
-import { invokeRecorded } from '../generator/recorded-client.ts';
 import { runWorkers } from '../generator/workers.ts';
 import { HISTORY_FORMAT_VERSION } from '../history/jsonl.ts';
 import type { Op } from '../history/op.ts';
@@ -17,7 +16,8 @@ import { faultSchedule } from '../nemesis/schedule.ts';
 import type { RunResults } from '../report/results.ts';
 import { loadSystem } from '../systems/index.ts';
 import type { Client, ClientOptions, NodeAddress } from '../systems/system.ts';
-import { createOpSource, registerKeys } from '../workload/ops.ts';
+import { clientOptionsOf, getWorkload, systemClientOf } from '../workload/index.ts';
+import { createOpSource } from '../workload/ops.ts';
 import { analyseRun } from './analyse.ts';
 import { faultKindsOf, type ResolvedRunConfig } from './resolve.ts';
 
@@ -167,10 +167,11 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   const clientOptions: ClientOptions = {
     timeoutMs: config.opTimeoutMs,
     nodes: addresses,
-    options: config.workload.options,
+    options: clientOptionsOf(config.workload),
+    cluster: config.cluster.options,
   };
-  const open = async (node: NodeAddress, options = config.workload.options): Promise<Client> => {
-    const client = await system.openClient(config.workload.client, node, { ...clientOptions, options });
+  const open = async (node: NodeAddress, extra: { localReads?: boolean } = {}): Promise<Client> => {
+    const client = await system.openClient(systemClientOf(config.workload), node, { ...clientOptions, ...extra });
     const remove = teardown.push(`close client of ${node.id}`, () => client.close());
     return {
       invoke: (op, signal) => client.invoke(op, signal),
@@ -216,14 +217,18 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   observer.onPhase?.('quiesce');
   await sleep(config.quiesceMs, interrupt);
 
-  // ---- final reads: every node, after every fault is healed
+  // ---- final phase: the workload's own (final reads on every node), after every fault is healed
   if (config.workload.final !== 'none' && !interrupt.aborted) {
     observer.onPhase?.('final');
-    if (config.workload.final === 'write-then-read-each-node') {
-      await finalWrites(config, addresses, open, recorder, interrupt);
-      await sleep(config.quiesceMs, interrupt);
-    }
-    await finalReads(config, addresses, open, recorder, interrupt);
+    await getWorkload(config.workload.client).finalPhase({
+      preset: config.workload,
+      addresses,
+      open,
+      recorder,
+      signal: interrupt,
+      opTimeoutMs: config.opTimeoutMs,
+      quiesceMs: config.quiesceMs,
+    });
   }
 };
 
@@ -259,80 +264,6 @@ const restartDownNodes = async (
   for (const n of config.nodes) {
     if (backend.isRunning(n) || signal.aborted) continue;
     await backend.start(n, signal).catch((e) => incident(`node ${n} did not restart after healing: ${errorText(e)}`));
-  }
-};
-
-/**
- * Final writes (registers): every key written once through each node in
- * turn, each acknowledged before the next begins, so their real-time order
- * is known. Values are negative, unique, and never collide with the
- * workers' (which are positive).
- */
-const finalWrites = async (
-  config: ResolvedRunConfig,
-  addresses: readonly NodeAddress[],
-  open: (node: NodeAddress) => Promise<Client>,
-  recorder: Recorder,
-  interrupt: AbortSignal,
-): Promise<void> => {
-  let process = nextProcess(recorder);
-  let value = 0;
-  for (const node of addresses) {
-    const client = await open(node);
-    try {
-      for (const key of registerKeys(config.workload.keys)) {
-        if (interrupt.aborted) return;
-        value -= 1;
-        const call = { process, op: { f: 'write', key, value }, node: node.id, timeoutMs: config.opTimeoutMs };
-        const { completion } = await invokeRecorded(recorder, client, call, interrupt);
-        if (completion.type === 'info') process += 1;
-      }
-    } finally {
-      await client.close().catch(() => {});
-    }
-    process += 1;
-  }
-};
-
-/** A process number above every one used so far. */
-const nextProcess = (recorder: Recorder): number =>
-  recorder.ops.reduce((m, o) => (typeof o.process === 'number' ? Math.max(m, o.process) : m), -1) + 1;
-
-/**
- * Final reads: every node's own state (`readFrom: local`), once all faults
- * are healed — for registers every key on every node. Each read is retried
- * until it succeeds or the phase's budget runs out: a node still catching up
- * may refuse at first. They run under fresh process numbers after every
- * worker's.
- */
-const finalReads = async (
-  config: ResolvedRunConfig,
-  addresses: readonly NodeAddress[],
-  open: (node: NodeAddress, options?: Readonly<Record<string, unknown>>) => Promise<Client>,
-  recorder: Recorder,
-  interrupt: AbortSignal,
-): Promise<void> => {
-  let process = nextProcess(recorder);
-  const keys: (string | undefined)[] =
-    config.workload.client === 'register' ? registerKeys(config.workload.keys) : [undefined];
-  const deadline = performance.now() + Math.max(10_000, config.opTimeoutMs * 5);
-  for (const node of addresses) {
-    const client = await open(node, { ...config.workload.options, readFrom: 'local' });
-    try {
-      for (const key of keys) {
-        const op = { f: 'read', ...(key !== undefined ? { key } : {}), value: null };
-        while (!interrupt.aborted) {
-          const call = { process, op, node: node.id, timeoutMs: config.opTimeoutMs };
-          const { completion } = await invokeRecorded(recorder, client, call, interrupt);
-          if (completion.type === 'info') process += 1;
-          if (completion.type === 'ok' || performance.now() > deadline) break;
-          await sleep(250, interrupt);
-        }
-      }
-    } finally {
-      await client.close().catch(() => {});
-    }
-    process += 1;
   }
 };
 

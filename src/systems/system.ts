@@ -120,6 +120,8 @@ export interface Completion {
   error?: string;
   /** The node that actually served the op, when the client followed a redirect. */
   node?: NodeId;
+  /** The leader term (epoch) under which the node acknowledged a write, when the system reports one. */
+  term?: number;
 }
 
 /** One client connection, bound to one node, used by one worker at a time. */
@@ -135,6 +137,18 @@ export interface ClientOptions {
   nodes: readonly NodeAddress[];
   /** Workload options (e.g. read mode). */
   options: Readonly<Record<string, unknown>>;
+  /**
+   * Reads answer from the bound node's own state, whatever its role — how a
+   * workload's final phase reads every node after healing (a follower's
+   * state, not the leader's). Writes are unaffected.
+   */
+  localReads?: boolean;
+  /**
+   * The cluster preset's `options:` (the system's own), for clients whose
+   * behaviour a preset fixes: etcd's read mode, Redis's WAIT after writes.
+   * Workload options of the same name override them.
+   */
+  cluster?: Readonly<Record<string, unknown>>;
 }
 
 /** Status a system reports of one node, for the nemesis and the report. */

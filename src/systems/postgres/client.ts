@@ -3,9 +3,9 @@
  * the current primary, found by asking every node (`pg_is_in_recovery()`,
  * the highest timeline wins), as an application behind Patroni's REST API
  * or a `target_session_attrs=read-write` connection string would. Reads go
- * there too, or with the workload option `readFrom: local` to the worker's
- * own node (a standby answers from its replayed state; the final reads use
- * that to read every node).
+ * there too, or, node-local (`ClientOptions.localReads`, the final phase;
+ * or the workload option `readFrom: local`), to the client's own node: a
+ * standby answers from its replayed state.
  *
  * register: read  SELECT value FROM registers WHERE key = $1          → value | null
  *           write INSERT ... ON CONFLICT (key) DO UPDATE               → ok
@@ -162,6 +162,8 @@ export const openPostgresClient = (workload: string, node: NodeAddress, options:
   const readFrom = options.options.readFrom ?? 'leader';
   if (readFrom !== 'leader' && readFrom !== 'local')
     throw configError(`readFrom: expected leader or local; got ${JSON.stringify(readFrom)}`, { path: 'readFrom' });
+  // Node-local reads: the final phase's (ClientOptions.localReads), or the workload option.
+  const local = options.localReads === true || readFrom === 'local';
   const grace = cancelGraceMs(options.timeoutMs);
   // At most two connections: to the primary, and to the bound node for local reads.
   const conns = new Map<string, PgConnection>();
@@ -178,7 +180,7 @@ export const openPostgresClient = (workload: string, node: NodeAddress, options:
 
   /** The node to send to: the bound one for a local read, else the primary (asked for when not known). */
   const targetFor = async (read: boolean, signal: AbortSignal): Promise<NodeAddress | string> => {
-    if (read && readFrom === 'local') return node;
+    if (read && local) return node;
     if (primaryId === undefined || conns.get(primaryId)?.broken !== false) {
       const primary = primaryOf(await probe(signal));
       if (!primary) return 'no primary answers (every node is down, in recovery, or unreachable)';
