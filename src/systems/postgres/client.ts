@@ -47,7 +47,11 @@ CREATE TABLE IF NOT EXISTS counters (key text PRIMARY KEY, value bigint NOT NULL
 
 type Row = Record<string, unknown>;
 
-const SYSTEM_ID_SQL = 'SELECT system_identifier::text AS id FROM pg_control_system()';
+/** Which cluster a server belongs to, and, for a primary, its timeline: the term its acknowledgements carry. */
+const IDENTITY_SQL = `SELECT system_identifier::text AS id,
+  CASE WHEN pg_is_in_recovery() THEN NULL
+       ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END AS timeline
+  FROM pg_control_system()`;
 
 /** One operation as one SQL statement, and how its rows become the completion. */
 export interface Statement {
@@ -167,6 +171,8 @@ export const openPostgresClient = (workload: string, node: NodeAddress, options:
   const grace = cancelGraceMs(options.timeoutMs);
   // At most two connections: to the primary, and to the bound node for local reads.
   const conns = new Map<string, PgConnection>();
+  /** A primary's timeline per connection: it cannot change while connected (promotion needs a standby, demotion a restart). */
+  const timelines = new WeakMap<PgConnection, number>();
   let primaryId: string | undefined;
   /** The cluster's system identifier, learnt from the first probe (when every node is up and ours). */
   let cluster: string | undefined;
@@ -209,7 +215,7 @@ export const openPostgresClient = (workload: string, node: NodeAddress, options:
     });
     // Before any statement: is this server of our cluster, or a stranger that took the port of a node that is down?
     const [row] = (
-      await queryUntil<{ id: string }>(c, SYSTEM_ID_SQL, [], signal).catch((e: unknown) => {
+      await queryUntil<{ id: string; timeline: number | null }>(c, IDENTITY_SQL, [], signal).catch((e: unknown) => {
         c.destroy();
         throw e;
       })
@@ -218,6 +224,7 @@ export const openPostgresClient = (workload: string, node: NodeAddress, options:
       c.destroy();
       throw new Error(`${target.id} at ${target.host}:${target.port} is a server of another cluster`);
     }
+    if (typeof row?.timeline === 'number') timelines.set(c, row.timeline);
     conns.set(target.id, c);
     return c;
   };
@@ -295,8 +302,11 @@ export const openPostgresClient = (workload: string, node: NodeAddress, options:
         }
         const { result, settled } = await run(c, st, deadline);
         const completion = completionOf(result, st.read);
-        if (completion.type === 'ok' && settled?.ok)
-          return { ...st.complete(settled.rows, settled.rowCount), node: target.id };
+        if (completion.type === 'ok' && settled?.ok) {
+          const done = st.complete(settled.rows, settled.rowCount);
+          const term = done.type === 'ok' ? timelines.get(c) : undefined;
+          return { ...done, node: target.id, ...(term !== undefined ? { term } : {}) };
+        }
         return { ...completion, node: target.id };
       } finally {
         clear();
