@@ -53,6 +53,9 @@ describe.skipIf(skipWithout('postgresql', postgresMissing()))('sync vs async Pos
         expect(r.nemesisOps).toEqual(
           expect.arrayContaining(['fence', 'choose', 'sync-standbys', 'promote', 'repoint']),
         );
+        // The operator fenced before promoting: one primary acknowledging at a time, measured by timeline.
+        expect(r.results.claims.find((c) => c.name === 'splitBrain')).toMatchObject({ expected: 'none', held: true });
+        expect(r.results.claims.find((c) => c.name === 'fencing')).toMatchObject({ expected: true, held: true });
       }
       expect(sync.set.lost).toBe(0);
       expect(sync.results.claims.find((c) => c.name === 'lostWrites')).toMatchObject({ expected: 'none', held: true });
