@@ -1,5 +1,8 @@
 import { describe, expect, test } from 'vitest';
+import { resolveRunConfig } from '../../../src/run/resolve.ts';
 import { postgresOptions, syncStandbyNames } from '../../../src/systems/postgres/options.ts';
+import { skipWithout } from '../../support/environment.ts';
+import { postgresMissing } from './cluster.ts';
 
 const valid = (options: Record<string, unknown>, nodes = 3) => postgresOptions(options, nodes);
 const invalid =
@@ -43,5 +46,27 @@ describe('postgres options', () => {
     expect(syncStandbyNames({ ...sync, syncStandbys: 2 }, 'n2', ['n1', 'n2', 'n3'])).toBe('ANY 2 ("n1", "n3")');
     expect(syncStandbyNames(sync, 'n1', ['n1'])).toBe('');
     expect(syncStandbyNames(valid({}), 'n1', ['n1', 'n2', 'n3'])).toBe('');
+  });
+});
+
+describe.skipIf(skipWithout('postgresql', postgresMissing()))('postgres presets', () => {
+  test('sync claims no lost write, async allows them; both claim the operator fences; bad workloads are refused', async () => {
+    const sync = await resolveRunConfig({ cluster: 'postgres-sync', workload: 'set', nemesis: 'leader-kill' });
+    expect(sync.cluster).toMatchObject({
+      system: 'postgres',
+      nodes: 3,
+      options: { replication: 'sync', syncStandbys: 1, synchronousCommit: 'on' },
+      claims: { lostWrites: 'none', linearizable: false, convergence: true, splitBrain: 'none', fencing: true },
+    });
+    const async = await resolveRunConfig({
+      cluster: 'postgres-async',
+      workload: 'register',
+      nemesis: 'isolate-leader',
+    });
+    expect(async.cluster.claims).toMatchObject({ lostWrites: 'allowed', splitBrain: 'none', fencing: true });
+    await expect(resolveRunConfig({ cluster: 'postgres-sync', nodes: 1 })).rejects.toMatchObject({
+      code: 'FL_ERR_CONFIG',
+      message: expect.stringContaining('1 synchronous standbys asked, but 1 nodes have only 0 standbys'),
+    });
   });
 });
