@@ -52,13 +52,15 @@ export const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The shell words that run `launch` with its environment (and, as root, as its user). */
 const invocation = (l: NodeLaunch, plan: SupervisorPlan): string => {
-  const env = { ...l.env, ...plan.env };
-  const exports = Object.entries(env).map(([k, v]) => `export ${shQuote(`${k}=${v}`)}; `);
-  const asUser =
-    plan.switchUsers && l.user
-      ? `setpriv --reuid=${shQuote(l.user)} --regid="$(id -g ${shQuote(l.user)})" --init-groups -- `
-      : '';
-  return `${exports.join('')}exec ${asUser}${[l.command, ...l.args].map(shQuote).join(' ')}`;
+  const env = Object.entries({ ...l.env, ...plan.env }).map(([k, v]) => shQuote(`${k}=${v}`));
+  const command = [l.command, ...l.args].map(shQuote).join(' ');
+  if (plan.switchUsers && l.user) {
+    // The environment goes in after the switch (env(1) runs as the user): libfaketime preloaded into the
+    // root setpriv would create shared memory the user cannot open, and pass it on to the command.
+    const user = shQuote(l.user);
+    return `exec setpriv --reuid=${user} --regid="$(id -g ${user})" --init-groups -- env ${env.join(' ')} ${command}`;
+  }
+  return `${env.map((e) => `export ${e}; `).join('')}exec ${command}`;
 };
 
 /** The supervisor script for one start of a node. */
