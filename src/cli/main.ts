@@ -29,7 +29,14 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .option('-c, --config <file>', 'a run YAML file referencing or inlining cluster/workload/nemesis presets')
     .option('--cluster <preset>', 'cluster preset name or YAML path (default single-leader-sync)')
     .option('--workload <preset>', 'workload preset name or YAML path (default register)')
-    .option('--nemesis <preset>', 'nemesis preset name or YAML path (default leader-kill; "none" for no faults)')
+    .option(
+      '--nemesis <preset>',
+      'nemesis preset name or YAML path, or several joined with + to overlap (default leader-kill; "none" for no faults)',
+    )
+    .option(
+      '--schedule <file>',
+      "replay a schedule file (a run folder's schedule.yaml) step by step, in place of --nemesis",
+    )
     .option('--backend <name>', 'where nodes run: local (default)')
     .option('--nodes <n>', "number of nodes (default: the cluster preset's)")
     .option('-t, --time-limit <duration>', 'length of the run phase, e.g. 30s (default 30s)')

@@ -114,7 +114,7 @@ export const replayCommand = (config: ResolvedRunConfig): string => {
     'npx faultline run',
     `--cluster ${ref(config.cluster)}`,
     `--workload ${ref(config.workload)}`,
-    `--nemesis ${ref(config.nemesis)}`,
+    config.scheduleFile ? `--schedule ${config.scheduleFile}` : `--nemesis ${ref(config.nemesis)}`,
     `--nodes ${config.nodes.length}`,
     `--time-limit ${config.timeLimitMs / 1000}s`,
     `--concurrency ${config.concurrency}`,

@@ -52,7 +52,10 @@ export const runFileSchema = z.strictObject({
     .optional(),
   cluster: presetRef(z.record(z.string(), z.unknown())).optional(),
   workload: presetRef(z.record(z.string(), z.unknown())).optional(),
+  /** A nemesis preset, several joined with + to run at once, or one inline. */
   nemesis: presetRef(z.record(z.string(), z.unknown())).optional(),
+  /** A schedule file to replay (relative to this file) in place of the nemesis. */
+  schedule: z.string().min(1).optional(),
   /** A backend of the registry (src/cluster/registry.ts); checked in resolve.ts. */
   backend: z.string().min(1).optional(),
   nodes: z.number().int().min(1).max(9).optional(),

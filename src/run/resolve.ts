@@ -5,12 +5,20 @@ import { configError, FaultlineError } from '../base/errors.ts';
 import { formatPath, parseWith } from '../base/schema.ts';
 import { readYamlFile, type YamlSource } from '../base/yaml.ts';
 import { KNOWN_CHECKERS } from '../checker/index.ts';
-import type { FaultKind } from '../cluster/backend.ts';
 import { checkBackend, getBackend } from '../cluster/registry.ts';
-import { type FaultSpec, type NemesisPreset, nemesisSchema } from '../nemesis/spec.ts';
+import { planSchedule, type Schedule } from '../nemesis/schedule.ts';
 import { isSystemPath, loadSystem } from '../systems/index.ts';
 import { WORKLOAD_OPS, type WorkloadPreset, workloadSchema } from '../workload/spec.ts';
 import { type ClusterPreset, clusterSchema, type RunFile, runFileSchema } from './config.ts';
+import {
+  checkFaults,
+  checkScheduleFits,
+  type LoadedNemesis,
+  type LoadedSchedule,
+  loadNemesis,
+  loadScheduleFile,
+  type ResolvedNemesis,
+} from './nemesis-config.ts';
 import { locatePreset, type PresetKind } from './presets.ts';
 
 /** What a user gives, from CLI flags (strings) or code. Every field optional. */
@@ -20,7 +28,10 @@ export interface RunOptions {
   test?: string;
   cluster?: string;
   workload?: string;
+  /** A nemesis preset, or several joined with + (`leader-kill+partition-halves`) to run at once. */
   nemesis?: string;
+  /** A schedule file to replay step by step instead of planning one from the nemesis and seed. */
+  schedule?: string;
   backend?: string;
   nodes?: string | number;
   timeLimit?: string | number;
@@ -54,7 +65,14 @@ export interface ResolvedRunConfig {
   readonly reportsDir: string;
   readonly cluster: Sourced<ClusterPreset>;
   readonly workload: Sourced<WorkloadPreset>;
-  readonly nemesis: Sourced<NemesisPreset>;
+  readonly nemesis: ResolvedNemesis;
+  /**
+   * The fault schedule this run follows: planned from the nemesis and the
+   * seed, or read from `scheduleFile`. Fixed before anything starts.
+   */
+  readonly schedule?: Schedule;
+  /** The schedule file replayed (`--schedule`), as an absolute path. */
+  readonly scheduleFile?: string;
 }
 
 export const DEFAULTS = {
@@ -85,10 +103,41 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     flag: options.workload ? '--workload' : 'workload',
     runFile: options.workload ? undefined : runFile?.source,
   });
-  const nemesis = await loadPreset(lines, 'nemesis', options.nemesis ?? fromFile.nemesis ?? DEFAULTS.nemesis, {
-    flag: options.nemesis ? '--nemesis' : 'nemesis',
-    runFile: options.nemesis ? undefined : runFile?.source,
-  });
+  const scheduleRef = options.schedule ?? (options.nemesis === undefined ? fromFile.schedule : undefined);
+  if (options.schedule !== undefined && options.nemesis !== undefined) {
+    throw configError(
+      '--schedule replays a schedule file in place of a nemesis; give one of --schedule and --nemesis',
+      {
+        path: '--schedule',
+      },
+    );
+  }
+  const replay: LoadedSchedule | undefined = scheduleRef
+    ? await loadScheduleFile(
+        options.schedule ?? resolvePath(dirname(file ?? '.'), scheduleRef),
+        options.schedule ? '--schedule' : 'schedule',
+      )
+    : undefined;
+  const loaded: LoadedNemesis = replay
+    ? {
+        nemesis: {
+          name: replay.schedule.nemesis,
+          description: `the schedule in ${replay.file}`,
+          interval: 5000,
+          duration: 5000,
+          jitter: 0,
+          faults: [],
+          compose: [],
+          source: replay.file,
+          lanes: [],
+        },
+        faults: replay.faults,
+      }
+    : await loadNemesis(options.nemesis ?? fromFile.nemesis ?? DEFAULTS.nemesis, {
+        flag: options.nemesis ? '--nemesis' : 'nemesis',
+        runFile: options.nemesis ? undefined : runFile?.source,
+      });
+  const nemesis = loaded.nemesis;
 
   const flagOr = <T>(
     flag: string,
@@ -125,7 +174,7 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     '--time-limit',
     options.timeLimit,
     (v) => positiveDuration(v),
-    fromFile.timeLimit ?? DEFAULTS.timeLimitMs,
+    fromFile.timeLimit ?? replay?.schedule.timeLimitMs ?? DEFAULTS.timeLimitMs,
   );
   if (timeLimitMs <= 0)
     throw configError('expected a time limit greater than 0', { path: 'timeLimit', ...(file ? { file } : {}) });
@@ -159,7 +208,10 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
   // A user's system module resolves against its preset's folder, so the config replays from anywhere.
   if (isSystemPath(cluster.system))
     cluster.system = resolvePath(dirname(cluster.source.split('#')[0]!), cluster.system);
-  await checkCompatible(cluster, workload, nemesis, nodes, chosenBackend, lines);
+  if (replay)
+    checkScheduleFits(replay, nodes, timeLimitMs, options.timeLimit !== undefined ? '--time-limit' : 'timeLimit');
+  await checkCompatible(cluster, workload, loaded, nodes, chosenBackend, lines);
+  const schedule = replay?.schedule ?? planSchedule(nemesis.lanes, { nemesis: nemesis.name, seed, nodes, timeLimitMs });
 
   return deepFreeze({
     test,
@@ -175,6 +227,8 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     cluster,
     workload,
     nemesis,
+    schedule,
+    ...(replay ? { scheduleFile: replay.file } : {}),
   });
 };
 
@@ -182,7 +236,7 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
 const checkCompatible = async (
   cluster: Sourced<ClusterPreset>,
   workload: Sourced<WorkloadPreset>,
-  nemesis: Sourced<NemesisPreset>,
+  nemesis: LoadedNemesis,
   nodes: readonly string[],
   backend: string,
   lines: ReadonlyMap<PresetKind, LineOf>,
@@ -238,49 +292,8 @@ const checkCompatible = async (
     }
   });
 
-  const faults = nemesis.faults.map((fault, i) => ({
-    kind: faultCapability(fault),
-    where: at('nemesis', nemesis.source, ['faults', i, 'kind']),
-  }));
-  await checkBackend(backend, system, faults);
-  nemesis.faults.forEach((fault, i) => {
-    const where = (...path: PropertyKey[]) => at('nemesis', nemesis.source, ['faults', i, ...path]);
-    if ('target' in fault && Array.isArray(fault.target)) {
-      for (const n of fault.target) {
-        if (!nodes.includes(n)) {
-          throw configError(
-            `node ${n} is not in this ${nodes.length}-node cluster (${nodes.join(', ')})`,
-            where('target'),
-          );
-        }
-      }
-    }
-    if (fault.kind === 'partition') {
-      if (nodes.length < 2) throw configError('a partition needs at least 2 nodes', where('grudge'));
-      if (typeof fault.grudge === 'object') {
-        for (const [node, dropped] of Object.entries(fault.grudge)) {
-          for (const n of [node, ...dropped]) {
-            if (!nodes.includes(n)) {
-              const message = `grudge names node ${n}, but the cluster has ${nodes.length} nodes (${nodes.join(', ')})`;
-              throw configError(message, where('grudge', node));
-            }
-          }
-        }
-      }
-    }
-  });
-};
-
-const faultCapability = (fault: FaultSpec): FaultKind => {
-  switch (fault.kind) {
-    case 'kill':
-    case 'pause':
-    case 'partition':
-    case 'clock':
-      return fault.kind;
-    case 'shape':
-      return fault.loss !== undefined && !fault.delay ? 'loss' : 'delay';
-  }
+  // Faults name real nodes and fit the cluster; then the backend must be able to inject every kind.
+  await checkBackend(backend, system, checkFaults(nemesis.faults, nodes));
 };
 
 interface LoadedRunFile {
@@ -294,15 +307,11 @@ const loadRunFile = async (path: string): Promise<LoadedRunFile> => {
   return { source, data };
 };
 
-const SCHEMAS = { cluster: clusterSchema, workload: workloadSchema, nemesis: nemesisSchema } as const;
-type PresetOf<K extends PresetKind> = K extends 'cluster'
-  ? ClusterPreset
-  : K extends 'workload'
-    ? WorkloadPreset
-    : NemesisPreset;
+const SCHEMAS = { cluster: clusterSchema, workload: workloadSchema } as const;
+type PresetOf<K extends 'cluster' | 'workload'> = K extends 'cluster' ? ClusterPreset : WorkloadPreset;
 
 /** A preset by name, by path, or inline in the run file. */
-async function loadPreset<K extends PresetKind>(
+async function loadPreset<K extends 'cluster' | 'workload'>(
   lines: Map<PresetKind, LineOf>,
   kind: K,
   ref: string | Record<string, unknown>,
