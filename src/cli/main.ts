@@ -9,6 +9,7 @@ import { type RunOptions, resolveRunConfig } from '../run/resolve.ts';
 import { runTest } from '../run/run.ts';
 import { runCheckHistory } from './check-history.ts';
 import { createProgress } from './progress.ts';
+import { addShrinkCommand } from './shrink.ts';
 
 /**
  * The command line. Commander only parses strings; everything is validated
@@ -83,6 +84,10 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .action(async (opts: { runId?: string; dryRun?: boolean; force?: boolean }) => {
       code = await cleanupCommand(opts);
     });
+
+  addShrinkCommand(program, (c) => {
+    code = c;
+  });
 
   program
     .command('presets')
