@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
-import { parseDuration } from '../base/duration.ts';
 import { EXIT, FaultlineError, isFaultlineError } from '../base/errors.ts';
+import { duration, parseFlag } from '../base/schema.ts';
+import { printable } from '../base/terminal.ts';
 import { cleanupLeftovers } from '../cluster/registry.ts';
 import type { RunResults } from '../report/results.ts';
 import { checkRunDir } from '../run/analyse.ts';
@@ -49,7 +50,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .option('--reports-dir <dir>', 'where run folders are written (default ./reports)')
     .option('--test <name>', 'test name: the folder under the reports dir')
     .addOption(new Option('--check-timeout <duration>', 'budget for the linearizability search (default 60s)'))
-    .action(async (opts: RunOptions & { checkTimeout?: string }) => {
+    .action(async (opts: RunOptions) => {
       code = await runCommand(opts);
     });
 
@@ -112,7 +113,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
 
 const reportError = (e: unknown): number => {
   if (isFaultlineError(e)) {
-    console.error(`error: ${e.describe()}`);
+    console.error(`error: ${e.describe().split('\n').map(printable).join('\n')}`);
     return EXIT.harness;
   }
   console.error(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -148,14 +149,13 @@ const interruptOnSignals = (
   return { signal: controller.signal, release };
 };
 
-const runCommand = async (opts: RunOptions & { checkTimeout?: string }): Promise<number> => {
+const runCommand = async (opts: RunOptions): Promise<number> => {
   let config: Awaited<ReturnType<typeof resolveRunConfig>>;
   try {
     config = await resolveRunConfig(opts);
   } catch (e) {
     return reportError(e);
   }
-  const checkTimeoutMs = opts.checkTimeout ? parseDuration(opts.checkTimeout) : undefined;
   const progress = createProgress(process.stderr, config);
   let runId: string | undefined;
   const { signal, release } = interruptOnSignals(
@@ -172,7 +172,6 @@ const runCommand = async (opts: RunOptions & { checkTimeout?: string }): Promise
           progress.onStart?.(info);
         },
       },
-      ...(checkTimeoutMs !== undefined ? { checkTimeoutMs } : {}),
     });
     progress.stop();
     printSummary(outcome.results, outcome.dir);
@@ -196,7 +195,8 @@ interface CheckOptions {
 
 const checkCommand = async (runDir: string | undefined, opts: CheckOptions): Promise<number> => {
   try {
-    const timeoutMs = opts.timeout ? parseDuration(opts.timeout) : undefined;
+    const timeoutMs =
+      opts.timeout !== undefined ? parseFlag('--timeout', duration({ positive: true }), opts.timeout) : undefined;
     if (opts.history) {
       return await runCheckHistory({
         history: opts.history,
@@ -226,9 +226,9 @@ const cleanupCommand = async (opts: { runId?: string; dryRun?: boolean; force?: 
   try {
     const { removed, spared } = await cleanupLeftovers(opts);
     const verb = opts.dryRun ? 'would remove' : 'removed';
-    for (const l of removed) console.log(`${verb} ${l.kind} ${l.description} (run ${l.runId})`);
+    for (const l of removed) console.log(`${verb} ${l.kind} ${printable(l.description)} (run ${l.runId})`);
     for (const l of spared)
-      console.log(`spared ${l.kind} ${l.description} (run ${l.runId} is live; --force to remove)`);
+      console.log(`spared ${l.kind} ${printable(l.description)} (run ${l.runId} is live; --force to remove)`);
     const counts = new Map<string, number>();
     for (const l of removed) counts.set(l.kind, (counts.get(l.kind) ?? 0) + 1);
     const summary = [...counts].map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`).join(', ') || 'nothing';
@@ -246,18 +246,21 @@ const cleanupCommand = async (opts: { runId?: string; dryRun?: boolean; force?: 
 const printSummary = (results: RunResults, dir: string): void => {
   const verdict = results.valid === true ? 'PASS' : results.valid === false ? 'FAIL' : 'UNKNOWN';
   const out: string[] = [''];
-  out.push(`${verdict}${results.interrupted ? ' (interrupted)' : ''}: ${results.test}, seed ${results.seed}`);
+  // results.json of a stored run is untrusted (`check DIR`): every field goes through printable().
+  out.push(
+    `${verdict}${results.interrupted ? ' (interrupted)' : ''}: ${printable(String(results.test))}, seed ${printable(String(results.seed))}`,
+  );
   for (const c of results.claims) {
-    const mark = c.held === true ? 'held' : c.held === false ? 'VIOLATED' : c.held;
-    out.push(`  ${c.name.padEnd(14)} ${String(mark).padEnd(9)} ${c.detail}`);
+    const mark = c.held === true ? 'held' : c.held === false ? 'VIOLATED' : String(c.held);
+    out.push(`  ${printable(String(c.name)).padEnd(14)} ${printable(mark).padEnd(9)} ${printable(String(c.detail))}`);
   }
   for (const [name, r] of Object.entries(results.checkers)) {
     const summary = typeof r.summary === 'string' ? r.summary : '';
     out.push(
-      `  checker ${name}: ${r.valid === true ? 'valid' : r.valid === false ? 'invalid' : 'unknown'}${summary ? ` — ${summary}` : ''}`,
+      `  checker ${printable(name)}: ${r.valid === true ? 'valid' : r.valid === false ? 'invalid' : 'unknown'}${summary ? ` — ${printable(summary)}` : ''}`,
     );
   }
-  out.push(`  report: ${dir}/report.html`);
-  if (results.valid !== true) out.push(`  replay: ${results.replay}`);
+  out.push(`  report: ${printable(dir)}/report.html`);
+  if (results.valid !== true) out.push(`  replay: ${printable(String(results.replay))}`);
   console.log(out.join('\n'));
 };

@@ -1,3 +1,4 @@
+import { printable } from '../base/terminal.ts';
 import type { Op } from '../history/op.ts';
 import type { ResolvedRunConfig } from '../run/resolve.ts';
 import type { Phase, RunObserver } from '../run/run.ts';
@@ -33,7 +34,7 @@ export const createProgress = (stream: NodeJS.WriteStream, config: ResolvedRunCo
     return `[${time}] ${recent.length} ops/s  ok ${counts.ok}  fail ${counts.fail}  info ${counts.info}  faults: ${faults}`;
   };
   const render = () => {
-    const line = status();
+    const line = printable(status());
     if (tty) {
       stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 120) - 1)}`);
       lastLine = line;
@@ -74,7 +75,7 @@ export const createProgress = (stream: NodeJS.WriteStream, config: ResolvedRunCo
     },
     onIncident(message) {
       clearLine();
-      stream.write(`warning: ${message}\n`);
+      stream.write(`warning: ${printable(message)}\n`);
     },
     log(line) {
       clearLine();

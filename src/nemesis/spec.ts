@@ -49,7 +49,7 @@ export type GrudgeSpec = z.infer<typeof grudgeSchema>;
 /** Per-fault timing, overriding the lane's when this fault is picked. */
 const timing = {
   interval: duration().optional(),
-  duration: duration().optional(),
+  duration: duration({ positive: true }).optional(),
   jitter: duration().optional(),
 };
 
@@ -77,7 +77,7 @@ export const faultSchema = z.discriminatedUnion('kind', [
     kind: z.literal('clock-strobe'),
     target: targetSchema.default('random'),
     offset: signedDuration,
-    period: duration().default(200),
+    period: duration({ positive: true }).default(200),
     ...timing,
   }),
   /**
@@ -92,7 +92,7 @@ export const faultSchema = z.discriminatedUnion('kind', [
       .min(-0.99)
       .max(100)
       .refine((r) => r !== 0, 'a drift rate of 0 changes nothing'),
-    every: duration().default(250),
+    every: duration({ positive: true }).default(250),
     ...timing,
   }),
   /** Every target in turn: SIGKILL, down for `downtime`, restart and wait until ready, then the next. */
@@ -133,7 +133,7 @@ export const laneSchema = z.strictObject({
   /** Quiet time between healing one fault and starting the next. */
   interval: duration().default(5000),
   /** How long each fault lasts before it is healed. */
-  duration: duration().default(5000),
+  duration: duration({ positive: true }).default(5000),
   /** Each interval and duration moves by a seeded amount in [-jitter, +jitter]. */
   jitter: duration().default(0),
   /** Each cycle picks one of these (seeded). Empty: no faults. */
@@ -144,7 +144,7 @@ export const nemesisSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
   interval: duration().default(5000),
-  duration: duration().default(5000),
+  duration: duration({ positive: true }).default(5000),
   jitter: duration().default(0),
   faults: z.array(faultSchema).default([]),
   /** More lanes at the same time: preset names (or paths), or inline lanes. */

@@ -57,10 +57,30 @@ export const listRuns = async (reportsRoot: string): Promise<RunIndexEntry[]> =>
   return entries.sort((a, b) => sortKey(b) - sortKey(a) || b.dir.localeCompare(a.dir));
 };
 
-/** Scans reportsRoot and writes reportsRoot/index.html (atomically: a reader never sees half a file). */
-export const writeRunsIndex = async (reportsRoot: string): Promise<void> => {
-  const html = renderRunsIndex(await listRuns(reportsRoot));
+/** Marks an index.html as faultline's: only such a file is ever replaced. */
+export const INDEX_MARK = 'faultline runs index';
+
+/** Whether `file` is missing or an index that faultline wrote (and may therefore replace). */
+export const isOwnIndex = async (file: string): Promise<boolean> => {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return !(await exists(file)); // missing: ours to create; unreadable: not ours
+  }
+  return text.includes(`<meta name="generator" content="${INDEX_MARK}">`);
+};
+
+/**
+ * Scans reportsRoot and writes reportsRoot/index.html (atomically: a reader
+ * never sees half a file) — unless an index.html is there that faultline did
+ * not write (a run folder copied next to a user's own page): that is left
+ * alone and `false` returned.
+ */
+export const writeRunsIndex = async (reportsRoot: string): Promise<boolean> => {
   const target = join(reportsRoot, 'index.html');
+  if (!(await isOwnIndex(target))) return false;
+  const html = renderRunsIndex(await listRuns(reportsRoot));
   const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(tmp, html);
@@ -68,6 +88,7 @@ export const writeRunsIndex = async (reportsRoot: string): Promise<void> => {
   } finally {
     await rm(tmp, { force: true });
   }
+  return true;
 };
 
 export const renderRunsIndex = (runs: readonly RunIndexEntry[]): string => {
@@ -89,6 +110,7 @@ export const renderRunsIndex = (runs: readonly RunIndexEntry[]): string => {
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+    `<meta name="generator" content="${INDEX_MARK}">`,
     '<title>faultline runs</title>',
     `<style>${inlineStyle(readAsset('report.css'))}</style>`,
     '</head><body>',

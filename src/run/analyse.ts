@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { EXIT, FaultlineError } from '../base/errors.ts';
+import { writeFileAtomic } from '../base/files.ts';
 import type { CheckContext, CheckerResult } from '../checker/checker.ts';
 import { loadChecker } from '../checker/index.ts';
 import type { LinearizableCheckerResult } from '../checker/linearizable/checker.ts';
@@ -46,7 +47,8 @@ export const analyseRun = async (
   const { config } = facts;
   const ctx: CheckContext = {
     nodes: config.nodes,
-    timeoutMs: options.checkTimeoutMs ?? 60_000,
+    // Older history headers have no checkTimeoutMs.
+    timeoutMs: options.checkTimeoutMs ?? config.checkTimeoutMs ?? 60_000,
     ...(options.signal ? { signal: options.signal } : {}),
     options: {
       ...(config.workload.model !== undefined ? { model: config.workload.model } : {}),
@@ -92,7 +94,7 @@ export const analyseRun = async (
     replay: replayCommand(config),
     ...(facts.incidents.length > 0 ? { incidents: facts.incidents } : {}),
   };
-  await writeFile(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeRunReport(dir, {
     results,
     history,

@@ -28,6 +28,8 @@ const countClaim =
   (
     checker: string,
     measure: (r: Fields) => { count: number; of: string; violation?: string },
+    /** How many successful operations the figure rests on, and what they are ("acknowledged writes"). */
+    evidence: { count: (r: Fields) => number; what: string },
   ): Judge<'none' | 'allowed'> =>
   (expected, checkers) => {
     const r = checkers[checker] as Fields | undefined;
@@ -35,6 +37,8 @@ const countClaim =
     if (r.valid === 'unknown' && finalReadCount(r) === 0 && 'finalReads' in r) {
       return { held: expected === 'none' ? 'unknown' : true, detail: 'no final read succeeded' };
     }
+    // A claim is held only with evidence: "0 of 0 lost" tested nothing.
+    if (evidence.count(r) === 0) return { held: 'unknown', detail: `no ${evidence.what}: nothing to vouch for` };
     const { count, of, violation } = measure(r);
     const figure = `${count} ${of}`;
     if (violation) return { held: false, detail: `${figure}; ${violation}` };
@@ -45,8 +49,11 @@ const countClaim =
 
 const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
   linearizable: (expected, checkers) => {
-    const lin = checkers.linearizable;
+    const lin = checkers.linearizable as Fields | undefined;
     if (!lin) return untested('linearizable');
+    if (lin.valid !== false && num(lin, 'opCount') - num(lin, 'indeterminate') === 0) {
+      return { held: 'unknown', detail: 'no operation completed: nothing to vouch for' };
+    }
     const verdict =
       lin.valid === true ? 'linearizable' : lin.valid === false ? 'not linearizable' : 'undecided (checker timed out)';
     return expected
@@ -54,34 +61,50 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
       : { held: true, detail: `the history is ${verdict} (not claimed by this topology)` };
   },
 
-  lostWrites: countClaim('set', (set) => {
-    const phantom = num(set, 'unexpected') + num(set, 'failedPresent');
-    return {
-      count: num(set, 'lost'),
-      of: `of ${num(set, 'acked')} acknowledged writes lost`,
-      // Phantom elements are a violation under any topology: nobody claims to invent data.
-      ...(phantom > 0 ? { violation: `${phantom} elements read that were never (successfully) written` } : {}),
-    };
-  }),
+  lostWrites: countClaim(
+    'set',
+    (set) => {
+      const phantom = num(set, 'unexpected') + num(set, 'failedPresent');
+      return {
+        count: num(set, 'lost'),
+        of: `of ${num(set, 'acked')} acknowledged writes lost`,
+        // Phantom elements are a violation under any topology: nobody claims to invent data.
+        ...(phantom > 0 ? { violation: `${phantom} elements read that were never (successfully) written` } : {}),
+      };
+    },
+    { count: (r) => num(r, 'acked'), what: 'write was acknowledged' },
+  ),
 
-  staleReads: countClaim('staleness', (r) => ({
-    count: num(r, 'staleReads'),
-    of: `of ${num(r, 'reads')} reads stale${num(r, 'staleReads') > 0 ? ` (up to ${Math.round(num(r, 'maxStaleMs'))} ms behind)` : ''}`,
-    ...(num(r, 'unexpected') > 0 ? { violation: `${num(r, 'unexpected')} reads returned values nobody wrote` } : {}),
-  })),
+  staleReads: countClaim(
+    'staleness',
+    (r) => ({
+      count: num(r, 'staleReads'),
+      of: `of ${num(r, 'reads')} reads stale${num(r, 'staleReads') > 0 ? ` (up to ${Math.round(num(r, 'maxStaleMs'))} ms behind)` : ''}`,
+      ...(num(r, 'unexpected') > 0 ? { violation: `${num(r, 'unexpected')} reads returned values nobody wrote` } : {}),
+    }),
+    { count: (r) => num(r, 'reads'), what: 'read succeeded' },
+  ),
 
-  lostUpdates: countClaim('conflicts', (r) => ({
-    count: num(r, 'lostUpdates'),
-    of: `of ${num(r, 'acked')} acknowledged register writes silently beaten by older ones${num(r, 'siblingReads') > 0 ? `; ${num(r, 'siblingReads')} reads returned siblings` : ''}`,
-  })),
+  lostUpdates: countClaim(
+    'conflicts',
+    (r) => ({
+      count: num(r, 'lostUpdates'),
+      of: `of ${num(r, 'acked')} acknowledged register writes silently beaten by older ones${num(r, 'siblingReads') > 0 ? `; ${num(r, 'siblingReads')} reads returned siblings` : ''}`,
+    }),
+    { count: (r) => num(r, 'acked'), what: 'register write was acknowledged' },
+  ),
 
-  lostIncrements: countClaim('counter', (r) => ({
-    count: num(r, 'lostIncrements'),
-    of: `increments missing from the final value (acknowledged sum ${num(r, 'ackedSum')})`,
-    ...(num(r, 'impossibleReads') > 0
-      ? { violation: `${num(r, 'impossibleReads')} reads no interleaving explains` }
-      : {}),
-  })),
+  lostIncrements: countClaim(
+    'counter',
+    (r) => ({
+      count: num(r, 'lostIncrements'),
+      of: `increments missing from the final value (acknowledged sum ${num(r, 'ackedSum')})`,
+      ...(num(r, 'impossibleReads') > 0
+        ? { violation: `${num(r, 'impossibleReads')} reads no interleaving explains` }
+        : {}),
+    }),
+    { count: (r) => num(r, 'acked'), what: 'increment was acknowledged' },
+  ),
 
   convergence: (expected, checkers) => {
     // Whichever checker of this workload read every node after healing.

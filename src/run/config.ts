@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../base/schema.ts';
+import { duration, integer, nonNegative } from '../base/schema.ts';
 
 /**
  * The schemas of everything a user writes: cluster, workload and nemesis
@@ -45,26 +45,49 @@ export type ClusterPreset = z.output<typeof clusterSchema>;
 
 const presetRef = <T extends z.ZodType>(schema: T) => z.union([z.string().min(1), schema]);
 
-export const runFileSchema = z.strictObject({
-  test: z
+/** A test name: it names a folder under the reports dir, so no path tricks ("." , "..", "a/b", ".hidden"). */
+export const testNameSchema = z.preprocess(
+  (v) => (typeof v === 'number' ? String(v) : v),
+  z
     .string()
-    .regex(/^[A-Za-z0-9._-]+$/, 'expected a name of letters, digits, ".", "_" or "-"')
-    .optional(),
+    .regex(
+      /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/,
+      'expected a name of letters, digits, ".", "_" or "-", not starting with "."',
+    ),
+);
+
+/**
+ * The run options a user sets in a run file or on the command line. Flags
+ * are parsed with these same schemas (resolve.ts), so a value one rejects the
+ * other rejects too, with the same message.
+ */
+export const runFields = {
+  test: testNameSchema,
+  /** A backend of the registry (src/cluster/registry.ts); checked in resolve.ts. */
+  backend: z.string().min(1),
+  nodes: integer(1, 9),
+  timeLimit: duration({ positive: true }),
+  concurrency: integer(1, 256),
+  /** Total ops/s; 0 = unlimited. */
+  rate: nonNegative(),
+  seed: integer(0, 2 ** 32 - 1),
+  opTimeout: duration({ positive: true }),
+  quiesce: duration(),
+  /** Budget for the linearizability search; beyond it the verdict is unknown. */
+  checkTimeout: duration({ positive: true }),
+  reportsDir: z.string().min(1),
+} as const;
+export type RunField = keyof typeof runFields;
+
+export const runFileSchema = z.strictObject({
   cluster: presetRef(z.record(z.string(), z.unknown())).optional(),
   workload: presetRef(z.record(z.string(), z.unknown())).optional(),
   /** A nemesis preset, several joined with + to run at once, or one inline. */
   nemesis: presetRef(z.record(z.string(), z.unknown())).optional(),
   /** A schedule file to replay (relative to this file) in place of the nemesis. */
   schedule: z.string().min(1).optional(),
-  /** A backend of the registry (src/cluster/registry.ts); checked in resolve.ts. */
-  backend: z.string().min(1).optional(),
-  nodes: z.number().int().min(1).max(9).optional(),
-  timeLimit: duration().optional(),
-  concurrency: z.number().int().min(1).max(256).optional(),
-  rate: z.number().nonnegative().optional(),
-  seed: z.number().int().nonnegative().optional(),
-  opTimeout: duration().optional(),
-  quiesce: duration().optional(),
-  reportsDir: z.string().optional(),
+  ...(Object.fromEntries(Object.entries(runFields).map(([k, s]) => [k, s.optional()])) as {
+    [K in RunField]: z.ZodOptional<(typeof runFields)[K]>;
+  }),
 });
 export type RunFile = z.output<typeof runFileSchema>;

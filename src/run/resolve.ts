@@ -1,15 +1,16 @@
 import { randomInt } from 'node:crypto';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { parseDuration } from '../base/duration.ts';
+import type { z } from 'zod';
 import { configError, FaultlineError } from '../base/errors.ts';
-import { formatPath, parseWith } from '../base/schema.ts';
+import { checkWritableDir } from '../base/files.ts';
+import { formatPath, parseFlag, parseWith } from '../base/schema.ts';
 import { readYamlFile, type YamlSource } from '../base/yaml.ts';
 import { KNOWN_CHECKERS } from '../checker/index.ts';
 import { checkBackend, getBackend } from '../cluster/registry.ts';
 import { planSchedule, type Schedule } from '../nemesis/schedule.ts';
 import { isSystemPath, loadSystem } from '../systems/index.ts';
 import { WORKLOAD_OPS, type WorkloadPreset, workloadSchema } from '../workload/spec.ts';
-import { type ClusterPreset, clusterSchema, type RunFile, runFileSchema } from './config.ts';
+import { type ClusterPreset, clusterSchema, type RunField, type RunFile, runFields, runFileSchema } from './config.ts';
 import {
   checkFaults,
   checkScheduleFits,
@@ -40,6 +41,7 @@ export interface RunOptions {
   seed?: string | number;
   opTimeout?: string | number;
   quiesce?: string | number;
+  checkTimeout?: string | number;
   reportsDir?: string;
 }
 
@@ -62,6 +64,8 @@ export interface ResolvedRunConfig {
   readonly rate: number;
   readonly opTimeoutMs: number;
   readonly quiesceMs: number;
+  /** Budget for the linearizability search. */
+  readonly checkTimeoutMs: number;
   readonly reportsDir: string;
   readonly cluster: Sourced<ClusterPreset>;
   readonly workload: Sourced<WorkloadPreset>;
@@ -85,8 +89,37 @@ export const DEFAULTS = {
   rate: 100,
   opTimeoutMs: 2_000,
   quiesceMs: 3_000,
+  checkTimeoutMs: 60_000,
   reportsDir: 'reports',
 } as const;
+
+/** The flag of each run option: a new option does not compile without one. */
+export const RUN_FLAGS: Readonly<Record<RunField, `--${string}`>> = {
+  test: '--test',
+  backend: '--backend',
+  nodes: '--nodes',
+  timeLimit: '--time-limit',
+  concurrency: '--concurrency',
+  rate: '--rate',
+  seed: '--seed',
+  opTimeout: '--op-timeout',
+  quiesce: '--quiesce',
+  checkTimeout: '--check-timeout',
+  reportsDir: '--reports-dir',
+};
+
+type RunValues = { [K in RunField]?: z.output<(typeof runFields)[K]> };
+
+/** Flag values, each parsed with the same schema as its run-file key (one schema, the same messages). */
+const parseFlags = (options: RunOptions): RunValues => {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(RUN_FLAGS) as RunField[]) {
+    const raw = options[key];
+    if (raw === undefined) continue;
+    out[key] = parseFlag(RUN_FLAGS[key], runFields[key], raw);
+  }
+  return out as RunValues;
+};
 
 /** Resolves and validates a run; throws FaultlineError(FL_ERR_CONFIG) naming the problem. Starts nothing. */
 export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRunConfig> => {
@@ -139,23 +172,7 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
       });
   const nemesis = loaded.nemesis;
 
-  const flagOr = <T>(
-    flag: string,
-    raw: string | number | undefined,
-    parse: (v: string | number) => T,
-    fallback: T,
-  ): T => {
-    if (raw === undefined) return fallback;
-    try {
-      return parse(raw);
-    } catch (e) {
-      throw configError((e as Error).message, { path: flag });
-    }
-  };
-
-  const nodeCount = flagOr('--nodes', options.nodes, (v) => int(v, 1, 9), fromFile.nodes ?? cluster.nodes);
-  const nodes = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
-  const backend = flagOr('--backend', options.backend, (v) => getBackend(String(v)).name, DEFAULTS.backend);
+  const v: RunValues = { ...fromFile, ...parseFlags(options) };
   if (options.backend === undefined && fromFile.backend !== undefined) {
     try {
       getBackend(fromFile.backend);
@@ -169,61 +186,53 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
       });
     }
   }
-  const chosenBackend = options.backend === undefined ? (fromFile.backend ?? backend) : backend;
-  const timeLimitMs = flagOr(
-    '--time-limit',
-    options.timeLimit,
-    (v) => positiveDuration(v),
-    fromFile.timeLimit ?? replay?.schedule.timeLimitMs ?? DEFAULTS.timeLimitMs,
-  );
-  if (timeLimitMs <= 0)
-    throw configError('expected a time limit greater than 0', { path: 'timeLimit', ...(file ? { file } : {}) });
-  const concurrency = flagOr(
-    '--concurrency',
-    options.concurrency,
-    (v) => int(v, 1, 256),
-    fromFile.concurrency ?? workload.concurrency ?? DEFAULTS.concurrency,
-  );
-  const rate = flagOr('--rate', options.rate, (v) => nonNegative(v), fromFile.rate ?? workload.rate ?? DEFAULTS.rate);
-  const seed = flagOr('--seed', options.seed, (v) => int(v, 0, 2 ** 32 - 1), fromFile.seed ?? randomInt(0, 2 ** 31));
-  const opTimeoutMs = flagOr(
-    '--op-timeout',
-    options.opTimeout,
-    (v) => positiveDuration(v),
-    fromFile.opTimeout ?? workload.opTimeout ?? DEFAULTS.opTimeoutMs,
-  );
-  const quiesceMs = flagOr(
-    '--quiesce',
-    options.quiesce,
-    (v) => parseDuration(v),
-    fromFile.quiesce ?? DEFAULTS.quiesceMs,
-  );
-  const test = flagOr(
-    '--test',
-    options.test,
-    (v) => testName(String(v)),
-    fromFile.test ?? `${cluster.name}-${workload.name}-${nemesis.name}`,
-  );
+  let backend: string;
+  try {
+    backend = getBackend(v.backend ?? DEFAULTS.backend).name;
+  } catch (e) {
+    // Only a flag can still be wrong here (a run file's value was checked above, with its line).
+    throw configError((e as FaultlineError).message, {
+      path: '--backend',
+      ...((e as FaultlineError).hint ? { hint: (e as FaultlineError).hint } : {}),
+    });
+  }
+  const nodes = Array.from({ length: v.nodes ?? cluster.nodes }, (_, i) => `n${i + 1}`);
+  const test = v.test ?? `${cluster.name}-${workload.name}-${nemesis.name}`;
+  const reportsDir = resolvePath(v.reportsDir ?? DEFAULTS.reportsDir);
+  try {
+    checkWritableDir(reportsDir, 'reports dir');
+  } catch (e) {
+    const flag = options.reportsDir !== undefined;
+    const line = flag ? undefined : runFile?.source.lineOf(['reportsDir']);
+    throw configError((e as FaultlineError).message, {
+      path: flag ? '--reports-dir' : 'reportsDir',
+      ...(!flag && file ? { file } : {}),
+      ...(line !== undefined ? { line } : {}),
+    });
+  }
 
   // A user's system module resolves against its preset's folder, so the config replays from anywhere.
   if (isSystemPath(cluster.system))
     cluster.system = resolvePath(dirname(cluster.source.split('#')[0]!), cluster.system);
+  const timeLimitMs = v.timeLimit ?? replay?.schedule.timeLimitMs ?? DEFAULTS.timeLimitMs;
+  const seed = v.seed ?? randomInt(0, 2 ** 31);
   if (replay)
     checkScheduleFits(replay, nodes, timeLimitMs, options.timeLimit !== undefined ? '--time-limit' : 'timeLimit');
-  await checkCompatible(cluster, workload, loaded, nodes, chosenBackend, lines);
+  await checkCompatible(cluster, workload, loaded, nodes, backend, lines);
   const schedule = replay?.schedule ?? planSchedule(nemesis.lanes, { nemesis: nemesis.name, seed, nodes, timeLimitMs });
 
   return deepFreeze({
     test,
     seed,
-    backend: chosenBackend,
+    backend,
     nodes,
     timeLimitMs,
-    concurrency,
-    rate,
-    opTimeoutMs,
-    quiesceMs,
-    reportsDir: resolvePath(options.reportsDir ?? fromFile.reportsDir ?? DEFAULTS.reportsDir),
+    concurrency: v.concurrency ?? workload.concurrency ?? DEFAULTS.concurrency,
+    rate: v.rate ?? workload.rate ?? DEFAULTS.rate,
+    opTimeoutMs: v.opTimeout ?? workload.opTimeout ?? DEFAULTS.opTimeoutMs,
+    quiesceMs: v.quiesce ?? DEFAULTS.quiesceMs,
+    checkTimeoutMs: v.checkTimeout ?? DEFAULTS.checkTimeoutMs,
+    reportsDir,
     cluster,
     workload,
     nemesis,
@@ -331,30 +340,6 @@ async function loadPreset<K extends 'cluster' | 'workload'>(
   const data = parseWith(schema, source.data, { file: path, lineOf: source.lineOf });
   return { ...(data as PresetOf<K>), source: path };
 }
-
-const int = (v: string | number, min: number, max: number): number => {
-  const n = typeof v === 'number' ? v : /^\s*-?\d+\s*$/.test(v) ? Number(v) : Number.NaN;
-  if (!Number.isInteger(n)) throw new Error(`expected an integer; got ${JSON.stringify(v)}`);
-  if (n < min || n > max) throw new Error(`expected an integer from ${min} to ${max}; got ${n}`);
-  return n;
-};
-
-const nonNegative = (v: string | number): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`expected a number ≥ 0; got ${JSON.stringify(v)}`);
-  return n;
-};
-
-const positiveDuration = (v: string | number): number => {
-  const ms = parseDuration(typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v);
-  if (ms <= 0) throw new Error('expected a duration greater than 0');
-  return ms;
-};
-
-const testName = (v: string): string => {
-  if (!/^[A-Za-z0-9._-]+$/.test(v)) throw new Error('expected a name of letters, digits, ".", "_" or "-"');
-  return v;
-};
 
 const deepFreeze = <T>(value: T): T => {
   if (value && typeof value === 'object') {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { checkWritableDir, makeDirExclusive, writeFileAtomic } from '../base/files.ts';
 import { createRandom } from '../base/random.ts';
 import { createTeardown, type Teardown } from '../base/teardown.ts';
 import { type Clock, createClock, deadlineSignal, sleep } from '../base/time.ts';
@@ -66,8 +66,9 @@ export const runTest = async (config: ResolvedRunConfig, options: RunTestOptions
   const observer = options.observer ?? {};
   const runId = newRunId();
   const dir = join(config.reportsDir, config.test, runId);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'config.yaml'), stringify({ runId, ...config }));
+  checkWritableDir(config.reportsDir, 'reports dir');
+  await makeDirExclusive(dir);
+  await writeFileAtomic(join(dir, 'config.yaml'), stringify({ runId, ...config }));
   observer.onStart?.({ runId, dir, config });
 
   const clock = createClock();
@@ -120,7 +121,7 @@ export const runTest = async (config: ResolvedRunConfig, options: RunTestOptions
       interrupted: interrupt.aborted || failure !== undefined,
       incidents,
     },
-    options.checkTimeoutMs !== undefined ? { checkTimeoutMs: options.checkTimeoutMs } : {},
+    { checkTimeoutMs: options.checkTimeoutMs ?? config.checkTimeoutMs },
   );
   return { results, dir, exitCode };
 };
@@ -142,7 +143,7 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   const system = await loadSystem(config.cluster.system);
 
   // The plan, before anything starts: replayable with --schedule.
-  await writeFile(join(run.dir, 'schedule.yaml'), formatSchedule(scheduleOf(config)));
+  await writeFileAtomic(join(run.dir, 'schedule.yaml'), formatSchedule(scheduleOf(config)));
 
   // ---- cluster up
   observer.onPhase?.('setup');
@@ -184,7 +185,7 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   let applied: unknown[] = [];
   // After healing (the stack unwinds newest first): what each step did, also for an interrupted run.
   teardown.push('write the applied schedule', () =>
-    writeFile(join(run.dir, 'schedule-applied.json'), `${JSON.stringify(applied, null, 2)}\n`),
+    writeFileAtomic(join(run.dir, 'schedule-applied.json'), `${JSON.stringify(applied, null, 2)}\n`),
   );
   // Heal before the cluster goes down.
   teardown.push('heal every fault', () => nemesis.healAll());

@@ -28,7 +28,7 @@ export const workloadSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(256).optional(),
   /** Total ops/s across all workers; 0 for unlimited. */
   rate: z.number().nonnegative().optional(),
-  opTimeout: duration().optional(),
+  opTimeout: duration({ positive: true }).optional(),
   /** Passed to the system's client. */
   options: z.record(z.string(), z.unknown()).default({}),
 });

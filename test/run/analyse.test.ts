@@ -55,9 +55,20 @@ describe('analyseRun', () => {
     expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).valid).toBe(false);
   });
 
-  it('passes the same history without the stale read', async () => {
+  it('does not vouch for stale reads when no read succeeded: unknown, exit 2', async () => {
     const { dir, facts } = await setup();
     const { results, exitCode } = await analyseRun(dir, staleRead.slice(0, 4), facts);
+    expect(exitCode).toBe(2);
+    expect(results.claims.find((c) => c.name === 'staleReads')).toMatchObject({
+      held: 'unknown',
+      detail: 'no read succeeded: nothing to vouch for',
+    });
+  });
+
+  it('passes the same history when the read returns the latest write', async () => {
+    const { dir, facts } = await setup();
+    const fresh = staleRead.map((o, i) => (i === staleRead.length - 1 ? { ...o, value: 2 } : o));
+    const { results, exitCode } = await analyseRun(dir, fresh, facts);
     expect(exitCode).toBe(0);
     expect(results.valid).toBe(true);
   });

@@ -79,9 +79,28 @@ describe('evaluateClaims', () => {
     expect(claims.map((c) => c.held)).toEqual([false, true]);
   });
 
+  it('a claim is held only with evidence: nothing acknowledged, read or completed is unknown', () => {
+    const set = { valid: true, acked: 0, lost: 0, unexpected: 0, failedPresent: 0, finalReads: 3, converged: true };
+    expect(evaluateClaims({ lostWrites: 'none' }, { set })[0]).toMatchObject({
+      held: 'unknown',
+      detail: 'no write was acknowledged: nothing to vouch for',
+    });
+    const staleness = { valid: true, reads: 0, staleReads: 0, unexpected: 0 };
+    expect(evaluateClaims({ staleReads: 'none' }, { staleness })[0]!.held).toBe('unknown');
+    const linearizable = { valid: true, opCount: 12, indeterminate: 12 };
+    expect(evaluateClaims({ linearizable: true }, { linearizable })[0]).toMatchObject({
+      held: 'unknown',
+      detail: 'no operation completed: nothing to vouch for',
+    });
+    expect(
+      evaluateClaims({ linearizable: true }, { linearizable: { ...linearizable, indeterminate: 2 } })[0]!.held,
+    ).toBe(true);
+  });
+
   it('judges lost increments from the counter checker', () => {
     const counter = {
       valid: true,
+      acked: 40,
       ackedSum: 120,
       lostIncrements: 0,
       impossibleReads: 0,
