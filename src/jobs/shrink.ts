@@ -86,6 +86,8 @@ export interface AttemptRecord {
   outcome: AttemptOutcome;
   ms: number;
   detail: string;
+  /** The attempt's run id (its folder is kept only for the minimal schedule's failing run). */
+  runId?: string;
 }
 
 export interface CandidateRecord {
@@ -108,6 +110,8 @@ export interface ShrinkReport {
   original: { steps: number; timeLimitMs: number; nodesAffected: string[] };
   minimal: { steps: number; stepIds: number[]; timeLimitMs: number; nodesAffected: string[]; schedule: string };
   reproduction: { failed: number; attempts: number; during: 'confirmation' | 'search' };
+  /** The confirmation attempts of the minimal schedule. */
+  confirmations: AttemptRecord[];
   search: { candidates: number; attempts: number; elapsedMs: number; stoppedBy: 'done' | 'budget' | 'interrupt' };
   replay: string;
   /** The minimal schedule's failing run (its report folder), relative to outDir; absent when none failed. */
@@ -331,11 +335,12 @@ export const shrinkRun = async (options: ShrinkOptions): Promise<ShrinkResult> =
           : 'holds';
     const detail =
       violated.length > 0 ? `violated ${violated.join(', ')}` : judged.map((j) => `${j.name} ${j.held}`).join(', ');
+    const record = { outcome: result, ms, detail, runId: outcome.results.runId };
     if (result !== 'fails') {
       await rm(outcome.dir, { recursive: true, force: true });
-      return { record: { outcome: result, ms, detail } };
+      return { record };
     }
-    return { record: { outcome: result, ms, detail }, dir: outcome.dir };
+    return { record, dir: outcome.dir };
   };
 
   let bestRunDir: string | undefined;
@@ -424,12 +429,14 @@ export const shrinkRun = async (options: ShrinkOptions): Promise<ShrinkResult> =
     scheduleFile,
     `# the minimal schedule found by: faultline shrink ${runDir}\n# replay: ${replay}\n${formatSchedule(scheduleOf(minimal))}`,
   );
+  const confirmations: AttemptRecord[] = [];
   let failed = 0;
   let confirmed = 0;
   let confirmRun: string | undefined;
   for (let i = 1; i <= confirm; i++) {
     if (signal.aborted || (i > 1 && performance.now() + estimate(minimal) > deadline)) break;
     const { record: a, dir } = await attemptOnce(minimal, scheduleFile);
+    confirmations.push(a);
     progress({ type: 'confirm', attempt: i, of: confirm, outcome: a.outcome, ms: a.ms });
     if (a.outcome === 'interrupted') break;
     confirmed += 1;
@@ -468,6 +475,7 @@ export const shrinkRun = async (options: ShrinkOptions): Promise<ShrinkResult> =
       schedule: relative(outDir, scheduleFile),
     },
     reproduction,
+    confirmations,
     search: {
       candidates: records.length,
       attempts: attemptsRun,
