@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { configError, type FaultlineErrorOptions } from '../base/errors.ts';
 import { formatPath, parseWith } from '../base/schema.ts';
 import { readYamlFile, type YamlSource } from '../base/yaml.ts';
@@ -7,7 +7,7 @@ import type { FaultKind } from '../cluster/backend.ts';
 import { parseSchedule, type Schedule } from '../nemesis/schedule.ts';
 import { type FaultSpec, type Lane, type NemesisPreset, nemesisSchema, ownLane } from '../nemesis/spec.ts';
 import { capabilitiesOf, faultProblems } from '../nemesis/validate.ts';
-import { locatePreset } from './presets.ts';
+import { isPresetPath, locatePreset } from './presets.ts';
 
 /**
  * The nemesis side of a run's config: a preset by name or path, inline in
@@ -129,7 +129,11 @@ const expand = async (
   }
   for (const [i, entry] of preset.compose.entries()) {
     if (typeof entry === 'string') {
-      const inner = await loadRef(entry, { flag: at(['compose', i]).path, runFile: where.runFile }, stack);
+      // A path in a preset is relative to that preset's file.
+      const file = source.split('#')[0]!;
+      const ref =
+        isPresetPath(entry) && !isAbsolute(entry) && !entry.includes('+') ? resolvePath(dirname(file), entry) : entry;
+      const inner = await loadRef(ref, { flag: at(['compose', i]).path, runFile: where.runFile }, stack);
       lanes.push(...inner.nemesis.lanes);
       faults.push(...inner.faults);
       continue;
