@@ -80,8 +80,10 @@ export const followSchedule = async (
   };
 
   for (const event of scheduleEvents(schedule)) {
-    const wait = event.atMs - nowMs();
-    if (wait > 0) await sleep(wait, stop);
+    // Never before its time (a timer may fire a fraction of a ms early).
+    for (let wait = event.atMs - nowMs(); wait > 0 && !stop.aborted; wait = event.atMs - nowMs()) {
+      await sleep(Math.ceil(wait), stop);
+    }
     if (stop.aborted) break;
     const record = applied.get(event.step.id)!;
     if (event.action === 'heal') {
