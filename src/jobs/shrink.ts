@@ -420,6 +420,8 @@ export const shrinkRun = async (options: ShrinkOptions): Promise<ShrinkResult> =
     hints,
   );
   best = minimal;
+  // An interrupt during the last candidate ends the search without asking shouldStop again.
+  if (signal.aborted) stoppedBy = 'interrupt';
   if (stoppedBy !== 'done') progress({ type: 'stopped', reason: stoppedBy });
 
   // The minimal schedule, and its reproduction rate.

@@ -25,7 +25,7 @@ const failingRun = async (reports: string): Promise<string> => {
       '--nemesis',
       'chaos',
       '--time-limit',
-      '12s',
+      '10s',
       '--quiesce',
       '1s',
       '--seed',
@@ -62,7 +62,7 @@ describe('faultline shrink', () => {
       '--confirm',
       '2',
       '--budget',
-      '150s',
+      '100s',
       '--check-timeout',
       '20s',
     ]);
@@ -76,7 +76,7 @@ describe('faultline shrink', () => {
     expect(report.minimal.steps).toBeLessThanOrEqual(2);
     expect(report.minimal.timeLimitMs).toBeLessThanOrEqual(original.timeLimitMs);
     expect(report.search.candidates).toBeGreaterThan(0);
-    expect(report.search.elapsedMs).toBeLessThan(150_000 + 60_000); // the budget bounds it (plus the attempt in flight)
+    expect(report.search.elapsedMs).toBeLessThan(100_000 + 60_000); // the budget bounds it (plus the attempt in flight)
     expect(report.reproduction.attempts).toBeGreaterThan(0);
     expect(r.stdout).toContain(`fails ${report.reproduction.failed} of ${report.reproduction.attempts}`);
 
@@ -102,7 +102,33 @@ describe('faultline shrink', () => {
     );
     expect(runIds.length).toBe(report.search.attempts);
     for (const id of runIds) await expectNothingLeft(id);
-  }, 420_000);
+
+    // Ctrl-C during a search keeps the best schedule found so far, and writes it out.
+    const outInterrupted = join(dir, 'shrink-interrupted');
+    const child = faultline(['shrink', dir, '--claim', 'linearizable', '--attempts', '1', '--out', outInterrupted]);
+    let progress = '';
+    const kept = await new Promise<boolean>((resolve, reject) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        progress += chunk.toString();
+        if (/^ {2}kept: /m.test(progress)) resolve(true);
+        else if ((progress.match(/^candidate /gm) ?? []).length >= 2) resolve(false);
+      });
+      void child.then(() => reject(new Error(`shrink ended before it could be interrupted:\n${progress}`)));
+    });
+    child.kill('SIGINT');
+    const stopped = await child;
+    expect(stopped.stderr).toContain('stopping the search; keeping the best schedule so far');
+    expect([0, 2]).toContain(stopped.exitCode);
+    const partial = JSON.parse(readFileSync(join(outInterrupted, 'shrink.json'), 'utf8')) as ShrinkReport;
+    expect(partial.search.stoppedBy).toBe('interrupt');
+    expect(partial.confirmations).toEqual([]);
+    expect(partial.reproduction.during).toBe('search');
+    if (kept) expect(partial.minimal.steps).toBeLessThan(original.steps.length);
+    expect(parseScheduleText(readFileSync(join(outInterrupted, 'schedule.yaml'), 'utf8')).steps).toHaveLength(
+      partial.minimal.steps,
+    );
+    for (const a of partial.candidates.flatMap((c) => c.attempts)) if (a.runId) await expectNothingLeft(a.runId);
+  }, 480_000);
 
   it('refuses a run that did not fail (exit 3), naming what it could shrink instead', async () => {
     const reports = tempReports();
