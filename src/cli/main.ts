@@ -39,7 +39,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       '--schedule <file>',
       "replay a schedule file (a run folder's schedule.yaml) step by step, in place of --nemesis",
     )
-    .option('--backend <name>', 'where nodes run: local (default)')
+    .option('--backend <name>', 'where nodes run: local (default) or docker')
     .option('--nodes <n>', "number of nodes (default: the cluster preset's)")
     .option('-t, --time-limit <duration>', 'length of the run phase, e.g. 30s (default 30s)')
     .option('--concurrency <n>', 'client workers (default 5)')

@@ -24,7 +24,19 @@ export interface ClusterSpec {
   options: Readonly<Record<string, unknown>>;
   /** Directory for data dirs and logs of this run (made by the caller, removed by it). */
   workDir: string;
+  /**
+   * The fault kinds the run may inject, so a backend prepares only what they
+   * need (libfaketime preloaded for clock faults, firewall chains for
+   * partitions). Undefined: prepare for every kind.
+   */
+  faults?: readonly FaultKind[];
+  /** The image to run the system's binaries from (cluster preset `image:`); backends without images ignore it. */
+  image?: string;
 }
+
+/** Whether a run plans faults of this kind (every kind when the spec does not say). */
+export const plansFault = (spec: Pick<ClusterSpec, 'faults'>, kind: FaultKind): boolean =>
+  spec.faults === undefined || spec.faults.includes(kind);
 
 export interface NodeLogs {
   [node: NodeId]: string; // path of the node's combined stdout/stderr log

@@ -4,7 +4,8 @@ import { chown, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { configError } from '../base/errors.ts';
 import type { NodeLaunch } from '../systems/system.ts';
-import { commandLine } from './node-start.ts';
+import { withGroup } from './local-firewall.ts';
+import { commandLine, logLine } from './node-start.ts';
 
 /**
  * One OS process of a local node: spawned in its own process group
@@ -30,6 +31,12 @@ export interface SpawnOptions {
   /** Added to the environment (the run markers, the node id, libfaketime). */
   env: Readonly<Record<string, string>>;
   cwd?: string;
+  /**
+   * A supplementary group for the process (and so everything it spawns),
+   * which firewall rules match to tell this node's connections apart
+   * (local-firewall.ts). Root only: the process is started through setpriv.
+   */
+  group?: number;
 }
 
 /** uid and gid of a user from /etc/passwd; FL_ERR_CONFIG naming the user when it does not exist. */
@@ -62,17 +69,6 @@ export const chownTree = async (dir: string, id: { uid: number; gid: number }): 
   }
 };
 
-/** Appends one line to a log, synchronously, so it is in place before anyone reads the log. */
-export const logLine = (logPath: string, line: string): void => {
-  try {
-    const fd = openSync(logPath, 'a');
-    writeSync(fd, `--- faultline: ${line}\n`);
-    closeSync(fd);
-  } catch {
-    // the run dir may already be gone
-  }
-};
-
 export const spawnLocal = (launch: NodeLaunch, options: SpawnOptions): LocalProcess => {
   const line = commandLine(launch.command, launch.args);
   const id = identityFor(launch);
@@ -80,12 +76,17 @@ export const spawnLocal = (launch: NodeLaunch, options: SpawnOptions): LocalProc
   let child: ChildProcess;
   try {
     writeSync(fd, `--- faultline: starting ${options.label} at ${new Date().toISOString()}: ${line}\n`);
-    child = spawn(launch.command, [...launch.args], {
+    // With a group, setpriv (run as root) sets it and switches to the user itself.
+    const argv =
+      options.group === undefined
+        ? { command: launch.command, args: [...launch.args] }
+        : withGroup(options.group, id, launch.command, launch.args);
+    child = spawn(argv.command, argv.args, {
       env: { ...process.env, ...launch.env, ...options.env },
       stdio: ['ignore', fd, fd],
       detached: true,
       ...(options.cwd ? { cwd: options.cwd } : {}),
-      ...(id ? { uid: id.uid, gid: id.gid } : {}),
+      ...(id && options.group === undefined ? { uid: id.uid, gid: id.gid } : {}),
     });
   } finally {
     closeSync(fd); // the child has its own copy

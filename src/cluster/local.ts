@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { configError, FaultlineError, unsupported } from '../base/errors.ts';
@@ -8,39 +8,51 @@ import { type Grudge, type Link, type LinkShape, validateGrudge } from '../net/l
 import { createLinkMesh, type LinkMesh } from '../net/mesh.ts';
 import type { LinkCounters } from '../net/proxy.ts';
 import { type LaunchContext, type NodeAddress, type NodeId, portNames, type System } from '../systems/system.ts';
-import type { Backend, Capabilities, ClusterSpec, NodeLogs } from './backend.ts';
+import { type Backend, type Capabilities, type ClusterSpec, type NodeLogs, plansFault } from './backend.ts';
+import { clockCapability, faketimeEnv, faketimeLibrary, writeClockFile } from './faketime.ts';
+import { type LocalFirewall, localFirewallMissing, openLocalFirewall, planLoopback } from './local-firewall.ts';
 import { chownTree, identityFor, type LocalProcess, runLocalStep, spawnLocal } from './local-process.ts';
-import { makeRunTempDir, runMarkerEnv, validateRunId } from './markers.ts';
-import { commandLine, logOffset, logTail, nodeStartError, waitUntilReady } from './node-start.ts';
+import { makeRunTempDir, runMarkerEnv } from './markers.ts';
+import { commandLine, logOffset, logTail, nodeStartError, validateClusterSpec, waitUntilReady } from './node-start.ts';
 
 /**
  * The local backend: every node is one or more child processes on
- * 127.0.0.1, no root, no daemon. For systems that take their peers'
- * addresses from the command line (`peerAddressing: 'per-pair'`, the
- * default), node-to-node traffic goes through the link mesh (src/net/mesh.ts)
- * in this process, one proxy per ordered pair and named port, so a
- * partition cuts exactly the links of a grudge.
+ * loopback, no daemon. For systems that take their peers' addresses from
+ * the command line (`peerAddressing: 'per-pair'`, the default), nodes
+ * listen on 127.0.0.1 and node-to-node traffic goes through the link mesh
+ * (src/net/mesh.ts) in this process, one proxy per ordered pair and named
+ * port, so a partition cuts exactly the links of a grudge (no root needed).
+ *
+ * Systems that find their peers themselves (`direct`: etcd, Sentinel) get
+ * one loopback address per node instead, and their partitions and packet
+ * loss are iptables rules between those addresses (local-firewall.ts),
+ * which needs root; without it those faults are refused before the run.
+ *
+ * Clock faults go through the system's own `setClock`, or else libfaketime
+ * (faketime.ts) with one setting file per node.
  *
  * Layout of a run's directory (spec.workDir, or a temp dir
  * `faultline-<runId>-local-*` when workDir is empty):
  *
  *     data/<node>/     the node's data dir; survives kill/start, removed at down
+ *     clock/<node>     the node's libfaketime setting (when clock faults use it)
  *     logs/<node>.log  stdout+stderr of every process and incarnation, appended
  */
 
 /** What the local backend can inject for a system. */
 export const localCapabilities = (system: System): Capabilities => {
   const perPair = (system.abilities?.peerAddressing ?? 'per-pair') === 'per-pair';
-  const noLinks = `system ${system.name} finds its peers itself, so the local backend's per-link proxies cannot cut or slow its traffic; use --backend docker`;
+  const firewall = perPair ? undefined : localFirewallMissing();
+  const noRules = `system ${system.name} finds its peers itself, so the local backend cuts its links with iptables rules between per-node loopback addresses, but ${firewall}; run as root, or use --backend docker`;
   return {
     kill: true,
     pause: true,
-    partition: perPair ? true : noLinks,
-    delay: perPair ? true : noLinks,
-    loss: perPair ? true : noLinks,
-    clock: system.setClock
+    partition: firewall ? noRules : true,
+    loss: firewall ? noRules : true,
+    delay: perPair
       ? true
-      : `system ${system.name} has no clock control of its own, and the local backend has no libfaketime support yet`,
+      : `system ${system.name} finds its peers itself, so the local backend's link proxies cannot delay its traffic, and per-address latency on loopback is not supported; use --backend docker on a kernel with tc netem`,
+    clock: clockCapability(system),
   };
 };
 
@@ -71,6 +83,12 @@ export interface LocalBackend extends Backend {
 interface LocalNode {
   id: NodeId;
   index: number;
+  /** The address it listens on: 127.0.0.1, or its own 127.x address (direct systems). */
+  host: string;
+  /** Supplementary group its processes run with, when the firewall tells nodes apart by it. */
+  group: number | undefined;
+  /** Its libfaketime setting file, when clock faults go through libfaketime. */
+  clockFile: string | undefined;
   ports: Record<string, number>;
   dataDir: string;
   logPath: string;
@@ -88,6 +106,11 @@ interface State {
   ownsRunDir: boolean;
   /** One link mesh per named port (per-pair systems only). */
   meshes: Map<string, LinkMesh>;
+  /** iptables rules between per-node loopback addresses (direct systems, as root). */
+  firewall: LocalFirewall | undefined;
+  /** The current link faults, for the firewall. */
+  grudge: Grudge;
+  shaped: { link: Link; shape: LinkShape }[];
   nodes: Map<NodeId, LocalNode>;
   /** `down` has begun: start nothing new. */
   closing: boolean;
@@ -96,7 +119,7 @@ interface State {
 const HOST = '127.0.0.1';
 
 /** Free ports, found by binding port 0; all held at once so they differ, then released. */
-const allocatePorts = async (count: number): Promise<number[]> => {
+const allocatePorts = async (count: number, host = HOST): Promise<number[]> => {
   const servers = await Promise.all(
     Array.from(
       { length: count },
@@ -104,7 +127,7 @@ const allocatePorts = async (count: number): Promise<number[]> => {
         new Promise<net.Server>((resolve, reject) => {
           const s = net.createServer();
           s.once('error', reject);
-          s.listen({ host: HOST, port: 0 }, () => resolve(s));
+          s.listen({ host, port: 0 }, () => resolve(s));
         }),
     ),
   );
@@ -148,7 +171,7 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
   };
   const addressOf = (st: State, n: LocalNode): NodeAddress => ({
     id: n.id,
-    host: HOST,
+    host: n.host,
     port: n.ports[st.portNames[0]!]!,
     ports: { ...n.ports },
   });
@@ -159,7 +182,7 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       if (other.id === n.id) continue;
       const ports: Record<string, string> = {};
       for (const name of st.portNames) {
-        ports[name] = st.perPair ? st.meshes.get(name)!.peersOf(n.id)[other.id]! : `${HOST}:${other.ports[name]}`;
+        ports[name] = st.perPair ? st.meshes.get(name)!.peersOf(n.id)[other.id]! : `${other.host}:${other.ports[name]}`;
       }
       peers[other.id] = ports;
     }
@@ -167,7 +190,7 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       id: n.id,
       index: n.index,
       nodes: st.spec.nodes,
-      host: HOST,
+      host: n.host,
       ports: { ...n.ports },
       port: n.ports[st.portNames[0]!]!,
       dataDir: n.dataDir,
@@ -177,10 +200,14 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
     };
   };
 
-  const processEnv = async (st: State, n: LocalNode): Promise<Record<string, string>> => ({
-    ...(await runMarkerEnv(st.spec.runId)),
-    FAULTLINE_NODE_ID: n.id,
-  });
+  const processEnv = async (st: State, n: LocalNode): Promise<Record<string, string>> => {
+    const library = faketimeLibrary();
+    return {
+      ...(await runMarkerEnv(st.spec.runId)),
+      FAULTLINE_NODE_ID: n.id,
+      ...(n.clockFile && library ? faketimeEnv(library, n.clockFile) : {}),
+    };
+  };
 
   // Setup steps, once per node: each must exit 0.
   const setUpNode = async (st: State, n: LocalNode, signal: AbortSignal): Promise<void> => {
@@ -193,6 +220,7 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
         logPath: n.logPath,
         env: await processEnv(st, n),
         signal,
+        ...(n.group !== undefined ? { group: n.group } : {}),
       });
       if (signal.aborted) throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted while setting up ${n.id}`);
       if (how !== 'exited with code 0') {
@@ -216,7 +244,12 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       const launches = st.spec.system.launch(launchContext(st, n));
       const env = await processEnv(st, n);
       n.procs = launches.map((l) =>
-        spawnLocal(l, { label: launches.length > 1 ? `${n.id}/${l.name}` : n.id, logPath: n.logPath, env }),
+        spawnLocal(l, {
+          label: launches.length > 1 ? `${n.id}/${l.name}` : n.id,
+          logPath: n.logPath,
+          env,
+          ...(n.group !== undefined ? { group: n.group } : {}),
+        }),
       );
       n.paused = false;
       const outcome = await waitUntilReady(st.spec.system, addressOf(st, n), {
@@ -237,10 +270,10 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       if (/EADDRINUSE|address already in use/i.test(tail) && attempt < startAttempts) {
         if (mayMovePort) {
           // Someone took a port between allocation and start: pick others.
-          const fresh = await allocatePorts(st.portNames.length);
+          const fresh = await allocatePorts(st.portNames.length, n.host);
           st.portNames.forEach((name, i) => {
             n.ports[name] = fresh[i]!;
-            st.meshes.get(name)?.setTarget(n.id, { host: HOST, port: fresh[i]! });
+            st.meshes.get(name)?.setTarget(n.id, { host: n.host, port: fresh[i]! });
           });
         } else {
           await sleep(200 * attempt, signal); // clients know this port: wait for it instead
@@ -295,6 +328,14 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
     const can = localCapabilities(st.spec.system)[kind];
     if (can !== true) throw unsupported(can);
   };
+  const firewallOf = (st: State): LocalFirewall => {
+    if (!st.firewall) {
+      throw unsupported(
+        `the local backend set up no firewall rules for ${st.spec.system.name}: the cluster spec did not plan partition or loss faults`,
+      );
+    }
+    return st.firewall;
+  };
 
   const down = async (downOptions: { keepLogsIn?: string } = {}): Promise<void> => {
     const st = state;
@@ -311,8 +352,9 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       st.closing = true;
       const nodes = [...st.nodes.values()];
       // Heal first, so that nodes shutting down gracefully can still talk.
-      await step('heal', () => {
+      await step('heal', async () => {
         for (const m of st.meshes.values()) m.heal();
+        await st.firewall?.apply({ grudge: {}, shaped: [] });
       });
       await step('stop nodes', async () => {
         const results = await Promise.allSettled(nodes.map((n) => stopNode(n, stopGraceMs)));
@@ -320,6 +362,7 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
         if (failed) throw failed.reason;
       });
       await step('close link proxies', () => Promise.all([...st.meshes.values()].map((m) => m.close())));
+      await step('remove firewall rules', () => st.firewall?.close());
       if (downOptions.keepLogsIn) {
         const dest = downOptions.keepLogsIn;
         await step('copy logs', async () => {
@@ -354,26 +397,29 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
 
     async up(spec, signal) {
       if (state) throw new FaultlineError('FL_ERR_BACKEND', 'the local backend is already up: call down() first');
-      validateRunId(spec.runId);
-      if (spec.nodes.length === 0) throw configError('a cluster needs at least one node');
-      const dupes = spec.nodes.filter((id, i) => spec.nodes.indexOf(id) !== i);
-      if (dupes.length) throw configError(`node ids must be unique; repeated: ${dupes.join(', ')}`);
-      for (const id of spec.nodes) {
-        if (!/^[A-Za-z0-9._-]+$/.test(id)) {
-          throw configError(`node id "${id}" must be letters, digits, ".", "_" or "-" (it names files)`);
-        }
-      }
+      validateClusterSpec(spec);
       const names = portNames(spec.system);
+      const perPair = (spec.system.abilities?.peerAddressing ?? 'per-pair') === 'per-pair';
       const st: State = {
         spec,
         portNames: names,
-        perPair: (spec.system.abilities?.peerAddressing ?? 'per-pair') === 'per-pair',
+        perPair,
         runDir: '',
         ownsRunDir: !spec.workDir,
         meshes: new Map(),
+        firewall: undefined,
+        grudge: {},
+        shaped: [],
         nodes: new Map(),
         closing: false,
       };
+      // Direct systems: one loopback address per node; rules between them only when faults need them and we can.
+      const loopback = perPair ? undefined : planLoopback(spec.nodes);
+      const firewalled =
+        loopback !== undefined &&
+        (plansFault(spec, 'partition') || plansFault(spec, 'loss')) &&
+        localFirewallMissing() === undefined;
+      const fakeClock = !spec.system.setClock && plansFault(spec, 'clock') && clockCapability(spec.system) === true;
       state = st;
       process.on('exit', onExit);
       try {
@@ -384,6 +430,10 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
           st.runDir = await makeRunTempDir(spec.runId, 'local');
         }
         await mkdir(path.join(st.runDir, 'logs'), { recursive: true });
+        // Nodes that run as an unprivileged user must reach their data dir and clock file.
+        await chmod(st.runDir, 0o711);
+        if (fakeClock) await mkdir(path.join(st.runDir, 'clock'), { recursive: true, mode: 0o755 });
+        if (firewalled) st.firewall = await openLocalFirewall(spec.runId, loopback);
         if (st.perPair) {
           for (const name of names) {
             st.meshes.set(
@@ -397,13 +447,17 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
             );
           }
         }
-        // After the proxies, so a proxy listener cannot land on a node's port.
-        const ports = await allocatePorts(spec.nodes.length * names.length);
         for (const [index, id] of spec.nodes.entries()) {
+          const host = loopback?.[index]?.address ?? HOST;
+          // After the proxies, so a proxy listener cannot land on a node's port.
+          const ports = await allocatePorts(names.length, host);
           const n: LocalNode = {
             id,
             index,
-            ports: Object.fromEntries(names.map((name, i) => [name, ports[index * names.length + i]!])),
+            host,
+            group: firewalled ? loopback[index]!.group : undefined,
+            clockFile: fakeClock ? path.join(st.runDir, 'clock', id) : undefined,
+            ports: Object.fromEntries(names.map((name, i) => [name, ports[i]!])),
             dataDir: path.join(st.runDir, 'data', id),
             logPath: path.join(st.runDir, 'logs', `${id}.log`),
             procs: [],
@@ -412,7 +466,9 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
           };
           st.nodes.set(id, n);
           await mkdir(n.dataDir, { recursive: true });
-          for (const name of names) st.meshes.get(name)?.setTarget(id, { host: HOST, port: n.ports[name]! });
+          await chmod(path.dirname(n.dataDir), 0o711);
+          if (n.clockFile) await writeClockFile(n.clockFile, { offsetMs: 0 });
+          for (const name of names) st.meshes.get(name)?.setTarget(id, { host: n.host, port: n.ports[name]! });
         }
         // A system that runs as an unprivileged user gets its data dirs handed over (only when we are root).
         for (const n of st.nodes.values()) {
@@ -474,10 +530,18 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       validateGrudge(grudge, st.spec.nodes);
       mustSupport(st, 'partition');
       for (const m of st.meshes.values()) m.partition(grudge);
+      if (!st.perPair) {
+        st.grudge = grudge;
+        await firewallOf(st).apply({ grudge: st.grudge, shaped: st.shaped });
+      }
     },
 
     async heal() {
-      for (const m of mustBeUp().meshes.values()) m.heal();
+      const st = mustBeUp();
+      for (const m of st.meshes.values()) m.heal();
+      st.grudge = {};
+      st.shaped = [];
+      await st.firewall?.apply({ grudge: {}, shaped: [] });
     },
 
     async shape(links: readonly Link[], shape: LinkShape) {
@@ -490,13 +554,28 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       validateShape(shape);
       mustSupport(st, shape.delayMs !== undefined ? 'delay' : 'loss');
       for (const m of st.meshes.values()) m.shape(links, shape);
+      if (!st.perPair) {
+        const keys = new Set(links.map((l) => `${l.from}->${l.to}`));
+        st.shaped = [
+          ...st.shaped.filter((s) => !keys.has(`${s.link.from}->${s.link.to}`)),
+          ...links.map((link) => ({ link, shape })),
+        ];
+        await firewallOf(st).apply({ grudge: st.grudge, shaped: st.shaped });
+      }
     },
 
     async clock(node, offsetMs) {
       const st = mustBeUp();
       const n = nodeOf(node);
       mustSupport(st, 'clock');
-      await st.spec.system.setClock!(addressOf(st, n), offsetMs, AbortSignal.timeout(10_000));
+      if (st.spec.system.setClock) {
+        await st.spec.system.setClock(addressOf(st, n), offsetMs, AbortSignal.timeout(10_000));
+        return;
+      }
+      if (!n.clockFile) {
+        throw unsupported(`node ${node} was started without libfaketime: the cluster spec did not plan clock faults`);
+      }
+      await writeClockFile(n.clockFile, { offsetMs });
     },
 
     isRunning(node) {

@@ -2,6 +2,10 @@ import { configError, unsupported } from '../base/errors.ts';
 import { which } from '../base/which.ts';
 import type { System } from '../systems/system.ts';
 import type { Backend, Capabilities, FaultKind } from './backend.ts';
+import { createDockerBackend } from './docker/backend.ts';
+import { dockerCapabilities, validateDockerOptions } from './docker/capabilities.ts';
+import { engineUnavailable } from './docker/engine.ts';
+import { findDockerLeftovers, removeDockerLeftovers } from './docker/leftovers.ts';
 import {
   findProcesses,
   findTempDirs,
@@ -11,6 +15,7 @@ import {
   selectRemovable,
 } from './leftovers.ts';
 import { createLocalBackend, localCapabilities } from './local.ts';
+import { findFirewallLeftovers, removeFirewallLeftovers } from './local-firewall.ts';
 import { validateRunId } from './markers.ts';
 
 /**
@@ -25,24 +30,48 @@ export interface BackendEntry {
   unavailable(): Promise<string | undefined>;
   /** What it can inject for this system: true, or why not. */
   capabilities(system: System): Capabilities;
-  create(): Backend;
+  /** Checks a run file's `backendOptions:` for this backend; FL_ERR_CONFIG naming the key (path backendOptions.<key>). */
+  validateOptions(options: Readonly<Record<string, unknown>>): void;
+  create(options?: Readonly<Record<string, unknown>>): Backend;
   /** What runs of this backend left behind (all runs, or one). Only reads. */
   findLeftovers(runId: string | undefined): Promise<Leftover[]>;
   /** Removes leftovers that `findLeftovers` returned. */
   removeLeftovers(items: readonly Leftover[]): Promise<void>;
 }
 
-const local: BackendEntry = {
-  name: 'local',
-  description: 'child processes on 127.0.0.1 (no root, no daemon)',
-  unavailable: async () => undefined,
-  capabilities: localCapabilities,
-  create: () => createLocalBackend(),
-  findLeftovers: findProcesses,
-  removeLeftovers: removeProcesses,
+const noOptions = (backend: string) => (options: Readonly<Record<string, unknown>>) => {
+  const [key] = Object.keys(options);
+  if (key !== undefined) {
+    throw configError(`the ${backend} backend has no option ${JSON.stringify(key)}`, { path: `backendOptions.${key}` });
+  }
 };
 
-const BACKENDS: readonly BackendEntry[] = [local];
+const local: BackendEntry = {
+  name: 'local',
+  description: 'child processes on loopback (no daemon; root only for direct-addressing systems’ partitions)',
+  unavailable: async () => undefined,
+  capabilities: localCapabilities,
+  validateOptions: noOptions('local'),
+  create: () => createLocalBackend(),
+  findLeftovers: async (runId) => [...(await findProcesses(runId)), ...(await findFirewallLeftovers(runId))],
+  removeLeftovers: async (items) => {
+    await removeProcesses(items);
+    await removeFirewallLeftovers(items);
+  },
+};
+
+const docker: BackendEntry = {
+  name: 'docker',
+  description: 'one container per node on an internal network of the run (dockerode; needs a Docker engine)',
+  unavailable: () => engineUnavailable(),
+  capabilities: dockerCapabilities,
+  validateOptions: validateDockerOptions,
+  create: (options = {}) => createDockerBackend(validateDockerOptions(options)),
+  findLeftovers: findDockerLeftovers,
+  removeLeftovers: removeDockerLeftovers,
+};
+
+const BACKENDS: readonly BackendEntry[] = [local, docker];
 
 export const backendNames = (): string[] => BACKENDS.map((b) => b.name);
 
@@ -58,8 +87,9 @@ export const getBackend = (name: string): BackendEntry => {
   return entry;
 };
 
-/** A backend instance by name. */
-export const createBackend = (name: string): Backend => getBackend(name).create();
+/** A backend instance by name, with its options (a run file's `backendOptions:`). */
+export const createBackend = (name: string, options: Readonly<Record<string, unknown>> = {}): Backend =>
+  getBackend(name).create(options);
 
 /**
  * Before a run: the backend is reachable, and it can inject every fault

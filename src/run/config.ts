@@ -37,6 +37,13 @@ export const clusterSchema = z.strictObject({
   nodes: z.number().int().min(1).max(9),
   /** Passed to the system (validated by it), e.g. topology and replication mode. */
   options: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * A container image already on this machine to run the system's binaries
+   * from, on the docker backend (nothing is pulled). Without it, the docker
+   * backend runs the host's binaries in faultline's base image. Ignored by
+   * backends without containers.
+   */
+  image: z.string().min(1).optional(),
   claims: claimsSchema.default({}),
 });
 export type ClusterPreset = z.output<typeof clusterSchema>;
@@ -86,6 +93,8 @@ export const runFileSchema = z.strictObject({
   nemesis: presetRef(z.record(z.string(), z.unknown())).optional(),
   /** A schedule file to replay (relative to this file) in place of the nemesis. */
   schedule: z.string().min(1).optional(),
+  /** Options of the backend, checked by it (docker: `subnet`). Only in a run file: they are not flags. */
+  backendOptions: z.record(z.string(), z.unknown()).optional(),
   ...(Object.fromEntries(Object.entries(runFields).map(([k, s]) => [k, s.optional()])) as {
     [K in RunField]: z.ZodOptional<(typeof runFields)[K]>;
   }),

@@ -6,8 +6,10 @@ import { checkWritableDir } from '../base/files.ts';
 import { formatPath, parseFlag, parseWith } from '../base/schema.ts';
 import { readYamlFile, type YamlSource } from '../base/yaml.ts';
 import { KNOWN_CHECKERS } from '../checker/index.ts';
+import type { FaultKind } from '../cluster/backend.ts';
 import { checkBackend, getBackend } from '../cluster/registry.ts';
 import { planSchedule, type Schedule } from '../nemesis/schedule.ts';
+import { capabilitiesOf } from '../nemesis/validate.ts';
 import { isSystemPath, loadSystem } from '../systems/index.ts';
 import { WORKLOAD_OPS, type WorkloadPreset, workloadSchema } from '../workload/spec.ts';
 import { type ClusterPreset, clusterSchema, type RunField, type RunFile, runFields, runFileSchema } from './config.ts';
@@ -57,6 +59,8 @@ export interface ResolvedRunConfig {
   readonly seed: number;
   /** A backend of the registry (src/cluster/registry.ts). */
   readonly backend: string;
+  /** The run file's `backendOptions:`, checked by that backend. */
+  readonly backendOptions: Readonly<Record<string, unknown>>;
   readonly nodes: readonly string[];
   readonly timeLimitMs: number;
   readonly concurrency: number;
@@ -210,6 +214,19 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
       ...(line !== undefined ? { line } : {}),
     });
   }
+  const backendOptions = fromFile.backendOptions ?? {};
+  try {
+    getBackend(backend).validateOptions(backendOptions);
+  } catch (e) {
+    if (!(e instanceof FaultlineError)) throw e;
+    const line = e.path ? runFile?.source.lineOf(e.path.split('.')) : undefined;
+    throw configError(e.message, {
+      ...(e.path ? { path: e.path } : {}),
+      ...(file ? { file } : {}),
+      ...(line !== undefined ? { line } : {}),
+      ...(e.hint ? { hint: e.hint } : {}),
+    });
+  }
 
   // A user's system module resolves against its preset's folder, so the config replays from anywhere.
   if (isSystemPath(cluster.system))
@@ -225,6 +242,7 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     test,
     seed,
     backend,
+    backendOptions,
     nodes,
     timeLimitMs,
     concurrency: v.concurrency ?? workload.concurrency ?? DEFAULTS.concurrency,
@@ -303,6 +321,18 @@ const checkCompatible = async (
 
   // Faults name real nodes and fit the cluster; then the backend must be able to inject every kind.
   await checkBackend(backend, system, checkFaults(nemesis.faults, nodes));
+};
+
+/**
+ * The fault kinds a run may inject, so a backend prepares for them (libfaketime
+ * for clock faults): every kind its nemesis lanes hold or its schedule steps use.
+ */
+export const faultKindsOf = (config: Pick<ResolvedRunConfig, 'nemesis' | 'schedule'>): FaultKind[] => {
+  const faults = [
+    ...config.nemesis.lanes.flatMap((l) => l.faults),
+    ...(config.schedule?.steps.map((s) => s.fault) ?? []),
+  ];
+  return [...new Set(faults.flatMap(capabilitiesOf))];
 };
 
 interface LoadedRunFile {

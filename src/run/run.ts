@@ -20,7 +20,7 @@ import { loadSystem } from '../systems/index.ts';
 import type { Client, ClientOptions, NodeAddress } from '../systems/system.ts';
 import { createOpSource, registerKeys } from '../workload/ops.ts';
 import { analyseRun } from './analyse.ts';
-import type { ResolvedRunConfig } from './resolve.ts';
+import { faultKindsOf, type ResolvedRunConfig } from './resolve.ts';
 
 /**
  * One run, as DESIGN.md draws it:
@@ -147,14 +147,22 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
 
   // ---- cluster up
   observer.onPhase?.('setup');
-  const backend = createBackend(config.backend);
+  const backend = createBackend(config.backend, config.backendOptions);
   const workDir = await makeRunTempDir(run.runId, 'cluster');
   teardown.push('remove work dir', () =>
     import('node:fs/promises').then((fs) => fs.rm(workDir, { recursive: true, force: true })),
   );
   teardown.push('cluster down', () => backend.down({ keepLogsIn: join(run.dir, 'logs') }));
   await backend.up(
-    { runId: run.runId, system, nodes: config.nodes, options: config.cluster.options, workDir },
+    {
+      runId: run.runId,
+      system,
+      nodes: config.nodes,
+      options: config.cluster.options,
+      workDir,
+      faults: faultKindsOf(config),
+      ...(config.cluster.image ? { image: config.cluster.image } : {}),
+    },
     interrupt,
   );
   const addresses = backend.addresses();

@@ -86,6 +86,14 @@ export interface SystemAbilities {
    * i + 1 begins, e.g. standbys cloned from the primary with pg_basebackup.
    */
   startOrder?: 'parallel' | 'sequential';
+  /**
+   * Whether libfaketime can shift the wall clock this system's processes
+   * read (default true). Set it to false for programs that read the clock
+   * without libc — Go binaries such as etcd use the vDSO directly — so a
+   * clock fault is refused before the run rather than silently doing
+   * nothing. Irrelevant when the system has its own `setClock`.
+   */
+  libfaketime?: boolean;
 }
 
 /** An operation as a worker asks a client to perform it. */
