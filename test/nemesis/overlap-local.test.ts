@@ -31,7 +31,8 @@ const cutN2N3 = { n2: ['n3'], n3: ['n2'] };
 
 describe('overlapping faults on the local backend', () => {
   it('a killed node and a partition between the two others are in effect at the same time, per a schedule', async () => {
-    const { backend, nemesis, recorder } = await gossipCluster(three);
+    const cluster = await gossipCluster(three);
+    const { backend, nemesis, recorder } = cluster;
     const schedule: Schedule = parseScheduleText(
       [
         'faultline: schedule',
@@ -52,7 +53,7 @@ describe('overlapping faults on the local backend', () => {
     await sleep(1000);
     expect(backend.isRunning('n1')).toBe(false);
     expect(isAlive(pid1)).toBe(false);
-    const during = await measureHearing(backend, three);
+    const during = await measureHearing(cluster);
     expect(performance.now() - began).toBeLessThan(6000); // still inside the overlap when measured
     expect([...during]).toEqual([]); // n1 is dead, n2 and n3 cannot hear each other
 
@@ -73,11 +74,12 @@ describe('overlapping faults on the local backend', () => {
     expect(cut!.end).toBeLessThan(kill!.end);
 
     expect(backend.isRunning('n1')).toBe(true);
-    await expectHearing(backend, three, expectedHearing({}, three));
+    await expectHearing(cluster, expectedHearing({}, three));
   }, 90_000);
 
   it('two faults of one kind on different targets heal one at a time; partitions add up and heal one by one', async () => {
-    const { backend, nemesis } = await gossipCluster(three);
+    const cluster = await gossipCluster(three);
+    const { backend, nemesis } = cluster;
     const k1 = await nemesis.inject({ kind: 'kill', target: ['n1'] });
     const k2 = await nemesis.inject({ kind: 'kill', target: ['n2'] });
     expect([backend.isRunning('n1'), backend.isRunning('n2')]).toEqual([false, false]);
@@ -88,15 +90,16 @@ describe('overlapping faults on the local backend', () => {
 
     const p1 = await nemesis.inject({ kind: 'partition', grudge: 'isolate', target: ['n1'] });
     const p2 = await nemesis.inject({ kind: 'partition', grudge: cutN2N3 });
-    await expectHearing(backend, three, new Set()); // the union: nobody hears anybody
+    await expectHearing(cluster, new Set()); // the union: nobody hears anybody
     await nemesis.heal(p1!); // n1 back with both; n2 and n3 still cut
-    await expectHearing(backend, three, expectedHearing(cutN2N3, three));
+    await expectHearing(cluster, expectedHearing(cutN2N3, three));
     await nemesis.heal(p2!);
-    await expectHearing(backend, three, expectedHearing({}, three));
+    await expectHearing(cluster, expectedHearing({}, three));
   }, 90_000);
 
   it('a node held down by a kill stays down through a rolling restart; a paused node comes back paused after a kill', async () => {
-    const { backend, nemesis } = await gossipCluster(three);
+    const cluster = await gossipCluster(three);
+    const { backend, nemesis } = cluster;
     const held = await nemesis.inject({ kind: 'kill', target: ['n1'] });
     const pid2 = backend.pids().n2!;
     const roll = await nemesis.inject({ kind: 'rolling-restart', target: ['n1', 'n2'], downtime: 200 });
@@ -120,7 +123,8 @@ describe('overlapping faults on the local backend', () => {
   }, 90_000);
 
   it('clock faults on one node add up; a strobe flips, a drift grows; healing restores the true time', async () => {
-    const { backend, nemesis } = await gossipCluster(three);
+    const cluster = await gossipCluster(three);
+    const { backend, nemesis } = cluster;
     const bump = await nemesis.inject({ kind: 'clock', target: ['n1'], offset: 10_000 });
     const strobe = await nemesis.inject({ kind: 'clock-strobe', target: ['n1'], offset: 3000, period: 100 });
     expect(await clockNow(backend, 'n1')).toBe(13_000);
@@ -150,7 +154,8 @@ describe('overlapping faults on the local backend', () => {
   }, 60_000);
 
   it('healing everything leaves nothing in place: every node up and running, links open and unshaped, clocks true', async () => {
-    const { backend, nemesis } = await gossipCluster(three);
+    const cluster = await gossipCluster(three);
+    const { backend, nemesis } = cluster;
     await nemesis.inject({ kind: 'kill', target: ['n1'] });
     await nemesis.inject({ kind: 'pause', target: ['n2'] });
     await nemesis.inject({ kind: 'clock', target: ['n3'], offset: -5000 });
@@ -167,7 +172,7 @@ describe('overlapping faults on the local backend', () => {
       expect(await settledState(backend.pids()[n]!, 'S')).not.toBe('T');
       expect(await clockNow(backend, n)).toBe(0);
     }
-    await expectHearing(backend, three, expectedHearing({}, three));
+    await expectHearing(cluster, expectedHearing({}, three));
     // No 3 s delay left on n3's links: a peer call answers well inside it.
     expect(await canReach(addressOf(backend, 'n1'), 'n3', 2000)).toBe(true);
     expect(GOSSIP_MS).toBeGreaterThan(0);
