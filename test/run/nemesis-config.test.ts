@@ -114,7 +114,7 @@ describe('nemesis composition', () => {
 
   it('refuses link and clock faults a backend cannot inject for a system, before anything starts', async () => {
     const dir = tempDir();
-    // A system that finds its peers itself and has no clock control of its own.
+    // A system that finds its peers itself, has no clock control of its own, and reads the clock without libc.
     write(
       dir,
       'self-peers.ts',
@@ -122,7 +122,7 @@ describe('nemesis composition', () => {
         'export default {',
         "  name: 'self-peers',",
         "  workloads: ['register'],",
-        "  abilities: { peerAddressing: 'self' },",
+        "  abilities: { peerAddressing: 'direct', libfaketime: false },",
         '  launch: () => [],',
         '  ready: async () => {},',
         '  openClient: async () => { throw new Error("unused"); },',
@@ -134,12 +134,15 @@ describe('nemesis composition', () => {
     const latency = await rejection(resolveRunConfig({ cluster, nemesis: 'latency', reportsDir: dir }));
     expect(latency.code).toBe('FL_ERR_UNSUPPORTED');
     expect(latency.message).toMatch(/cannot inject delay faults here: system self-peers finds its peers itself/);
+    expect(latency.line).toBeGreaterThan(0);
     expect(latency.file).toBe(packagePath('nemeses/latency.yaml'));
     const chaos = await rejection(resolveRunConfig({ cluster, nemesis: 'chaos', reportsDir: dir }));
     expect(chaos.code).toBe('FL_ERR_UNSUPPORTED');
     expect(chaos.file).toBe(packagePath('nemeses/chaos.yaml'));
     const strobe = await rejection(resolveRunConfig({ cluster, nemesis: 'clock-strobe', reportsDir: dir }));
-    expect(strobe.message).toMatch(/cannot inject clock faults/);
+    expect(strobe.message).toMatch(
+      /cannot inject clock faults here: system self-peers has no clock control of its own/,
+    );
     // What it can do is accepted.
     await resolveRunConfig({ cluster, nemesis: 'rolling-restart+pause-majority', reportsDir: dir });
   });
