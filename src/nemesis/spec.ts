@@ -114,7 +114,6 @@ export const faultSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type FaultSpec = z.output<typeof faultSchema>;
-export type FaultKindName = FaultSpec['kind'];
 export const FAULT_KINDS: readonly FaultKindName[] = [
   'kill',
   'pause',
