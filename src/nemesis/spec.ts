@@ -114,16 +114,6 @@ export const faultSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type FaultSpec = z.output<typeof faultSchema>;
-export const FAULT_KINDS: readonly FaultKindName[] = [
-  'kill',
-  'pause',
-  'partition',
-  'clock',
-  'clock-strobe',
-  'clock-drift',
-  'rolling-restart',
-  'shape',
-];
 
 /** One lane of faults: a preset's own, or one of its `compose` entries. */
 export const laneSchema = z.strictObject({
