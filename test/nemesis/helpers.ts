@@ -88,10 +88,10 @@ const heardCounts = async (backend: Backend, node: NodeId): Promise<Record<NodeI
 
 /** Gossip: heartbeat counts twice, `windowMs` apart (after `settleMs` for in-flight bytes and reconnections). */
 const gossipHearing = async (backend: Backend, nodes: readonly NodeId[]): Promise<Set<string>> => {
-  await sleep(600);
+  await sleep(400);
   const running = nodes.filter((n) => backend.isRunning(n));
   const before = Object.fromEntries(await Promise.all(running.map(async (n) => [n, await heardCounts(backend, n)])));
-  await sleep(1200);
+  await sleep(900);
   const after = Object.fromEntries(await Promise.all(running.map(async (n) => [n, await heardCounts(backend, n)])));
   const heard = new Set<string>();
   for (const a of running) {

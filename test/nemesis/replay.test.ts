@@ -28,7 +28,7 @@ describe('schedule files', () => {
       '--nemesis',
       'kill-random+partition-halves',
       '--time-limit',
-      '10s',
+      '8s',
       '--reports-dir',
       reports,
       '--test',
