@@ -131,7 +131,12 @@ export const createFaultState = (backend: Backend, signal: AbortSignal): FaultSt
     for (const c of clocks) if (c.node === n) sum += c.offsetMs;
     return sum;
   };
-  /** The offset last applied to each node (what the node believes now). */
+  /**
+   * The offset last set on each node (what it believes now); NaN when not
+   * known — after a restart, a backend may keep the offset (libfaketime's
+   * file) or the new process may start with the true time (a system's own
+   * clock control), so it is set again.
+   */
   const appliedClock = new Map<NodeId, number>();
   const applyClock = async (n: NodeId) => {
     const want = clockOf(n);
@@ -180,10 +185,12 @@ export const createFaultState = (backend: Backend, signal: AbortSignal): FaultSt
 
   /** Restart a node nothing holds down any more, and give it back what other faults still hold. */
   const bringUp = async (n: NodeId) => {
+    const last = appliedClock.get(n) ?? 0;
     await backend.start(n, signal);
-    appliedClock.delete(n); // a new process starts with the true time
+    if (last !== 0 || clockOf(n) !== 0) appliedClock.set(n, Number.NaN);
+    else appliedClock.delete(n);
     if (count(paused, n) > 0) await backend.pause(n);
-    if (clockOf(n) !== 0) await applyClock(n);
+    await applyClock(n);
   };
 
   const once = (fn: () => Promise<void>): Release => {
@@ -296,16 +303,11 @@ export const createFaultState = (backend: Backend, signal: AbortSignal): FaultSt
         if (linksTouched) await attempt(() => backend.heal());
         linksTouched = false;
         for (const n of wasPaused) if (!wasDown.includes(n)) await attempt(() => backend.resume(n));
+        for (const n of wasDown) await attempt(() => backend.start(n, signal));
+        // Every clock back to the true time, restarted nodes too (a backend may have kept their offset).
         for (const n of skewed) {
-          if (wasDown.includes(n)) continue;
           await attempt(async () => {
             if (backend.isRunning(n)) await backend.clock(n, 0);
-            appliedClock.delete(n);
-          });
-        }
-        for (const n of wasDown) {
-          await attempt(async () => {
-            await backend.start(n, signal);
             appliedClock.delete(n);
           });
         }
