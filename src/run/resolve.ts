@@ -149,6 +149,15 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
       },
     );
   }
+  if (options.schedule === undefined && options.nemesis === undefined && fromFile.schedule && fromFile.nemesis) {
+    const line = runFile?.source.lineOf(['schedule']);
+    throw configError('a run file gives a schedule or a nemesis, not both', {
+      path: 'schedule',
+      ...(file ? { file } : {}),
+      ...(line !== undefined ? { line } : {}),
+      hint: 'the schedule replays its own faults; remove nemesis (or schedule)',
+    });
+  }
   const replay: LoadedSchedule | undefined = scheduleRef
     ? await loadScheduleFile(
         options.schedule ?? resolvePath(dirname(file ?? '.'), scheduleRef),

@@ -177,6 +177,11 @@ describe('--schedule', () => {
     expect(both.path).toBe('--schedule');
     const nodes = await rejection(resolveRunConfig({ schedule: file, nodes: '5', reportsDir: dir }));
     expect(nodes.hint).toBe('replay with --nodes 3');
+    const runFile = write(dir, 'both.yaml', 'nemesis: chaos\nschedule: plan.yaml\n');
+    const twice = await rejection(resolveRunConfig({ config: runFile, reportsDir: dir }));
+    expect(twice.describe()).toBe(
+      `${runFile}:2: schedule: a run file gives a schedule or a nemesis, not both\nHint: the schedule replays its own faults; remove nemesis (or schedule)`,
+    );
     const short = await rejection(resolveRunConfig({ schedule: file, timeLimit: '5s', reportsDir: dir }));
     expect(short.path).toBe('--time-limit');
     expect(short.message).toMatch(/after the time limit 5s/);
