@@ -78,7 +78,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
 
   program
     .command('cleanup')
-    .description('remove processes and temp dirs that a killed run left behind')
+    .description('remove what a killed run left behind: processes, containers, networks, firewall chains, temp dirs')
     .option('--run-id <id>', 'only this run (default: every run whose controller is gone)')
     .option('--force', "with --run-id: also remove a live run's nodes (its controller is still running)")
     .option('--dry-run', 'list what would be removed')
@@ -231,7 +231,8 @@ const cleanupCommand = async (opts: { runId?: string; dryRun?: boolean; force?: 
       console.log(`spared ${l.kind} ${printable(l.description)} (run ${l.runId} is live; --force to remove)`);
     const counts = new Map<string, number>();
     for (const l of removed) counts.set(l.kind, (counts.get(l.kind) ?? 0) + 1);
-    const summary = [...counts].map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`).join(', ') || 'nothing';
+    const plural = (kind: string) => (kind.endsWith('s') ? `${kind}es` : `${kind}s`);
+    const summary = [...counts].map(([kind, n]) => `${n} ${n === 1 ? kind : plural(kind)}`).join(', ') || 'nothing';
     console.log(`${summary} ${verb}`);
     if (opts.runId && spared.length > 0 && removed.length === 0) {
       console.error(`run ${opts.runId} is still running; stop it with Ctrl-C, or use --force to remove its nodes now`);

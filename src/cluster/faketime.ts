@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { System } from '../systems/system.ts';
@@ -114,6 +114,44 @@ export const driftFromNow = (offsetMs: number, rate: number, startMs: number, no
   offsetMs: offsetMs - (rate - 1) * (nowMs - startMs),
   rate,
 });
+
+/** A node's clock as the nemesis last set it, and when (controller wall clock, ms). */
+export interface NodeClock {
+  setting: ClockSetting;
+  atMs: number;
+}
+
+/** How far ahead the node's clock is at `nowMs`: its offset, plus what its rate has added since it was set. */
+export const offsetAt = (clock: NodeClock, nowMs: number): number =>
+  clock.setting.offsetMs + ((clock.setting.rate ?? 1) - 1) * (nowMs - clock.atMs);
+
+/**
+ * What to write for a process that started at `startMs` so that its clock
+ * follows `clock` from `nowMs` on without a jump (libfaketime counts a
+ * rate from the process's start). A node that restarts gets it rewritten
+ * with its new start.
+ */
+export const settingForProcess = (clock: NodeClock, startMs: number, nowMs: number): ClockSetting => {
+  const rate = clock.setting.rate ?? 1;
+  return rate === 1 ? { offsetMs: offsetAt(clock, nowMs) } : driftFromNow(offsetAt(clock, nowMs), rate, startMs, nowMs);
+};
+
+/** When a process started, in wall-clock ms (Linux /proc), or undefined. */
+export const processStartedAtMs = (pid: number): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    // USER_HZ is 100 on every Linux architecture faultline runs on.
+    return Number.isFinite(ticks) && Number.isFinite(btime) ? btime * 1000 + ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Normalises what `Backend.clock` accepts. */
+export const toClockSetting = (setting: number | ClockSetting): ClockSetting =>
+  typeof setting === 'number' ? { offsetMs: setting } : setting;
 
 /**
  * Writes a node's setting atomically (a reader sees the old or the new

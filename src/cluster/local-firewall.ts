@@ -143,10 +143,10 @@ export const findFirewallLeftovers = async (runId: string | undefined): Promise<
       if (!proven || (runId !== undefined && proven.runId !== runId)) continue;
       const id: FirewallId = { table, builtin, match: args.slice(2, j), chain: args[j + 1]! };
       found.push({
-        kind: 'firewall rules',
+        kind: 'firewall chain',
         id: JSON.stringify(id),
         runId: proven.runId,
-        description: `iptables -t ${table} chain ${id.chain} (jumped to from ${builtin})`,
+        description: `${id.chain} in the ${table} table (from ${builtin})`,
         controllerAlive: await isControllerAlive(proven.controller),
       });
     }
@@ -157,7 +157,7 @@ export const findFirewallLeftovers = async (runId: string | undefined): Promise<
 /** Removes firewall leftovers that findFirewallLeftovers returned. */
 export const removeFirewallLeftovers = async (items: readonly Leftover[]): Promise<void> => {
   for (const item of items) {
-    if (item.kind !== 'firewall rules') continue;
+    if (item.kind !== 'firewall chain') continue;
     const id = JSON.parse(item.id) as FirewallId;
     await removeChain(id.table, id.builtin, id.match, id.chain);
   }

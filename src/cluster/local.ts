@@ -9,7 +9,16 @@ import { createLinkMesh, type LinkMesh } from '../net/mesh.ts';
 import type { LinkCounters } from '../net/proxy.ts';
 import { type LaunchContext, type NodeAddress, type NodeId, portNames, type System } from '../systems/system.ts';
 import { type Backend, type Capabilities, type ClusterSpec, type NodeLogs, plansFault } from './backend.ts';
-import { clockCapability, faketimeEnv, faketimeLibrary, writeClockFile } from './faketime.ts';
+import {
+  clockCapability,
+  faketimeEnv,
+  faketimeLibrary,
+  type NodeClock,
+  processStartedAtMs,
+  settingForProcess,
+  toClockSetting,
+  writeClockFile,
+} from './faketime.ts';
 import { type LocalFirewall, localFirewallMissing, openLocalFirewall, planLoopback } from './local-firewall.ts';
 import { chownTree, identityFor, type LocalProcess, runLocalStep, spawnLocal } from './local-process.ts';
 import { makeRunTempDir, runMarkerEnv } from './markers.ts';
@@ -89,6 +98,8 @@ interface LocalNode {
   group: number | undefined;
   /** Its libfaketime setting file, when clock faults go through libfaketime. */
   clockFile: string | undefined;
+  /** Its clock as last set through libfaketime (a drift is rewritten for each new process). */
+  clock: NodeClock | undefined;
   ports: Record<string, number>;
   dataDir: string;
   logPath: string;
@@ -241,6 +252,7 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       if (st.closing) throw new FaultlineError('FL_ERR_INTERRUPTED', `the cluster is going down; not starting ${n.id}`);
       if (signal.aborted) throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted before node ${n.id} was started`);
       const offset = await logOffset(n.logPath);
+      await rewriteDrift(n);
       const launches = st.spec.system.launch(launchContext(st, n));
       const env = await processEnv(st, n);
       n.procs = launches.map((l) =>
@@ -288,6 +300,13 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
         outcome.cause,
       );
     }
+  };
+
+  // libfaketime counts a rate from each process's start: a drifting node's new processes need its setting anew.
+  const rewriteDrift = async (n: LocalNode): Promise<void> => {
+    if (!n.clockFile || !n.clock || (n.clock.setting.rate ?? 1) === 1) return;
+    const now = Date.now();
+    await writeClockFile(n.clockFile, settingForProcess(n.clock, now, now));
   };
 
   // SIGTERM, then SIGKILL after the grace period (a SIGSTOPped node is continued first).
@@ -457,6 +476,7 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
             host,
             group: firewalled ? loopback[index]!.group : undefined,
             clockFile: fakeClock ? path.join(st.runDir, 'clock', id) : undefined,
+            clock: undefined,
             ports: Object.fromEntries(names.map((name, i) => [name, ports[i]!])),
             dataDir: path.join(st.runDir, 'data', id),
             logPath: path.join(st.runDir, 'logs', `${id}.log`),
@@ -564,18 +584,33 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       }
     },
 
-    async clock(node, offsetMs) {
+    async clock(node, setting) {
       const st = mustBeUp();
       const n = nodeOf(node);
       mustSupport(st, 'clock');
+      const wanted = toClockSetting(setting);
       if (st.spec.system.setClock) {
-        await st.spec.system.setClock(addressOf(st, n), offsetMs, AbortSignal.timeout(10_000));
+        if ((wanted.rate ?? 1) !== 1) {
+          throw unsupported(
+            `system ${st.spec.system.name} shifts its clock through its own control, which sets offsets only; a drift needs libfaketime`,
+          );
+        }
+        await st.spec.system.setClock(addressOf(st, n), wanted.offsetMs, AbortSignal.timeout(10_000));
         return;
       }
       if (!n.clockFile) {
         throw unsupported(`node ${node} was started without libfaketime: the cluster spec did not plan clock faults`);
       }
-      await writeClockFile(n.clockFile, { offsetMs });
+      const now = Date.now();
+      n.clock = { setting: wanted, atMs: now };
+      await writeClockFile(
+        n.clockFile,
+        settingForProcess(
+          n.clock,
+          isRunning(n) && n.procs[0]?.pid ? (processStartedAtMs(n.procs[0].pid) ?? now) : now,
+          now,
+        ),
+      );
     },
 
     isRunning(node) {

@@ -18,8 +18,10 @@ import { configError } from '../base/errors.ts';
  *   so `faultline cleanup` kills only processes that carry both;
  * - temp dirs are `<os.tmpdir()>/faultline-<runId>-<label>-XXXXXX` holding a
  *   marker file with the run id, the controller and the same token;
- * - containers, networks and firewall chains carry the run id in their
- *   labels or names (src/cluster/docker).
+ * - containers and networks carry the run id, the token and the controller
+ *   in their labels (runLabels, src/cluster/docker); firewall chains in the
+ *   comment of the rule that jumps to them (markerComment,
+ *   src/cluster/local-firewall.ts).
  */
 
 export const RUN_ID_ENV = 'FAULTLINE_RUN_ID';

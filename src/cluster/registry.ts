@@ -1,10 +1,11 @@
-import { configError, unsupported } from '../base/errors.ts';
+import { configError, FaultlineError, unsupported } from '../base/errors.ts';
 import { which } from '../base/which.ts';
 import type { System } from '../systems/system.ts';
 import type { Backend, Capabilities, FaultKind } from './backend.ts';
 import { createDockerBackend } from './docker/backend.ts';
 import { dockerCapabilities, validateDockerOptions } from './docker/capabilities.ts';
-import { engineUnavailable } from './docker/engine.ts';
+import { connectEngine, engineUnavailable } from './docker/engine.ts';
+import { checkUserImage } from './docker/image.ts';
 import { findDockerLeftovers, removeDockerLeftovers } from './docker/leftovers.ts';
 import {
   findProcesses,
@@ -33,6 +34,12 @@ export interface BackendEntry {
   /** Checks a run file's `backendOptions:` for this backend; FL_ERR_CONFIG naming the key (path backendOptions.<key>). */
   validateOptions(options: Readonly<Record<string, unknown>>): void;
   create(options?: Readonly<Record<string, unknown>>): Backend;
+  /**
+   * For backends that run images: checks that a cluster preset's `image:`
+   * can be used (it is on this machine); FL_ERR_CONFIG naming it otherwise.
+   * Backends without it ignore `image:`.
+   */
+  checkImage?(image: string): Promise<void>;
   /** What runs of this backend left behind (all runs, or one). Only reads. */
   findLeftovers(runId: string | undefined): Promise<Leftover[]>;
   /** Removes leftovers that `findLeftovers` returned. */
@@ -69,6 +76,7 @@ const docker: BackendEntry = {
   create: (options = {}) => createDockerBackend(validateDockerOptions(options)),
   findLeftovers: findDockerLeftovers,
   removeLeftovers: removeDockerLeftovers,
+  checkImage: async (image) => checkUserImage(await connectEngine(), image),
 };
 
 const BACKENDS: readonly BackendEntry[] = [local, docker];
@@ -100,11 +108,24 @@ export const checkBackend = async (
   name: string,
   system: System,
   faults: readonly { kind: FaultKind; where?: { file?: string; path?: string; line?: number } }[],
+  image?: { name: string; where?: { file?: string; path?: string; line?: number } },
 ): Promise<void> => {
   const entry = getBackend(name);
   const why = await entry.unavailable();
   if (why) throw unsupported(`the ${name} backend is not available: ${why}`, { path: 'backend' });
-  for (const r of system.requires ?? []) {
+  const fromImage = image !== undefined && entry.checkImage !== undefined;
+  if (fromImage) {
+    try {
+      await entry.checkImage!(image.name);
+    } catch (e) {
+      if (e instanceof FaultlineError) {
+        throw new FaultlineError(e.code, e.message, { ...(image.where ?? {}), ...(e.hint ? { hint: e.hint } : {}) });
+      }
+      throw e;
+    }
+  }
+  // The system's binaries come from the image then, not from this machine.
+  for (const r of fromImage ? [] : (system.requires ?? [])) {
     if (!which(r.command)) {
       throw unsupported(`system ${system.name} needs ${r.command}, which is not installed`, {
         path: 'cluster.system',

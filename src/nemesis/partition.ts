@@ -16,6 +16,9 @@ import { type FaultInjector, healOnce } from './nemesis.ts';
 import type { FaultSpec, Target } from './spec.ts';
 import { chooseTarget, claimedLeaders, resolveTarget } from './targets.ts';
 
+// Grudge builders live in grudges.ts; re-exported where callers found them before.
+export { grudgeOf, halves, isolate, ringGrudge } from './grudges.ts';
+
 type PartitionFault = Extract<FaultSpec, { kind: 'partition' }>;
 
 /**

@@ -62,45 +62,78 @@ export const chooseFault = (fault: FaultSpec, nodes: readonly NodeId[], rng: Ran
   return { ...bare, target } as FaultSpec;
 };
 
+/** A planned fault before it becomes a step: which lane and which of its faults it came from. */
+export interface PlannedFault {
+  laneIndex: number;
+  /** Index in the lane's `faults`. */
+  faultIndex: number;
+  lane: string;
+  atMs: number;
+  healAtMs: number;
+  /** With its random choices made. */
+  fault: FaultSpec;
+}
+
 /**
- * Expands lanes into timed steps. Each lane cycles on its own, from its own
- * seeded stream (so adding a lane does not move another's faults): quiet
- * for the interval, then one of its faults (seeded pick) for the duration,
- * each moved by the jitter; lanes overlap freely. Every step heals by the
- * time limit. Steps are ordered by start time (then lane), ids from 1.
+ * Expands lanes into timed faults. Each lane cycles on its own, from its
+ * own seeded streams (so adding a lane does not move another's faults):
+ * quiet for the interval, then one of its faults (seeded pick) for the
+ * duration, each moved by the jitter; lanes overlap freely. Which nodes a
+ * fault hits is drawn from a separate stream, so the timing and the picks
+ * do not depend on the node count. Every fault heals by the time limit.
+ * Ordered by start time, then lane.
  */
-export const planSchedule = (
+export const planFaults = (
   lanes: readonly Lane[],
-  options: { nemesis: string; seed: number; nodes: readonly NodeId[]; timeLimitMs: number },
-): Schedule => {
+  options: { seed: number; nodes: readonly NodeId[]; timeLimitMs: number },
+): PlannedFault[] => {
   const { nodes, timeLimitMs } = options;
   const root = createRandom(options.seed).fork('schedule');
-  const planned: (Omit<ScheduleStep, 'id'> & { laneIndex: number })[] = [];
+  const planned: PlannedFault[] = [];
   lanes.forEach((lane, laneIndex) => {
     if (lane.faults.length === 0) return;
     const rng = root.fork(`lane ${laneIndex}`);
+    const choices = root.fork(`lane ${laneIndex} nodes`);
     let t = 0;
     for (;;) {
-      const fault = rng.pick(lane.faults);
+      const faultIndex = rng.int(lane.faults.length);
+      const fault = lane.faults[faultIndex]!;
       const jitter = fault.kind !== 'shape' && fault.jitter !== undefined ? fault.jitter : lane.jitter;
       const start = t + jittered(fault.interval ?? lane.interval, jitter, rng, 0);
       const length = jittered(fault.duration ?? lane.duration, jitter, rng, MIN_DURATION_MS);
       if (start + Math.min(length, MIN_EFFECT_MS) > timeLimitMs) break;
       const stop = Math.min(start + length, timeLimitMs);
-      planned.push({ lane: lane.name, laneIndex, atMs: start, healAtMs: stop, fault: chooseFault(fault, nodes, rng) });
+      planned.push({
+        laneIndex,
+        faultIndex,
+        lane: lane.name,
+        atMs: start,
+        healAtMs: stop,
+        fault: chooseFault(fault, nodes, choices),
+      });
       t = stop;
-      if (stop <= start) break;
     }
   });
-  planned.sort((a, b) => a.atMs - b.atMs || a.laneIndex - b.laneIndex);
-  return {
-    nemesis: options.nemesis,
-    seed: options.seed,
-    nodes: [...nodes],
-    timeLimitMs,
-    steps: planned.map(({ laneIndex: _, ...s }, i) => ({ id: i + 1, ...s })),
-  };
+  return planned.sort((a, b) => a.atMs - b.atMs || a.laneIndex - b.laneIndex);
 };
+
+/** The schedule of a run: its planned faults as steps, ids from 1 in start order. */
+export const planSchedule = (
+  lanes: readonly Lane[],
+  options: { nemesis: string; seed: number; nodes: readonly NodeId[]; timeLimitMs: number },
+): Schedule => ({
+  nemesis: options.nemesis,
+  seed: options.seed,
+  nodes: [...options.nodes],
+  timeLimitMs: options.timeLimitMs,
+  steps: planFaults(lanes, options).map((p, i) => ({
+    id: i + 1,
+    lane: p.lane,
+    atMs: p.atMs,
+    healAtMs: p.healAtMs,
+    fault: p.fault,
+  })),
+});
 
 // ---------------------------------------------------------------- the file
 

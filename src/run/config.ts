@@ -38,6 +38,12 @@ export const clusterSchema = z.strictObject({
   /** Passed to the system (validated by it), e.g. topology and replication mode. */
   options: z.record(z.string(), z.unknown()).default({}),
   /**
+   * How long this system needs after healing before its nodes can agree
+   * (Sentinel waits 8 s before demoting a restarted old primary); the
+   * run's quiesce unless a flag or the run file sets one.
+   */
+  quiesce: duration().optional(),
+  /**
    * A container image already on this machine to run the system's binaries
    * from, on the docker backend (nothing is pulled). Without it, the docker
    * backend runs the host's binaries in faultline's base image. Ignored by

@@ -257,7 +257,7 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     concurrency: v.concurrency ?? workload.concurrency ?? DEFAULTS.concurrency,
     rate: v.rate ?? workload.rate ?? DEFAULTS.rate,
     opTimeoutMs: v.opTimeout ?? workload.opTimeout ?? DEFAULTS.opTimeoutMs,
-    quiesceMs: v.quiesce ?? DEFAULTS.quiesceMs,
+    quiesceMs: v.quiesce ?? cluster.quiesce ?? DEFAULTS.quiesceMs,
     checkTimeoutMs: v.checkTimeout ?? DEFAULTS.checkTimeoutMs,
     reportsDir,
     cluster,
@@ -329,7 +329,8 @@ const checkCompatible = async (
   });
 
   // Faults name real nodes and fit the cluster; then the backend must be able to inject every kind.
-  await checkBackend(backend, system, checkFaults(nemesis.faults, nodes));
+  const image = cluster.image ? { name: cluster.image, where: at('cluster', cluster.source, ['image']) } : undefined;
+  await checkBackend(backend, system, checkFaults(nemesis.faults, nodes), image);
 };
 
 /**

@@ -172,6 +172,7 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
     timeoutMs: config.opTimeoutMs,
     nodes: addresses,
     options: config.workload.options,
+    cluster: config.cluster.options,
   };
   const open = async (node: NodeAddress, options = config.workload.options): Promise<Client> => {
     const client = await system.openClient(config.workload.client, node, { ...clientOptions, options });

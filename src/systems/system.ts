@@ -129,6 +129,12 @@ export interface ClientOptions {
   nodes: readonly NodeAddress[];
   /** Workload options (e.g. read mode). */
   options: Readonly<Record<string, unknown>>;
+  /**
+   * The cluster preset's `options:` (the system's own), for clients whose
+   * behaviour a preset fixes: etcd's read mode, Redis's WAIT after writes.
+   * Workload options of the same name override them.
+   */
+  cluster?: Readonly<Record<string, unknown>>;
 }
 
 /** Status a system reports of one node, for the nemesis and the report. */

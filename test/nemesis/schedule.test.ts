@@ -5,6 +5,7 @@ import {
   formatSchedule,
   parseSchedule,
   parseScheduleText,
+  planFaults,
   planSchedule,
   type Schedule,
   scheduleEvents,
@@ -94,6 +95,12 @@ describe('planSchedule', () => {
       .steps.filter((s) => s.lane === 'proc')
       .map(({ id: _, ...s }) => s);
     expect(together).toEqual(alone);
+  });
+
+  it('picks the same faults at the same times whatever the node count (only the targets differ)', () => {
+    const timing = (on: string[]) =>
+      planFaults([mixed], { seed: 4, nodes: on, timeLimitMs: 60_000 }).map((p) => [p.faultIndex, p.atMs, p.healAtMs]);
+    expect(timing(five)).toEqual(timing(nodes));
   });
 
   it('moves intervals and durations by at most the jitter', () => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,12 +12,21 @@ import { type Grudge, type Link, type LinkShape, validateGrudge } from '../../ne
 import { applyNetem, clearNetem } from '../../net/netem.ts';
 import { type LaunchContext, type NodeAddress, type NodeId, portNames } from '../../systems/system.ts';
 import { type Backend, type ClusterSpec, type NodeLogs, plansFault } from '../backend.ts';
-import { CLOCK_FILE, clockCapability, faketimeEnv, faketimeLibrary, writeClockFile } from '../faketime.ts';
+import {
+  CLOCK_FILE,
+  clockCapability,
+  faketimeEnv,
+  faketimeLibrary,
+  type NodeClock,
+  settingForProcess,
+  toClockSetting,
+  writeClockFile,
+} from '../faketime.ts';
 import { makeRunTempDir, runLabels } from '../markers.ts';
 import { logLine, logOffset, logTail, nodeStartError, validateClusterSpec, waitUntilReady } from '../node-start.ts';
 import { dockerCapabilities } from './capabilities.ts';
 import { connectEngine, type Engine, engineUnavailable, errorText, tolerate } from './engine.ts';
-import { checkUserImage, ensureBaseImage, hostMounts } from './image.ts';
+import { checkUserImage, ensureBaseImage, hostMounts, tsxCacheMount } from './image.ts';
 import { createRunNetwork, type RunNetwork, validateSubnet } from './network.ts';
 import { SCRIPT_NAME, supervisorScript } from './supervisor.ts';
 
@@ -25,6 +35,16 @@ import { SCRIPT_NAME, supervisorScript } from './supervisor.ts';
  * own (network.ts), each running the node's processes under a small
  * supervisor (supervisor.ts), from faultline's base image with the host's
  * binaries or from the preset's `image:` (image.ts).
+ *
+ * Each node's network namespace — its address, and the firewall rules in
+ * it — belongs to a small holder container (`<name>-net`, `sleep
+ * infinity`), which the node's container joins, as Kubernetes' pause
+ * container holds a pod's network. So killing a node behaves as on the
+ * local backend: its processes die, but its address stays, and a peer or
+ * client that dials it is refused at once instead of waiting out a connect
+ * timeout on an address that vanished (which would make every kill look
+ * like a partition); and partitions in force need no re-applying when it
+ * restarts.
  *
  * Faults go through the engine or the node's network namespace:
  *   kill     SIGKILL to the container's init: every process dies at once
@@ -82,19 +102,27 @@ interface DockerNode {
   dataDir: string;
   logPath: string;
   clockFile: string | undefined;
+  /** Its clock as last set through libfaketime (a drift is rewritten for each new incarnation). */
+  clock: NodeClock | undefined;
+  /** When the current incarnation started (engine's clock, ms). */
+  startedAtMs: number | undefined;
   name: string;
   container: Docker.Container | undefined;
   running: boolean;
   paused: boolean;
-  /** Host pid of the container's init, for nsenter; per incarnation. */
+  /** Host pid of the container's init; per incarnation. */
   pid: number | undefined;
+  /** The container that holds the node's network namespace for the whole run. */
+  holder: Docker.Container | undefined;
+  /** Host pid of the holder's process: where nsenter enters the node's namespace. */
+  netnsPid: number | undefined;
   /** Resolves with how the current incarnation ended. */
   exited: Promise<string>;
   /** Resolves once the current incarnation's log stream has been written out. */
   logged: Promise<void>;
-  /** The jump into our chain exists in the current namespace. */
+  /** The jump into our chain exists in the node's namespace. */
   hooked: boolean;
-  /** A netem qdisc of ours is on the current namespace's eth0. */
+  /** A netem qdisc of ours is on the namespace's eth0. */
   netem: boolean;
 }
 
@@ -120,6 +148,13 @@ const isRoot = (): boolean => process.getuid?.() === 0;
 
 /** The host's init binary (tini): reaps orphans, forwards signals to the process group. Absent: Docker's own --init. */
 const hostInit = (): string | undefined => which('docker-init') ?? which('tini');
+
+/** Waits for `p`, or `ms` at most; never keeps the process alive after it settles. */
+const within = async (p: Promise<unknown>, ms: number): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+};
 
 const describeExit = (code: number | undefined): string =>
   code === undefined
@@ -196,10 +231,12 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
 
   const ipOf = (st: State) => (id: NodeId) => st.nodes.get(id)!.ip;
 
-  /** Puts the current partition and loss rules into a running node's namespace (and delay, with netem). */
+  /** Puts the current partition and loss rules into a node's namespace (and delay, with netem). */
   const applyRules = async (st: State, n: DockerNode): Promise<void> => {
-    if (!n.running || n.pid === undefined) return; // applied when it starts
-    const where = { netnsPid: n.pid };
+    if (n.netnsPid === undefined) return;
+    // Nothing in force and nothing of ours in this namespace: nothing to do.
+    if (!n.hooked && !n.netem && Object.keys(st.grudge).length === 0 && st.shaped.length === 0) return;
+    const where = { netnsPid: n.netnsPid };
     const faults: LinkFaults = { grudge: st.grudge, shaped: st.shaped };
     await restoreChains('filter', { [CHAIN]: receiverRules(n.id, faults, ipOf(st)) }, where);
     if (!n.hooked) {
@@ -284,6 +321,11 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
     if (st.closing) throw new FaultlineError('FL_ERR_INTERRUPTED', `the cluster is going down; not starting ${n.id}`);
     if (signal.aborted) throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted before node ${n.id} was started`);
     await writeScript(st, n);
+    // libfaketime counts a rate from each process's start: a drifting node's new incarnation needs its setting anew.
+    if (n.clockFile && n.clock && (n.clock.setting.rate ?? 1) !== 1) {
+      const now = Date.now();
+      await writeClockFile(n.clockFile, settingForProcess(n.clock, now, now));
+    }
     const offset = await logOffset(n.logPath);
     logLine(n.logPath, `starting ${n.id} (container ${n.name}, ${n.ip}) at ${new Date().toISOString()}`);
     try {
@@ -291,13 +333,10 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       await n.container!.start();
       const info = await n.container!.inspect();
       n.pid = info.State.Pid || undefined;
+      n.startedAtMs = Date.parse(info.State.StartedAt) || Date.now();
       n.running = info.State.Running;
       n.paused = false;
-      n.hooked = false;
-      n.netem = false;
       n.exited = watchExit(st, n);
-      // The namespace is new: faults in force apply to it before the node is ready.
-      await applyRules(st, n);
     } catch (e) {
       await tolerate(n.container!.kill({ signal: 'SIGKILL' }));
       throw new FaultlineError('FL_ERR_NODE_START', `node ${n.id}: docker could not start ${n.name}: ${errorText(e)}`, {
@@ -312,7 +351,7 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
     if (outcome.ready) return;
     await tolerate(n.container!.kill({ signal: 'SIGKILL' }));
     await n.exited;
-    await Promise.race([n.logged, new Promise((r) => setTimeout(r, 2000))]);
+    await within(n.logged, 2000);
     if (signal.aborted) {
       throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted while starting node ${n.id}`, {
         cause: outcome.cause,
@@ -343,16 +382,37 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
     n.paused = false;
   };
 
+  /** The node's network holder: its address on the run's network, for the whole run. */
+  const createHolder = async (st: State, n: DockerNode, baseImage: string): Promise<void> => {
+    const init = hostInit();
+    n.holder = await st.engine.createContainer({
+      name: `${n.name}-net`,
+      Hostname: n.id,
+      Image: baseImage,
+      Cmd: init ? [init, '-s', '--', 'sleep', 'infinity'] : ['sleep', 'infinity'],
+      Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      Labels: { ...(await runLabels(st.spec.runId)), 'faultline.node': n.id, 'faultline.role': 'network' },
+      HostConfig: {
+        Binds: hostMounts(true).map((m) => `${m}:${m}:ro`),
+        NetworkMode: st.network!.name,
+      },
+      NetworkingConfig: { EndpointsConfig: { [st.network!.name]: { IPAMConfig: { IPv4Address: n.ip } } } },
+    });
+    await n.holder.start();
+    n.netnsPid = (await n.holder.inspect()).State.Pid || undefined;
+    if (!n.netnsPid) throw new Error(`the network holder of ${n.id} did not start`);
+  };
+
   const createContainer = async (st: State, n: DockerNode): Promise<void> => {
     const mounts = [...hostMounts(st.useBase), n.nodeDir];
     const library = faketimeLibrary();
     if (n.clockFile && library && !st.useBase) mounts.push(path.dirname(library));
-    const binds = mounts.map((m) => (m === n.nodeDir ? `${m}:${m}` : `${m}:${m}:ro`));
+    const [cacheDir, cacheIn] = tsxCacheMount();
+    const binds = [...mounts.map((m) => (m === n.nodeDir ? `${m}:${m}` : `${m}:${m}:ro`)), `${cacheDir}:${cacheIn}`];
     const init = st.useBase ? hostInit() : undefined;
     const script = path.join(n.nodeDir, SCRIPT_NAME);
     n.container = await st.engine.createContainer({
       name: n.name,
-      Hostname: n.id,
       Image: st.image,
       Cmd: init ? [init, '-s', '-g', '--', '/bin/sh', script] : ['/bin/sh', script],
       Env: [
@@ -364,12 +424,13 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       Labels: { ...(await runLabels(st.spec.runId)), 'faultline.node': n.id },
       HostConfig: {
         Binds: binds,
-        NetworkMode: st.network!.name,
-        ...(init ? {} : { Init: true }),
+        NetworkMode: `container:${n.holder!.id}`,
+        // A user's image gets Docker's own init; the base image the host's (Docker cannot add its
+        // init under a read-only, merged-/usr /sbin), or none: the script is then PID 1.
+        ...(init || st.useBase ? {} : { Init: true }),
         // The engine keeps a small log of its own; ours is streamed into the run folder.
         LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
       },
-      NetworkingConfig: { EndpointsConfig: { [st.network!.name]: { IPAMConfig: { IPv4Address: n.ip } } } },
     });
   };
 
@@ -401,13 +462,11 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
             if (!n.container || !n.running) return;
             if (n.paused) await tolerate(n.container.unpause());
             await tolerate(n.container.stop({ t: Math.ceil(stopGraceMs / 1000) }));
-            await Promise.race([n.exited, new Promise((r) => setTimeout(r, stopGraceMs + 5000))]);
+            await within(n.exited, stopGraceMs + 5000);
           }),
         ),
       );
-      await step('finish logs', () =>
-        Promise.all(nodes.map((n) => Promise.race([n.logged, new Promise((r) => setTimeout(r, 2000))]))),
-      );
+      await step('finish logs', () => Promise.all(nodes.map((n) => within(n.logged, 2000))));
       if (downOptions.keepLogsIn) {
         const dest = downOptions.keepLogsIn;
         await step('copy logs', async () => {
@@ -424,7 +483,10 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       st.abort.abort();
       await step('remove containers', () =>
         Promise.all(
-          nodes.map((n) => (n.container ? tolerate(n.container.remove({ force: true, v: true })) : undefined)),
+          nodes.map(async (n) => {
+            if (n.container) await tolerate(n.container.remove({ force: true, v: true }));
+            if (n.holder) await tolerate(n.holder.remove({ force: true, v: true }));
+          }),
         ),
       );
       await step('remove network', async () => {
@@ -457,7 +519,7 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       validateClusterSpec(spec);
       const why = await engineUnavailable();
       if (why) throw unsupported(`the docker backend is not available: ${why}`, { path: 'backend' });
-      const engine = connectEngine();
+      const engine = await connectEngine();
       if (spec.image) await checkUserImage(engine, spec.image);
       const st: State = {
         spec,
@@ -475,10 +537,13 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
         useBase: !spec.image,
         fakeClock: !spec.system.setClock && plansFault(spec, 'clock') && clockCapability(spec.system) === true,
       };
+      // Every node's exit watch and log stream listen on it.
+      setMaxListeners(0, st.abort.signal);
       state = st;
       process.on('exit', onExit);
       try {
-        if (st.useBase) st.image = await ensureBaseImage(engine);
+        const baseImage = await ensureBaseImage(engine);
+        if (st.useBase) st.image = baseImage;
         if (spec.workDir) {
           st.runDir = path.resolve(spec.workDir);
           await mkdir(st.runDir, { recursive: true });
@@ -508,6 +573,8 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
             dataDir: path.join(nodeDir, 'data'),
             logPath: path.join(st.runDir, 'logs', `${id}.log`),
             clockFile: st.fakeClock ? path.join(nodeDir, CLOCK_FILE) : undefined,
+            clock: undefined,
+            startedAtMs: undefined,
             name: `faultline-${spec.runId}-${id}`,
             container: undefined,
             running: false,
@@ -515,6 +582,8 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
             pid: undefined,
             exited: Promise.resolve('not started'),
             logged: Promise.resolve(),
+            holder: undefined,
+            netnsPid: undefined,
             hooked: false,
             netem: false,
           };
@@ -523,7 +592,12 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
           await chmod(nodeDir, 0o755);
           if (n.clockFile) await writeClockFile(n.clockFile, { offsetMs: 0 });
         }
-        await Promise.all([...st.nodes.values()].map((n) => createContainer(st, n)));
+        await Promise.all(
+          [...st.nodes.values()].map(async (n) => {
+            await createHolder(st, n, baseImage);
+            await createContainer(st, n);
+          }),
+        );
         const all = [...st.nodes.values()];
         if (spec.system.abilities?.startOrder === 'sequential') {
           for (const n of all) await startNode(st, n, signal);
@@ -603,18 +677,29 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       await applyAll(st);
     },
 
-    async clock(node, offsetMs) {
+    async clock(node, setting) {
       const st = mustBeUp();
       const n = nodeOf(node);
       mustSupport(st, 'clock');
+      const wanted = toClockSetting(setting);
       if (st.spec.system.setClock) {
-        await st.spec.system.setClock(addressOf(n), offsetMs, AbortSignal.timeout(10_000));
+        if ((wanted.rate ?? 1) !== 1) {
+          throw unsupported(
+            `system ${st.spec.system.name} shifts its clock through its own control, which sets offsets only; a drift needs libfaketime`,
+          );
+        }
+        await st.spec.system.setClock(addressOf(n), wanted.offsetMs, AbortSignal.timeout(10_000));
         return;
       }
       if (!n.clockFile) {
         throw unsupported(`node ${node} was started without libfaketime: the cluster spec did not plan clock faults`);
       }
-      await writeClockFile(n.clockFile, { offsetMs });
+      const now = Date.now();
+      n.clock = { setting: wanted, atMs: now };
+      await writeClockFile(
+        n.clockFile,
+        settingForProcess(n.clock, n.running && n.startedAtMs !== undefined ? n.startedAtMs : now, now),
+      );
     },
 
     isRunning(node) {

@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 
 /**
  * The connection to the Docker engine. dockerode reads DOCKER_HOST (and
@@ -15,8 +15,17 @@ export type Engine = Docker;
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 
-/** A client for the engine; cheap, no connection is made until a call. */
-export const connectEngine = (): Engine => new Docker();
+let DockerClass: typeof Docker | undefined;
+
+/**
+ * A client for the engine; no connection is made until a call. dockerode
+ * is loaded on first use only (it pulls in gRPC and SSH support, half a
+ * second of start-up that runs on the local backend should not pay).
+ */
+export const connectEngine = async (): Promise<Engine> => {
+  DockerClass ??= (await import('dockerode')).default;
+  return new DockerClass();
+};
 
 /** Where the engine is expected, for messages. */
 export const engineAddress = (): string => process.env.DOCKER_HOST ?? `unix://${DEFAULT_SOCKET}`;
@@ -44,7 +53,7 @@ export const engineUnavailable = async (timeoutMs = 5000): Promise<string | unde
     return `DOCKER_HOST=${host} is not a local socket; faultline reaches containers on the run's network and enters their namespaces from this machine, so the engine must run here: unset DOCKER_HOST or set it to unix:///path/to/docker.sock`;
   }
   try {
-    await withTimeout(connectEngine().ping(), timeoutMs, `the Docker engine at ${engineAddress()}`);
+    await withTimeout((await connectEngine()).ping(), timeoutMs, `the Docker engine at ${engineAddress()}`);
     return undefined;
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, realpathSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { FaultlineError } from '../../base/errors.ts';
@@ -136,4 +137,19 @@ export const checkUserImage = async (engine: Engine, image: string): Promise<voi
     }
     throw new FaultlineError('FL_ERR_BACKEND', `docker: ${errorText(e)}`, { cause: e });
   }
+};
+
+/**
+ * A compile cache for tsx shared by the containers of every run on this
+ * machine (not with the controller: a container cannot touch the host's
+ * own cache), bind-mounted where tsx looks (/tmp/tsx-<uid>). Without it
+ * each container compiles faultline's sources from scratch, which is most
+ * of a replica node's start time. tsx treats an unreadable entry as a miss,
+ * so concurrent writers are harmless. Returns [host dir, container dir].
+ */
+export const tsxCacheMount = (): [string, string] => {
+  const uid = process.getuid?.() ?? 0;
+  const dir = path.join(os.tmpdir(), `faultline-tsx-cache-${uid}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return [dir, `/tmp/tsx-${uid}`];
 };

@@ -10,7 +10,7 @@ import { connectEngine, engineUnavailable, tolerate } from './engine.ts';
  */
 export const findDockerLeftovers = async (runId: string | undefined): Promise<Leftover[]> => {
   if (await engineUnavailable(3000)) return []; // no engine: nothing of ours can be running there
-  const engine = connectEngine();
+  const engine = await connectEngine();
   const filters = { label: [runId === undefined ? LABEL_RUN : `${LABEL_RUN}=${runId}`] };
   const found: Leftover[] = [];
   for (const c of await engine.listContainers({ all: true, filters })) {
@@ -43,7 +43,7 @@ export const removeDockerLeftovers = async (items: readonly Leftover[]): Promise
   const containers = items.filter((l) => l.kind === 'container');
   const networks = items.filter((l) => l.kind === 'network');
   if (containers.length === 0 && networks.length === 0) return;
-  const engine = connectEngine();
+  const engine = await connectEngine();
   await Promise.all(containers.map((c) => tolerate(engine.getContainer(c.id).remove({ force: true, v: true }))));
   for (const n of networks) await tolerate(engine.getNetwork(n.id).remove());
 };

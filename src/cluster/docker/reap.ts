@@ -11,7 +11,8 @@ import { findDockerLeftovers, removeDockerLeftovers } from './leftovers.ts';
 const runId = process.argv[2];
 if (runId) {
   validateRunId(runId);
-  for (let i = 0; i < 100; i++) {
+  // Up to a minute: the controller that spawned us is still exiting.
+  for (let i = 0; i < 300; i++) {
     const found = await findDockerLeftovers(runId);
     if (found.length === 0) break;
     const orphans = found.filter((l) => !l.controllerAlive);
@@ -19,6 +20,6 @@ if (runId) {
       await removeDockerLeftovers(orphans);
       break;
     }
-    await sleep(100);
+    await sleep(200);
   }
 }
