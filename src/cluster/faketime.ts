@@ -18,7 +18,7 @@ import type { System } from '../systems/system.ts';
  *
  * Programs that read the clock without libc (Go binaries use the vDSO
  * directly) do not see libfaketime; a system says so with
- * `abilities.libfaketime: false`, and a clock fault is then refused before
+ * `abilities.libfaketime: { unsupported: why }`, and a clock fault is then refused before
  * the run instead of silently doing nothing.
  */
 
@@ -78,8 +78,9 @@ export const faketimeMissing = (): string | undefined =>
  */
 export const clockCapability = (system: System): true | string => {
   if (system.setClock) return true;
-  if (system.abilities?.libfaketime === false) {
-    return `system ${system.name} has no clock control of its own, and its processes read the clock without libc, where libfaketime cannot reach`;
+  const lib = system.abilities?.libfaketime;
+  if (lib !== undefined && lib !== true) {
+    return `system ${system.name} has no clock control of its own, and libfaketime cannot shift its clock: ${lib.unsupported}`;
   }
   const missing = faketimeMissing();
   return missing ? `system ${system.name} has no clock control of its own, and ${missing}` : true;

@@ -1,15 +1,18 @@
 import type { Grudge } from '../net/links.ts';
 import type { NodeId, OperatorContext } from '../systems/system.ts';
-import type { ActiveFault, NemesisContext } from './nemesis.ts';
+import { type ActiveFault, healOnce, type InjectorContext } from './nemesis.ts';
+import type { Release } from './state.ts';
 
 /**
  * The operator, for systems that do not elect their own leader (PostgreSQL
  * streaming replication): right after a fault takes nodes away, a system
  * with `failover` is asked to act as Patroni or a human would — fence the
  * lost primary, promote the best standby, repoint the others — and each
- * step it takes is recorded as a nemesis event. The nodes it fenced stay
- * down while the fault lasts and are started again when it heals (the
- * system's `rejoin` then brings a former primary back as a standby).
+ * step it takes is recorded as a nemesis event. A fence holds the node down
+ * in the composed fault state (state.ts) while the fault lasts; when the
+ * fault heals the hold is released and the node starts again, unless
+ * another fault still holds it (the system's `rejoin` then brings a former
+ * primary back as a standby).
  *
  * This is the only place the nemesis calls an operator; the rest of the
  * nemesis knows nothing about it.
@@ -38,52 +41,47 @@ export const lostNodes = (fault: ActiveFault, nodes: readonly NodeId[]): NodeId[
   return [];
 };
 
-/** A failover step, recorded as a nemesis event `f` with `value`. */
-export type RecordStep = (f: string, value: Record<string, unknown>, error?: string) => void;
-
 /**
  * Wraps an injected fault for a system with `failover`: `failover()` runs
  * the operator (never throws: a failed failover is recorded as the
  * `failover-error` event, and the fault stays in place to be healed), and
- * the returned fault's heal also starts the nodes the operator fenced.
+ * the returned fault's heal also releases the nodes the operator fenced.
  */
 export const withOperator = (
-  ctx: NemesisContext,
+  ctx: InjectorContext,
   fault: ActiveFault,
-  record: RecordStep,
 ): { fault: ActiveFault; failover: () => Promise<void> } => {
   const failoverOf = ctx.system.failover;
   const lost = lostNodes(fault, ctx.nodes);
   if (!failoverOf || lost.length === 0) return { fault, failover: async () => {} };
-  const fenced = new Set<NodeId>();
+  const fenced: { node: NodeId; release: Release }[] = [];
   const operator: OperatorContext = {
     nodes: ctx.backend.addresses(),
     lost,
     running: () => ctx.nodes.filter((n) => ctx.backend.isRunning(n)),
     fence: async (node) => {
-      if (ctx.backend.isRunning(node)) fenced.add(node);
-      await ctx.backend.kill(node);
+      fenced.push({ node, release: await ctx.state.down([node]) });
     },
-    step: (f, value) => record(f, value),
+    step: (f, value) => ctx.event(f, value),
     signal: ctx.signal,
   };
   return {
     fault: {
       kind: fault.kind,
       value: fault.value,
-      async heal() {
+      heal: healOnce(async () => {
         const healed = await fault.heal();
-        const restart = [...fenced].filter((n) => !ctx.backend.isRunning(n));
-        await Promise.all(restart.map((n) => ctx.backend.start(n, ctx.signal)));
-        fenced.clear();
-        return restart.length > 0 ? { ...healed, restartedFenced: restart } : healed;
-      },
+        for (const f of fenced) await f.release();
+        const nodes = [...new Set(fenced.map((f) => f.node))];
+        return nodes.length > 0 ? { ...healed, releasedFenced: nodes } : healed;
+      }),
     },
     failover: async () => {
       try {
         await failoverOf.call(ctx.system, operator);
       } catch (e) {
-        if (!ctx.signal.aborted) record('failover-error', { lost }, e instanceof Error ? e.message : String(e));
+        if (!ctx.signal.aborted)
+          ctx.event('failover-error', { lost, error: e instanceof Error ? e.message : String(e) });
       }
     },
   };

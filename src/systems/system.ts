@@ -94,12 +94,13 @@ export interface SystemAbilities {
   startOrder?: 'parallel' | 'sequential';
   /**
    * Whether libfaketime can shift the wall clock this system's processes
-   * read (default true). Set it to false for programs that read the clock
-   * without libc — Go binaries such as etcd use the vDSO directly — so a
-   * clock fault is refused before the run rather than silently doing
-   * nothing. Irrelevant when the system has its own `setClock`.
+   * read (default true). When it cannot, give the reason — Go binaries such
+   * as etcd read the clock without libc; Debian's jemalloc-linked Redis hangs
+   * at start under it — so a clock fault is refused before the run, saying
+   * why, rather than silently doing nothing. Irrelevant when the system has
+   * its own `setClock`.
    */
-  libfaketime?: boolean;
+  libfaketime?: true | { unsupported: string };
 }
 
 /** An operation as a worker asks a client to perform it. */

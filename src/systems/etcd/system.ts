@@ -77,7 +77,12 @@ export const etcdSystem: System = {
   workloads: ETCD_WORKLOADS,
   ports: ['client', 'peer'],
   // A Go binary reads the clock through the vDSO, past libfaketime: clock faults are refused, not faked.
-  abilities: { peerAddressing: 'direct', libfaketime: false },
+  abilities: {
+    peerAddressing: 'direct',
+    libfaketime: {
+      unsupported: 'etcd is a Go program and reads the clock without libc, where libfaketime cannot reach',
+    },
+  },
   requires: [{ command: 'etcd', package: 'etcd-server' }],
 
   validateOptions(options) {

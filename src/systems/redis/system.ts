@@ -49,7 +49,10 @@ export const redisSystem: System = {
   ports: ['redis', 'sentinel'],
   // Debian's Redis is linked with jemalloc, which hangs at start under libfaketime (libfaketime issue #130):
   // clock faults are refused before the run instead.
-  abilities: { peerAddressing: 'direct', libfaketime: false },
+  abilities: {
+    peerAddressing: 'direct',
+    libfaketime: { unsupported: "Debian's redis-server (linked with jemalloc) hangs at start under libfaketime" },
+  },
   requires: [
     { command: 'redis-server', package: 'redis-server' },
     { command: 'redis-sentinel', package: 'redis-sentinel' },
