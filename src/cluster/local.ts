@@ -42,6 +42,7 @@ import {
   descendantsOf,
   portHeldByOthers,
   removeSysvSegments,
+  removeSysvSegmentsSync,
   sysvSegmentsOf,
   waitGone,
   waitStopped,
@@ -194,7 +195,11 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
   // process.exit): SIGKILL every node synchronously. A SIGKILLed controller
   // gets no such chance; `faultline cleanup` handles that.
   const onExit = () => {
-    for (const n of state?.nodes.values() ?? []) signalNode(n, 'SIGKILL');
+    for (const n of state?.nodes.values() ?? []) {
+      const roots = n.procs.flatMap((p) => (p.running && p.pid ? [p.pid] : []));
+      const descendants = signalNode(n, 'SIGKILL');
+      removeSysvSegmentsSync(sysvSegmentsOf([...roots, ...descendants]).map((s) => s.id));
+    }
   };
 
   const mustBeUp = (): State => {
@@ -304,9 +309,8 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       const outcome: Extract<ReadyOutcome, { ready: false }> = ready.ready
         ? { ready: false, reason: `port ${taken} answered, but another process listens on it, not this node` }
         : ready;
-      // Not ready: make sure this incarnation is gone before deciding what next.
-      signalNode(n, 'SIGKILL');
-      await allExited(n);
+      // Not ready: make sure this incarnation is gone (children and shared memory too) before deciding what next.
+      await killNode(n);
       if (signal.aborted) {
         throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted while starting node ${n.id}`, {
           cause: outcome.cause,

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { sleep } from '../base/time.ts';
 
@@ -145,6 +145,16 @@ export const sysvSegmentsOf = (pids: readonly number[]): { id: number; key: stri
     .map((line) => line.trim().split(/\s+/))
     .filter((f) => f.length > 5 && wanted.has(Number(f[4])))
     .map((f) => ({ key: f[0]!, id: Number(f[1]), cpid: Number(f[4]) }));
+};
+
+/** The same, synchronously: for an exit handler, where nothing asynchronous runs any more. */
+export const removeSysvSegmentsSync = (ids: readonly number[]): void => {
+  if (ids.length > 0)
+    spawnSync(
+      'ipcrm',
+      ids.flatMap((id) => ['-m', String(id)]),
+      { stdio: 'ignore', timeout: 2000 },
+    );
 };
 
 /** Marks segments for removal (`ipcrm`): each goes once no process is attached. Best effort. */
