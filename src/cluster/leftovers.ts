@@ -3,6 +3,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sleep } from '../base/time.ts';
+import { removeFaketimeLeftovers } from './faketime.ts';
 import {
   CONTROLLER_ENV,
   isControllerAlive,
@@ -139,6 +140,7 @@ export const removeProcesses = async (items: readonly Leftover[]): Promise<void>
   for (const pid of pids) {
     while ((await startTimeOf(pid)) !== undefined && Date.now() < deadline) await sleep(10);
   }
+  removeFaketimeLeftovers(pids);
   // Their shared memory last: removed while a process is attached, it would only go when that one ends.
   await removeSysvSegments(items.filter((l) => l.kind === 'shared memory').map((l) => Number(l.id)));
 };

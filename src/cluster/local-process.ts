@@ -4,6 +4,7 @@ import { chown, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { configError } from '../base/errors.ts';
 import type { NodeLaunch } from '../systems/system.ts';
+import { removeFaketimeLeftovers } from './faketime.ts';
 import { withGroup } from './local-firewall.ts';
 import { commandLine, logLine } from './node-start.ts';
 import { signalTree } from './process-tree.ts';
@@ -107,7 +108,11 @@ export const spawnLocal = (launch: NodeLaunch, options: SpawnOptions): LocalProc
       resolve(description);
     };
     child.once('error', (e) => finish(`could not be spawned: ${e.message}`));
-    child.once('exit', (code, sig) => finish(sig ? `was terminated by ${sig}` : `exited with code ${code}`));
+    child.once('exit', (code, sig) => {
+      // Reaped by now: what libfaketime leaves behind a killed process can go.
+      if (child.pid) removeFaketimeLeftovers([child.pid]);
+      finish(sig ? `was terminated by ${sig}` : `exited with code ${code}`);
+    });
   });
   return {
     name: launch.name,

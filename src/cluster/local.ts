@@ -22,6 +22,7 @@ import {
   faketimeLibrary,
   type NodeClock,
   processStartedAtMs,
+  removeFaketimeLeftovers,
   settingForProcess,
   toClockSetting,
   writeClockFile,
@@ -367,6 +368,7 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
     await allExited(n);
     await waitGone(descendants);
     await removeSysvSegments(sysvSegmentsOf([...roots, ...descendants]).map((s) => s.id));
+    removeFaketimeLeftovers([...roots, ...descendants]);
     n.paused = false;
   };
 
