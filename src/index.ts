@@ -30,7 +30,17 @@ export { backendNames, createBackend } from './cluster/registry.ts';
 export { formatEdnHistory, type HistoryFormat, parseHistory, readHistoryFile } from './history/formats/index.ts';
 export { parseJsonlHistory } from './history/jsonl.ts';
 export type { Op, OpType, Process } from './history/op.ts';
-export type { FaultSpec, NemesisPreset } from './nemesis/spec.ts';
+export { type ShrinkOptions, type ShrinkReport, type ShrinkResult, shrinkRun } from './jobs/shrink.ts';
+export type { AppliedStep } from './nemesis/follow.ts';
+export {
+  formatSchedule,
+  parseSchedule,
+  parseScheduleText,
+  planSchedule,
+  type Schedule,
+  type ScheduleStep,
+} from './nemesis/schedule.ts';
+export type { FaultSpec, Lane, NemesisPreset } from './nemesis/spec.ts';
 export type { ClaimResult, RunResults } from './report/results.ts';
 export { analyseRun, checkRunDir } from './run/analyse.ts';
 export { evaluateClaims } from './run/claims.ts';

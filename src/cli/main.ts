@@ -16,6 +16,7 @@ import { interruptOnSignals } from './interrupt.ts';
 import { reportError } from './job-run.ts';
 import { createProgress } from './progress.ts';
 import { registerServe } from './serve.ts';
+import { addShrinkCommand } from './shrink.ts';
 
 /**
  * The command line. Commander only parses strings; everything is validated
@@ -36,7 +37,14 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .option('-c, --config <file>', 'a run YAML file referencing or inlining cluster/workload/nemesis presets')
     .option('--cluster <preset>', 'cluster preset name or YAML path (default single-leader-sync)')
     .option('--workload <preset>', 'workload preset name or YAML path (default register)')
-    .option('--nemesis <preset>', 'nemesis preset name or YAML path (default leader-kill; "none" for no faults)')
+    .option(
+      '--nemesis <preset>',
+      'nemesis preset name or YAML path, or several joined with + to overlap (default leader-kill; "none" for no faults)',
+    )
+    .option(
+      '--schedule <file>',
+      "replay a schedule file (a run folder's schedule.yaml) step by step, in place of --nemesis",
+    )
     .option('--backend <name>', 'where nodes run: local (default) or docker')
     .option('--nodes <n>', "number of nodes (default: the cluster preset's)")
     .option('-t, --time-limit <duration>', 'length of the run phase, e.g. 30s (default 30s)')
@@ -83,6 +91,10 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .action(async (opts: { runId?: string; dryRun?: boolean; force?: boolean }) => {
       code = await cleanupCommand(opts);
     });
+
+  addShrinkCommand(program, (c) => {
+    code = c;
+  });
 
   program
     .command('presets')

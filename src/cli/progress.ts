@@ -23,7 +23,7 @@ export interface RunStatus extends RunObserver {
 
 export const createRunStatus = (config: ResolvedRunConfig): RunStatus => {
   const counts = { ok: 0, fail: 0, info: 0 };
-  const active = new Map<string, string>(); // kind → description
+  const active = new Map<string, string>(); // step (or kind) → description
   let phase: Phase = 'setup';
   let runStartedAt = 0;
   let recent: number[] = []; // completion timestamps (ms) in the last second
@@ -47,8 +47,11 @@ export const createRunStatus = (config: ResolvedRunConfig): RunStatus => {
     onOp(op: Op) {
       if (op.process === 'nemesis') {
         const kind = op.f.replace(/^(start|stop)-/, '');
-        if (op.type === 'info' && op.f.startsWith('start-')) active.set(kind, describe(kind, op.value));
-        if (op.type === 'info' && op.f.startsWith('stop-')) active.delete(kind);
+        // A scheduled fault carries its step id: overlapping faults of one kind are shown (and healed) apart.
+        const step = (op.value as { step?: unknown } | null)?.step;
+        const key = typeof step === 'number' ? `step ${step}` : kind;
+        if (op.type === 'info' && op.f.startsWith('start-')) active.set(key, describe(kind, op.value));
+        if (op.type === 'info' && op.f.startsWith('stop-')) active.delete(key);
         return;
       }
       if (op.type === 'invoke') return;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { chmod, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { System } from '../systems/system.ts';
@@ -174,3 +174,23 @@ export const faketimeEnv = (libraryPath: string, file: string): Record<string, s
   FAKETIME_NO_CACHE: '1',
   DONT_FAKE_MONOTONIC: '1',
 });
+
+/**
+ * libfaketime 0.9.10 gives every process it is loaded into a POSIX shared
+ * memory object and semaphore, `/dev/shm/faketime_shm_<pid>` and
+ * `/dev/shm/sem.faketime_sem_<pid>`, and removes them in its destructor,
+ * which a SIGKILLed process never runs. Removes those of these processes,
+ * skipping any pid that is alive again (reused by another process).
+ */
+export const removeFaketimeLeftovers = (pids: Iterable<number>): void => {
+  for (const pid of pids) {
+    if (existsSync(`/proc/${pid}`)) continue;
+    for (const file of [`/dev/shm/faketime_shm_${pid}`, `/dev/shm/sem.faketime_sem_${pid}`]) {
+      try {
+        unlinkSync(file);
+      } catch {
+        // not there, or not ours to remove
+      }
+    }
+  }
+};

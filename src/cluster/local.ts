@@ -7,7 +7,14 @@ import { sleep } from '../base/time.ts';
 import { type Grudge, type Link, type LinkShape, validateGrudge } from '../net/links.ts';
 import { createLinkMesh, type LinkMesh } from '../net/mesh.ts';
 import type { LinkCounters } from '../net/proxy.ts';
-import { type LaunchContext, type NodeAddress, type NodeId, portNames, type System } from '../systems/system.ts';
+import {
+  type LaunchContext,
+  type NodeAddress,
+  type NodeId,
+  type NodeLaunch,
+  portNames,
+  type System,
+} from '../systems/system.ts';
 import { type Backend, type Capabilities, type ClusterSpec, type NodeLogs, plansFault } from './backend.ts';
 import {
   clockCapability,
@@ -15,6 +22,7 @@ import {
   faketimeLibrary,
   type NodeClock,
   processStartedAtMs,
+  removeFaketimeLeftovers,
   settingForProcess,
   toClockSetting,
   writeClockFile,
@@ -22,7 +30,24 @@ import {
 import { type LocalFirewall, localFirewallMissing, openLocalFirewall, planLoopback } from './local-firewall.ts';
 import { chownTree, identityFor, type LocalProcess, runLocalStep, spawnLocal } from './local-process.ts';
 import { makeRunTempDir, runMarkerEnv } from './markers.ts';
-import { commandLine, logOffset, logTail, nodeStartError, validateClusterSpec, waitUntilReady } from './node-start.ts';
+import {
+  commandLine,
+  logOffset,
+  logTail,
+  nodeStartError,
+  type ReadyOutcome,
+  validateClusterSpec,
+  waitUntilReady,
+} from './node-start.ts';
+import {
+  descendantsOf,
+  portHeldByOthers,
+  removeSysvSegments,
+  removeSysvSegmentsSync,
+  sysvSegmentsOf,
+  waitGone,
+  waitStopped,
+} from './process-tree.ts';
 
 /**
  * The local backend: every node is one or more child processes on
@@ -148,8 +173,12 @@ const allocatePorts = async (count: number, host = HOST): Promise<number[]> => {
 };
 
 const isRunning = (n: LocalNode): boolean => n.procs.length > 0 && n.procs.every((p) => p.running);
-const signalNode = (n: LocalNode, signal: NodeJS.Signals): void => {
-  for (const p of n.procs) p.signal(signal);
+/** Signals every process of the node; returns the descendants that SIGSTOP/SIGCONT/SIGKILL reached too. */
+const signalNode = (n: LocalNode, signal: NodeJS.Signals): number[] => n.procs.flatMap((p) => [...p.signal(signal)]);
+/** A port of the node that some process outside the node's tree listens on, if any. */
+const takenPort = (n: LocalNode): number | undefined => {
+  const pids = n.procs.flatMap((p) => (p.running && p.pid ? [p.pid, ...descendantsOf(p.pid)] : []));
+  return Object.values(n.ports).find((port) => portHeldByOthers(port, pids));
 };
 /** Resolves when the first of the node's processes ends, saying which and how. */
 const firstExit = (n: LocalNode): Promise<string> =>
@@ -167,7 +196,11 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
   // process.exit): SIGKILL every node synchronously. A SIGKILLed controller
   // gets no such chance; `faultline cleanup` handles that.
   const onExit = () => {
-    for (const n of state?.nodes.values() ?? []) signalNode(n, 'SIGKILL');
+    for (const n of state?.nodes.values() ?? []) {
+      const roots = n.procs.flatMap((p) => (p.running && p.pid ? [p.pid] : []));
+      const descendants = signalNode(n, 'SIGKILL');
+      removeSysvSegmentsSync(sysvSegmentsOf([...roots, ...descendants]).map((s) => s.id));
+    }
   };
 
   const mustBeUp = (): State => {
@@ -220,11 +253,9 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
     };
   };
 
-  // Setup steps, once per node: each must exit 0.
-  const setUpNode = async (st: State, n: LocalNode, signal: AbortSignal): Promise<void> => {
-    if (n.setUp) return;
-    const ctx = launchContext(st, n);
-    for (const step of st.spec.system.setup?.(ctx) ?? []) {
+  // Setup steps (once per node, before its first start) or rejoin steps (before a restart): each must exit 0.
+  const runSteps = async (st: State, n: LocalNode, steps: readonly NodeLaunch[], signal: AbortSignal) => {
+    for (const step of steps) {
       const offset = await logOffset(n.logPath);
       const how = await runLocalStep(step, {
         label: `${n.id}/${step.name}`,
@@ -242,6 +273,10 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
         });
       }
     }
+  };
+  const setUpNode = async (st: State, n: LocalNode, signal: AbortSignal): Promise<void> => {
+    if (n.setUp) return;
+    await runSteps(st, n, st.spec.system.setup?.(launchContext(st, n)) ?? [], signal);
     n.setUp = true;
   };
 
@@ -264,22 +299,26 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
         }),
       );
       n.paused = false;
-      const outcome = await waitUntilReady(st.spec.system, addressOf(st, n), {
+      const ready = await waitUntilReady(st.spec.system, addressOf(st, n), {
         signal,
         timeoutMs: startTimeoutMs,
         exited: firstExit(n),
       });
-      if (outcome.ready) return;
-      // Not ready: make sure this incarnation is gone before deciding what next.
-      signalNode(n, 'SIGKILL');
-      await allExited(n);
+      // Ready, but was it this node that answered? Another process may have taken its port meanwhile.
+      const taken = ready.ready ? takenPort(n) : undefined;
+      if (ready.ready && taken === undefined) return;
+      const outcome: Extract<ReadyOutcome, { ready: false }> = ready.ready
+        ? { ready: false, reason: `port ${taken} answered, but another process listens on it, not this node` }
+        : ready;
+      // Not ready: make sure this incarnation is gone (children and shared memory too) before deciding what next.
+      await killNode(n);
       if (signal.aborted) {
         throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted while starting node ${n.id}`, {
           cause: outcome.cause,
         });
       }
       const tail = (await logTail(n.logPath, offset, 200)).join('\n');
-      if (/EADDRINUSE|address already in use/i.test(tail) && attempt < startAttempts) {
+      if ((taken !== undefined || /EADDRINUSE|address already in use/i.test(tail)) && attempt < startAttempts) {
         if (mayMovePort) {
           // Someone took a port between allocation and start: pick others.
           const fresh = await allocatePorts(st.portNames.length, n.host);
@@ -314,19 +353,22 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
     if (!n.procs.some((p) => p.running)) return;
     if (n.paused) signalNode(n, 'SIGCONT');
     n.paused = false;
-    signalNode(n, 'SIGTERM');
+    for (const p of n.procs) p.signal(p.stopSignal);
     const grace = new AbortController();
     await Promise.race([allExited(n), sleep(graceMs, grace.signal)]);
     grace.abort();
-    if (n.procs.some((p) => p.running)) {
-      signalNode(n, 'SIGKILL');
-      await allExited(n);
-    }
+    if (n.procs.some((p) => p.running)) await killNode(n);
   };
 
+  // SIGKILL the whole tree at once, and wait until its last process is gone, not just the ones we spawned.
+  // ... and remove the SysV shared memory its processes created: nobody else will (a restart or a re-clone may not reuse it).
   const killNode = async (n: LocalNode): Promise<void> => {
-    signalNode(n, 'SIGKILL');
+    const roots = n.procs.flatMap((p) => (p.running && p.pid ? [p.pid] : []));
+    const descendants = signalNode(n, 'SIGKILL');
     await allExited(n);
+    await waitGone(descendants);
+    await removeSysvSegments(sysvSegmentsOf([...roots, ...descendants]).map((s) => s.id));
+    removeFaketimeLeftovers([...roots, ...descendants]);
     n.paused = false;
   };
 
@@ -520,7 +562,11 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       const n = nodeOf(node);
       if (isRunning(n)) return;
       await killNode(n); // a node with one of its processes gone restarts whole
-      await startNode(mustBeUp(), n, signal, false);
+      const st = mustBeUp();
+      // A node that ran before may have to rejoin differently (a former primary re-cloned as a standby).
+      if (n.setUp && st.spec.system.rejoin)
+        await runSteps(st, n, await st.spec.system.rejoin(launchContext(st, n), signal), signal);
+      await startNode(st, n, signal, false);
     },
 
     async kill(node) {
@@ -530,8 +576,9 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
     async pause(node) {
       const n = nodeOf(node);
       if (!isRunning(n) || n.paused) return;
-      signalNode(n, 'SIGSTOP');
+      const descendants = signalNode(n, 'SIGSTOP');
       n.paused = true;
+      await waitStopped([...n.procs.flatMap((p) => (p.pid ? [p.pid] : [])), ...descendants]);
     },
 
     async resume(node) {

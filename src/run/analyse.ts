@@ -165,7 +165,8 @@ export const replayCommand = async (config: ResolvedRunConfig, dir: string): Pro
   args.push(
     ['--cluster', await ref('cluster', config.cluster)],
     ['--workload', await ref('workload', config.workload)],
-    ['--nemesis', await ref('nemesis', config.nemesis)],
+    // A replayed schedule replays by its file; otherwise the nemesis and the seed plan the same steps.
+    config.scheduleFile ? ['--schedule', config.scheduleFile] : ['--nemesis', await ref('nemesis', config.nemesis)],
   );
   if (config.backend !== DEFAULTS.backend) args.push(['--backend', config.backend]);
   args.push(

@@ -139,7 +139,10 @@ export type RunField = keyof typeof runFields;
 export const runFileSchema = z.strictObject({
   cluster: presetRef(z.record(z.string(), z.unknown())).optional(),
   workload: presetRef(z.record(z.string(), z.unknown())).optional(),
+  /** A nemesis preset, several joined with + to run at once, or one inline. */
   nemesis: presetRef(z.record(z.string(), z.unknown())).optional(),
+  /** A schedule file to replay (relative to this file) in place of the nemesis. */
+  schedule: z.string().min(1).optional(),
   /** Options of the backend, checked by it (docker: `subnet`). Only in a run file: they are not flags. */
   backendOptions: z.record(z.string(), z.unknown()).optional(),
   ...(Object.fromEntries(Object.entries(runFields).map(([k, s]) => [k, s.optional()])) as {

@@ -8,12 +8,22 @@ import { readYamlFile, type YamlSource } from '../base/yaml.ts';
 import { isCheckerName, KNOWN_CHECKERS } from '../checker/index.ts';
 import type { FaultKind } from '../cluster/backend.ts';
 import { checkBackend, getBackend } from '../cluster/registry.ts';
-import { type FaultSpec, type NemesisPreset, nemesisSchema } from '../nemesis/spec.ts';
+import { planSchedule, type Schedule } from '../nemesis/schedule.ts';
+import { capabilitiesOf } from '../nemesis/validate.ts';
 import { isSystemPath, loadSystem } from '../systems/index.ts';
 import { findWorkload, systemClientOf, workloadNames } from '../workload/index.ts';
 import { type ResolvedWorkload, type WorkloadPreset, workloadSchema } from '../workload/spec.ts';
 import { WorkloadPresetError } from '../workload/workload.ts';
 import { type ClusterPreset, clusterSchema, type RunField, type RunFile, runFields, runFileSchema } from './config.ts';
+import {
+  checkFaults,
+  checkScheduleFits,
+  type LoadedNemesis,
+  type LoadedSchedule,
+  loadNemesis,
+  loadScheduleFile,
+  type ResolvedNemesis,
+} from './nemesis-config.ts';
 import { locatePreset, type PresetKind } from './presets.ts';
 
 /** What a user gives, from CLI flags (strings) or code. Every field optional. */
@@ -23,7 +33,10 @@ export interface RunOptions {
   test?: string;
   cluster?: string;
   workload?: string;
+  /** A nemesis preset, or several joined with + (`leader-kill+partition-halves`) to run at once. */
   nemesis?: string;
+  /** A schedule file to replay step by step instead of planning one from the nemesis and seed. */
+  schedule?: string;
   backend?: string;
   nodes?: string | number;
   timeLimit?: string | number;
@@ -62,7 +75,14 @@ export interface ResolvedRunConfig {
   readonly reportsDir: string;
   readonly cluster: Sourced<ClusterPreset>;
   readonly workload: Sourced<ResolvedWorkload>;
-  readonly nemesis: Sourced<NemesisPreset>;
+  readonly nemesis: ResolvedNemesis;
+  /**
+   * The fault schedule this run follows: planned from the nemesis and the
+   * seed, or read from `scheduleFile`. Fixed before anything starts.
+   */
+  readonly schedule?: Schedule;
+  /** The schedule file replayed (`--schedule`), as an absolute path. */
+  readonly scheduleFile?: string;
 }
 
 export const DEFAULTS = {
@@ -122,10 +142,50 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     flag: options.workload ? '--workload' : 'workload',
     runFile: options.workload ? undefined : runFile?.source,
   });
-  const nemesis = await loadPreset(lines, 'nemesis', options.nemesis ?? fromFile.nemesis ?? DEFAULTS.nemesis, {
-    flag: options.nemesis ? '--nemesis' : 'nemesis',
-    runFile: options.nemesis ? undefined : runFile?.source,
-  });
+  const scheduleRef = options.schedule ?? (options.nemesis === undefined ? fromFile.schedule : undefined);
+  if (options.schedule !== undefined && options.nemesis !== undefined) {
+    throw configError(
+      '--schedule replays a schedule file in place of a nemesis; give one of --schedule and --nemesis',
+      {
+        path: '--schedule',
+      },
+    );
+  }
+  if (options.schedule === undefined && options.nemesis === undefined && fromFile.schedule && fromFile.nemesis) {
+    const line = runFile?.source.lineOf(['schedule']);
+    throw configError('a run file gives a schedule or a nemesis, not both', {
+      path: 'schedule',
+      ...(file ? { file } : {}),
+      ...(line !== undefined ? { line } : {}),
+      hint: 'the schedule replays its own faults; remove nemesis (or schedule)',
+    });
+  }
+  const replay: LoadedSchedule | undefined = scheduleRef
+    ? await loadScheduleFile(
+        options.schedule ?? resolvePath(dirname(file ?? '.'), scheduleRef),
+        options.schedule ? '--schedule' : 'schedule',
+      )
+    : undefined;
+  const loaded: LoadedNemesis = replay
+    ? {
+        nemesis: {
+          name: replay.schedule.nemesis,
+          description: `the schedule in ${replay.file}`,
+          interval: 5000,
+          duration: 5000,
+          jitter: 0,
+          faults: [],
+          compose: [],
+          source: replay.file,
+          lanes: [],
+        },
+        faults: replay.faults,
+      }
+    : await loadNemesis(options.nemesis ?? fromFile.nemesis ?? DEFAULTS.nemesis, {
+        flag: options.nemesis ? '--nemesis' : 'nemesis',
+        runFile: options.nemesis ? undefined : runFile?.source,
+      });
+  const nemesis = loaded.nemesis;
 
   const v: RunValues = { ...fromFile, ...parseFlags(options) };
   if (options.backend === undefined && fromFile.backend !== undefined) {
@@ -183,15 +243,20 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
   if (isSystemPath(cluster.system))
     cluster.system = resolvePath(dirname(cluster.source.split('#')[0]!), cluster.system);
   const resolvedWorkload = checkWorkload(workload, lines);
-  await checkCompatible(cluster, resolvedWorkload, nemesis, nodes, backend, lines);
+  const timeLimitMs = v.timeLimit ?? replay?.schedule.timeLimitMs ?? DEFAULTS.timeLimitMs;
+  const seed = v.seed ?? randomInt(0, 2 ** 31);
+  if (replay)
+    checkScheduleFits(replay, nodes, timeLimitMs, options.timeLimit !== undefined ? '--time-limit' : 'timeLimit');
+  await checkCompatible(cluster, resolvedWorkload, loaded, nodes, backend, lines);
+  const schedule = replay?.schedule ?? planSchedule(nemesis.lanes, { nemesis: nemesis.name, seed, nodes, timeLimitMs });
 
   return deepFreeze({
     test,
-    seed: v.seed ?? randomInt(0, 2 ** 31),
+    seed,
     backend,
     backendOptions,
     nodes,
-    timeLimitMs: v.timeLimit ?? DEFAULTS.timeLimitMs,
+    timeLimitMs,
     concurrency: v.concurrency ?? workload.concurrency ?? DEFAULTS.concurrency,
     rate: v.rate ?? workload.rate ?? DEFAULTS.rate,
     opTimeoutMs: v.opTimeout ?? workload.opTimeout ?? DEFAULTS.opTimeoutMs,
@@ -201,6 +266,8 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     cluster,
     workload: resolvedWorkload,
     nemesis,
+    schedule,
+    ...(replay ? { scheduleFile: replay.file } : {}),
   });
 };
 
@@ -272,7 +339,7 @@ const checkWorkload = (
 const checkCompatible = async (
   cluster: Sourced<ClusterPreset>,
   workload: Sourced<ResolvedWorkload>,
-  nemesis: Sourced<NemesisPreset>,
+  nemesis: LoadedNemesis,
   nodes: readonly string[],
   backend: string,
   lines: ReadonlyMap<PresetKind, LineOf>,
@@ -296,55 +363,21 @@ const checkCompatible = async (
     throw configError(message, { ...at('cluster', cluster.source, path), ...(e.hint ? { hint: e.hint } : {}) });
   }
 
-  const faults = nemesis.faults.map((fault, i) => ({
-    kind: faultCapability(fault),
-    where: at('nemesis', nemesis.source, ['faults', i, 'kind']),
-  }));
+  // Faults name real nodes and fit the cluster; then the backend must be able to inject every kind.
   const image = cluster.image ? { name: cluster.image, where: at('cluster', cluster.source, ['image']) } : undefined;
-  await checkBackend(backend, system, faults, image);
-  nemesis.faults.forEach((fault, i) => {
-    const where = (...path: PropertyKey[]) => at('nemesis', nemesis.source, ['faults', i, ...path]);
-    if ('target' in fault && Array.isArray(fault.target)) {
-      for (const n of fault.target) {
-        if (!nodes.includes(n)) {
-          throw configError(
-            `node ${n} is not in this ${nodes.length}-node cluster (${nodes.join(', ')})`,
-            where('target'),
-          );
-        }
-      }
-    }
-    if (fault.kind === 'partition') {
-      if (nodes.length < 2) throw configError('a partition needs at least 2 nodes', where('grudge'));
-      if (typeof fault.grudge === 'object') {
-        for (const [node, dropped] of Object.entries(fault.grudge)) {
-          for (const n of [node, ...dropped]) {
-            if (!nodes.includes(n)) {
-              const message = `grudge names node ${n}, but the cluster has ${nodes.length} nodes (${nodes.join(', ')})`;
-              throw configError(message, where('grudge', node));
-            }
-          }
-        }
-      }
-    }
-  });
+  await checkBackend(backend, system, checkFaults(nemesis.faults, nodes), image);
 };
 
-/** The fault kinds a nemesis preset may inject (what a backend prepares for). */
-export const faultKindsOf = (nemesis: Pick<NemesisPreset, 'faults'>): FaultKind[] => [
-  ...new Set(nemesis.faults.map(faultCapability)),
-];
-
-const faultCapability = (fault: FaultSpec): FaultKind => {
-  switch (fault.kind) {
-    case 'kill':
-    case 'pause':
-    case 'partition':
-    case 'clock':
-      return fault.kind;
-    case 'shape':
-      return fault.loss !== undefined && !fault.delay ? 'loss' : 'delay';
-  }
+/**
+ * The fault kinds a run may inject, so a backend prepares for them (libfaketime
+ * for clock faults): every kind its nemesis lanes hold or its schedule steps use.
+ */
+export const faultKindsOf = (config: Pick<ResolvedRunConfig, 'nemesis' | 'schedule'>): FaultKind[] => {
+  const faults = [
+    ...config.nemesis.lanes.flatMap((l) => l.faults),
+    ...(config.schedule?.steps.map((s) => s.fault) ?? []),
+  ];
+  return [...new Set(faults.flatMap(capabilitiesOf))];
 };
 
 interface LoadedRunFile {
@@ -358,15 +391,11 @@ const loadRunFile = async (path: string): Promise<LoadedRunFile> => {
   return { source, data };
 };
 
-const SCHEMAS = { cluster: clusterSchema, workload: workloadSchema, nemesis: nemesisSchema } as const;
-type PresetOf<K extends PresetKind> = K extends 'cluster'
-  ? ClusterPreset
-  : K extends 'workload'
-    ? WorkloadPreset
-    : NemesisPreset;
+const SCHEMAS = { cluster: clusterSchema, workload: workloadSchema } as const;
+type PresetOf<K extends 'cluster' | 'workload'> = K extends 'cluster' ? ClusterPreset : WorkloadPreset;
 
 /** A preset by name, by path, or inline in the run file. */
-async function loadPreset<K extends PresetKind>(
+async function loadPreset<K extends 'cluster' | 'workload'>(
   lines: Map<PresetKind, LineOf>,
   kind: K,
   ref: string | Record<string, unknown>,

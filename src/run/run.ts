@@ -11,8 +11,9 @@ import { runWorkers } from '../generator/workers.ts';
 import { HISTORY_FORMAT_VERSION } from '../history/jsonl.ts';
 import type { Op } from '../history/op.ts';
 import { createRecorder, type Recorder } from '../history/recorder.ts';
+import { followSchedule } from '../nemesis/follow.ts';
 import { createNemesis, type Nemesis } from '../nemesis/index.ts';
-import { faultSchedule } from '../nemesis/schedule.ts';
+import { formatSchedule, planSchedule, type Schedule } from '../nemesis/schedule.ts';
 import type { RunResults } from '../report/results.ts';
 import { loadSystem } from '../systems/index.ts';
 import type { Client, ClientOptions, NodeAddress } from '../systems/system.ts';
@@ -141,6 +142,9 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   const rng = createRandom(config.seed);
   const system = await loadSystem(config.cluster.system);
 
+  // The plan, before anything starts: replayable with --schedule.
+  await writeFileAtomic(join(run.dir, 'schedule.yaml'), formatSchedule(scheduleOf(config)));
+
   // ---- cluster up
   observer.onPhase?.('setup');
   const backend = createBackend(config.backend, config.backendOptions);
@@ -156,7 +160,7 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
       nodes: config.nodes,
       options: config.cluster.options,
       workDir,
-      faults: faultKindsOf(config.nemesis),
+      faults: faultKindsOf(config),
       ...(config.cluster.image ? { image: config.cluster.image } : {}),
     },
     interrupt,
@@ -186,13 +190,18 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
     { backend, system, nodes: config.nodes, rng: rng.fork('nemesis'), signal: interrupt },
     recorder,
   );
-  // Heal before the cluster goes down (the stack unwinds newest first).
+  const schedule = scheduleOf(config);
+  let applied: unknown[] = [];
+  // After healing (the stack unwinds newest first): what each step did, also for an interrupted run.
+  teardown.push('write the applied schedule', () =>
+    writeFileAtomic(join(run.dir, 'schedule-applied.json'), `${JSON.stringify(applied, null, 2)}\n`),
+  );
+  // Heal before the cluster goes down.
   teardown.push('heal every fault', () => nemesis.healAll());
 
   // ---- run phase
   observer.onPhase?.('run');
   const { signal: stop, clear: clearTimeLimit } = deadlineSignal(interrupt, config.timeLimitMs);
-  const schedule = faultSchedule(config.nemesis, rng.fork('schedule'), config.timeLimitMs);
   await Promise.all([
     runWorkers({
       source: (w, rng) => createOpSource(config.workload, rng, w, config.concurrency),
@@ -206,7 +215,9 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
       interrupt,
       rng,
     }),
-    runNemesis(schedule, nemesis, stop, run),
+    runNemesis(schedule, nemesis, stop, run).then((steps) => {
+      applied = steps;
+    }),
   ]).finally(clearTimeLimit);
 
   // ---- heal, quiesce
@@ -232,26 +243,24 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   }
 };
 
-/** Follows the seeded schedule: inject at startMs, heal at stopMs. */
-const runNemesis = async (
-  schedule: ReturnType<typeof faultSchedule>,
-  nemesis: Nemesis,
-  stop: AbortSignal,
-  run: RunContext,
-): Promise<void> => {
+/** The run's fault schedule: the one resolved with the config, or planned from its nemesis and seed. */
+export const scheduleOf = (config: ResolvedRunConfig): Schedule =>
+  config.schedule ??
+  planSchedule(config.nemesis.lanes, {
+    nemesis: config.nemesis.name,
+    seed: config.seed,
+    nodes: config.nodes,
+    timeLimitMs: config.timeLimitMs,
+  });
+
+/** Follows the schedule (inject at atMs, heal at healAtMs, overlapping as planned); heals what is left when the phase stops. */
+const runNemesis = (schedule: Schedule, nemesis: Nemesis, stop: AbortSignal, run: RunContext) => {
   const phaseStart = run.clock.now();
-  const untilMs = (ms: number) => sleep(ms - (run.clock.now() - phaseStart) / 1e6, stop);
-  for (const s of schedule) {
-    await untilMs(s.startMs);
-    if (stop.aborted) return;
-    const active = await nemesis.inject(s.fault).catch((e) => {
-      run.incident(`nemesis: start-${s.fault.kind} failed: ${errorText(e)}`);
-      return undefined;
-    });
-    await untilMs(s.stopMs);
-    if (active)
-      await nemesis.heal(active).catch((e) => run.incident(`nemesis: stop-${s.fault.kind} failed: ${errorText(e)}`));
-  }
+  return followSchedule(schedule, nemesis, {
+    stop,
+    nowMs: () => (run.clock.now() - phaseStart) / 1e6,
+    incident: run.incident,
+  });
 };
 
 /** A node that a failed heal left down gets another chance before the final phase. */

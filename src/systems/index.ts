@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { configError, type FaultlineErrorOptions } from '../base/errors.ts';
 import { etcdSystem } from './etcd/system.ts';
+import { postgresSystem } from './postgres/system.ts';
 import { redisSystem } from './redis/system.ts';
 import { replicaSystem } from './replica/system.ts';
 import type { System } from './system.ts';
@@ -17,6 +18,7 @@ const SYSTEMS: Readonly<Record<string, System>> = {
   replica: replicaSystem,
   etcd: etcdSystem,
   redis: redisSystem,
+  postgres: postgresSystem,
 };
 
 export const knownSystems = (): string[] => Object.keys(SYSTEMS).sort();

@@ -62,6 +62,12 @@ export interface NodeLaunch {
    * Ignored when faultline is not root.
    */
   user?: string;
+  /**
+   * What a graceful stop sends first (default SIGTERM; SIGKILL follows after
+   * the grace period). PostgreSQL wants SIGINT, its fast shutdown: on
+   * SIGTERM it waits for every client session to end.
+   */
+  stopSignal?: NodeJS.Signals;
 }
 
 /** A host binary a system needs, and the Debian package that provides it. */
@@ -162,6 +168,13 @@ export interface NodeStatus {
  */
 export interface OperatorContext {
   nodes: readonly NodeAddress[];
+  /**
+   * The nodes the fault that called the operator took away (killed, paused,
+   * cut off from a majority): what an operator's health checks would report
+   * as failed. A failover with its primary among them acts; otherwise it
+   * has nothing to do.
+   */
+  lost: readonly NodeId[];
   /** Nodes whose processes are running now. */
   running(): readonly NodeId[];
   /** Make sure a node can no longer accept writes (the backend kills it). */
@@ -184,6 +197,16 @@ export interface System {
   validateOptions?(options: Readonly<Record<string, unknown>>, nodeCount: number): void;
   /** Steps run once for a node before its first start, in the node's place (initdb, pg_basebackup). */
   setup?(ctx: LaunchContext): readonly NodeLaunch[];
+  /**
+   * Steps to run before a node that ran before is started again (after a
+   * kill, a fence or a stop), in the node's place, as `setup` steps are
+   * before the first start. For systems whose restarted node must not come
+   * back as it was: a former primary re-cloned from the primary that
+   * replaced it, so that it rejoins as a standby instead of a second
+   * primary. Empty: restart as is. It may ask the other nodes (`ctx.peers`)
+   * who leads now.
+   */
+  rejoin?(ctx: LaunchContext, signal: AbortSignal): Promise<readonly NodeLaunch[]>;
   /** The long-running processes of a node; started on every (re)start. */
   launch(ctx: LaunchContext): readonly NodeLaunch[];
   /** Resolves once the node serves requests; rejects when the signal aborts. */

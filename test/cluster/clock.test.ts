@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { sleep } from '../../src/base/time.ts';
 import type { Backend } from '../../src/cluster/backend.ts';
@@ -55,8 +56,13 @@ const noFaketime = () => skipWithout('faketime', binaryMissing('faketime', 'fake
 describe.skipIf(noFaketime())('clock faults through libfaketime, local backend', () => {
   test('shifts the clock a node process reads, for a system without setClock, and drifts it', async () => {
     const { backend } = await upLocal(createToySystem({ clock: false }), ['n1', 'n2'], { faults: ['clock', 'kill'] });
+    const killed = backend.pids().n1!;
+    expect(existsSync(`/dev/shm/faketime_shm_${killed}`)).toBe(true); // libfaketime made it; the kill must not leave it
     await checkClock(backend);
     await checkDrift(backend);
+    // libfaketime's per-process shared memory does not outlive a killed node process.
+    expect(existsSync(`/dev/shm/faketime_shm_${killed}`)).toBe(false);
+    expect(existsSync(`/dev/shm/sem.faketime_sem_${killed}`)).toBe(false);
   }, 120_000);
 });
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -10,7 +10,7 @@ import { which } from '../../base/which.ts';
 import { ensureJump, type LinkFaults, receiverRules, restoreChains } from '../../net/iptables.ts';
 import { type Grudge, type Link, type LinkShape, validateGrudge } from '../../net/links.ts';
 import { applyNetem, clearNetem } from '../../net/netem.ts';
-import { type LaunchContext, type NodeAddress, type NodeId, portNames } from '../../systems/system.ts';
+import { type LaunchContext, type NodeAddress, type NodeId, type NodeLaunch, portNames } from '../../systems/system.ts';
 import { type Backend, type ClusterSpec, type NodeLogs, plansFault } from '../backend.ts';
 import {
   CLOCK_FILE,
@@ -28,7 +28,7 @@ import { dockerCapabilities } from './capabilities.ts';
 import { connectEngine, type Engine, engineUnavailable, errorText, tolerate } from './engine.ts';
 import { checkUserImage, ensureBaseImage, hostMounts, tsxCacheMount } from './image.ts';
 import { createRunNetwork, type RunNetwork, validateSubnet } from './network.ts';
-import { SCRIPT_NAME, supervisorScript } from './supervisor.ts';
+import { SCRIPT_NAME, SETUP_MARKER, supervisorScript } from './supervisor.ts';
 
 /**
  * The docker backend: one container per node on a network of the run's
@@ -301,7 +301,7 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
         return how;
       });
 
-  const writeScript = async (st: State, n: DockerNode): Promise<void> => {
+  const writeScript = async (st: State, n: DockerNode, rejoin: readonly NodeLaunch[]): Promise<void> => {
     const ctx = launchContext(st, n);
     const library = faketimeLibrary();
     const script = supervisorScript({
@@ -309,6 +309,7 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       nodeDir: n.nodeDir,
       dataDir: n.dataDir,
       setup: st.spec.system.setup?.(ctx) ?? [],
+      rejoin,
       launch: st.spec.system.launch(ctx),
       env: { FAULTLINE_NODE_ID: n.id, ...(n.clockFile && library ? faketimeEnv(library, n.clockFile) : {}) },
       switchUsers: isRoot(),
@@ -317,10 +318,15 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
     await writeFile(path.join(n.nodeDir, SCRIPT_NAME), script, { mode: 0o755 });
   };
 
-  const startNode = async (st: State, n: DockerNode, signal: AbortSignal): Promise<void> => {
+  const startNode = async (
+    st: State,
+    n: DockerNode,
+    signal: AbortSignal,
+    rejoin: readonly NodeLaunch[] = [],
+  ): Promise<void> => {
     if (st.closing) throw new FaultlineError('FL_ERR_INTERRUPTED', `the cluster is going down; not starting ${n.id}`);
     if (signal.aborted) throw new FaultlineError('FL_ERR_INTERRUPTED', `interrupted before node ${n.id} was started`);
-    await writeScript(st, n);
+    await writeScript(st, n, rejoin);
     // libfaketime counts a rate from each process's start: a drifting node's new incarnation needs its setting anew.
     if (n.clockFile && n.clock && (n.clock.setting.rate ?? 1) !== 1) {
       const now = Date.now();
@@ -411,9 +417,13 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
     const binds = [...mounts.map((m) => (m === n.nodeDir ? `${m}:${m}` : `${m}:${m}:ro`)), `${cacheDir}:${cacheIn}`];
     const init = st.useBase ? hostInit() : undefined;
     const script = path.join(n.nodeDir, SCRIPT_NAME);
+    // A node of one process execs it under the init, which passes `docker stop`'s signal on (PostgreSQL: SIGINT).
+    const launches = st.spec.system.launch(launchContext(st, n));
+    const stopSignal = launches.length === 1 ? launches[0]!.stopSignal : undefined;
     n.container = await st.engine.createContainer({
       name: n.name,
       Image: st.image,
+      ...(stopSignal ? { StopSignal: stopSignal } : {}),
       Cmd: init ? [init, '-s', '-g', '--', '/bin/sh', script] : ['/bin/sh', script],
       Env: [
         ...(st.useBase ? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/tmp'] : []),
@@ -621,7 +631,11 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       const n = nodeOf(node);
       if (n.running) return;
       await killNode(n);
-      await startNode(mustBeUp(), n, signal);
+      const st = mustBeUp();
+      // A node that ran before may have to rejoin differently (a former primary re-cloned as a standby).
+      const setUp = existsSync(path.join(n.nodeDir, SETUP_MARKER));
+      const rejoin = setUp && st.spec.system.rejoin ? await st.spec.system.rejoin(launchContext(st, n), signal) : [];
+      await startNode(st, n, signal, rejoin);
     },
 
     async kill(node) {

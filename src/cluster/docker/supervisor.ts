@@ -30,6 +30,8 @@ export interface SupervisorPlan {
   nodeDir: string;
   dataDir: string;
   setup: readonly NodeLaunch[];
+  /** Steps for this start only, after setup and before launch: what `System.rejoin` asked for a restart. */
+  rejoin?: readonly NodeLaunch[];
   launch: readonly NodeLaunch[];
   /** Added to every process's environment (libfaketime). */
   env: Readonly<Record<string, string>>;
@@ -50,13 +52,15 @@ export const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The shell words that run `launch` with its environment (and, as root, as its user). */
 const invocation = (l: NodeLaunch, plan: SupervisorPlan): string => {
-  const env = { ...l.env, ...plan.env };
-  const exports = Object.entries(env).map(([k, v]) => `export ${shQuote(`${k}=${v}`)}; `);
-  const asUser =
-    plan.switchUsers && l.user
-      ? `setpriv --reuid=${shQuote(l.user)} --regid="$(id -g ${shQuote(l.user)})" --init-groups -- `
-      : '';
-  return `${exports.join('')}exec ${asUser}${[l.command, ...l.args].map(shQuote).join(' ')}`;
+  const env = Object.entries({ ...l.env, ...plan.env }).map(([k, v]) => shQuote(`${k}=${v}`));
+  const command = [l.command, ...l.args].map(shQuote).join(' ');
+  if (plan.switchUsers && l.user) {
+    // The environment goes in after the switch (env(1) runs as the user): libfaketime preloaded into the
+    // root setpriv would create shared memory the user cannot open, and pass it on to the command.
+    const user = shQuote(l.user);
+    return `exec setpriv --reuid=${user} --regid="$(id -g ${user})" --init-groups -- env ${env.join(' ')} ${command}`;
+  }
+  return `${env.map((e) => `export ${e}; `).join('')}exec ${command}`;
 };
 
 /** The supervisor script for one start of a node. */
@@ -64,7 +68,7 @@ export const supervisorScript = (plan: SupervisorPlan): string => {
   const label = (l: NodeLaunch) => (plan.launch.length > 1 ? `${plan.node}/${l.name}` : plan.node);
   const marker = shQuote(`${plan.nodeDir}/${SETUP_MARKER}`);
   const users = plan.switchUsers
-    ? [...new Set([...plan.setup, ...plan.launch].flatMap((l) => (l.user ? [l.user] : [])))]
+    ? [...new Set([...plan.setup, ...(plan.rejoin ?? []), ...plan.launch].flatMap((l) => (l.user ? [l.user] : [])))]
     : [];
   const lines: string[] = [
     `# faultline: supervisor of node ${plan.node}; rewritten before every start (src/cluster/docker/supervisor.ts).`,
@@ -84,6 +88,12 @@ export const supervisorScript = (plan: SupervisorPlan): string => {
       );
     }
     lines.push(`  : > ${marker}`, 'fi');
+  }
+  for (const step of plan.rejoin ?? []) {
+    lines.push(
+      `note ${shQuote(`rejoin ${plan.node}/${step.name}: ${commandLine(step.command, step.args)}`)}`,
+      `( ${invocation(step, plan)} ) || { rc=$?; note "setup step ${step.name} exited with code $rc"; exit "$rc"; }`,
+    );
   }
   if (plan.launch.length === 1) {
     const l = plan.launch[0]!;

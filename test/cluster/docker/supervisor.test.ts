@@ -78,3 +78,39 @@ describe('node supervisor script', () => {
     expect(r.output).toContain('--- faultline: n1/sentinel exited with code 5; stopping the node');
   });
 });
+
+describe('node supervisor script: rejoin steps and users', () => {
+  test('rejoin steps run on this start, after setup and before launch; a failing one stops the node, named', () => {
+    const dir = tempDir();
+    const step = (name: string, code: number) => ({
+      name,
+      command: '/bin/sh',
+      args: ['-c', `echo ${name}; exit ${code}`],
+    });
+    const ok = runScript(supervisorScript(plan(dir, { setup: [step('init', 0)], rejoin: [step('reclone', 0)] })), dir);
+    expect(ok.output.split('\n').filter((l) => !l.startsWith('---'))).toEqual([
+      'init',
+      'reclone',
+      "main it's quoted",
+      '',
+    ]);
+    const failed = runScript(supervisorScript(plan(dir, { rejoin: [step('reclone', 3)] })), dir);
+    expect(failed.code).toBe(3);
+    expect(failed.output).toContain('setup step reclone exited with code 3');
+    expect(failed.output).not.toContain('main');
+  });
+
+  test("as root, a user's environment is set after the switch (libfaketime in a root setpriv would break the user's process)", () => {
+    const script = supervisorScript(
+      plan(tempDir(), {
+        switchUsers: true,
+        env: { LD_PRELOAD: '/usr/lib/faketime/libfaketime.so.1' },
+        launch: [{ name: 'pg', command: '/usr/bin/postgres', args: ['-D', 'x'], user: 'postgres' }],
+      }),
+    );
+    expect(script).toContain(
+      `exec setpriv --reuid='postgres' --regid="$(id -g 'postgres')" --init-groups -- env 'LD_PRELOAD=/usr/lib/faketime/libfaketime.so.1' '/usr/bin/postgres' '-D' 'x'`,
+    );
+    expect(script).not.toContain('export');
+  });
+});
