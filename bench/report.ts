@@ -1,110 +1,159 @@
 /**
- * Figures for the set and perf checkers and the HTML report on synthetic set
- * histories of growing size. Run: npx tsx bench/report.ts
- * Each figure is the minimum of 3 runs. Reads return every element acknowledged
- * so far, so the cost is dominated by the total size of read values.
+ * npx tsx bench/report.ts — the report and checkers at a million operations.
+ *
+ * For synthetic 1,000,000-operation histories (test/fixtures/big-history.ts:
+ * a register run with a lagging follower, and a set run with final reads),
+ * prints side by side:
+ *   - the time for all checkers of the register workload (linearizable,
+ *     staleness, perf) and of the set workload (set, perf), plus the
+ *     session and split-brain checkers on the register history;
+ *   - the time to render report.html and its size;
+ *   - the time until chromium shows the page with the time view drawn
+ *     (navigation start → first draw of the time axis), and the first
+ *     draw itself.
+ * Targets (issue 10): checkers under 5 s, report under 30 MB, first draw in
+ * chromium under 5 s.
+ *
+ * Options: --sizes 100000,1000000 (operations), --browser (default on; --no-browser skips chromium).
  */
-
-import { createRandom } from '../src/base/random.ts';
-import { checkPerf } from '../src/checker/perf.ts';
-import { checkSet } from '../src/checker/set.ts';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { CheckerResult } from '../src/checker/checker.ts';
+import { type CheckerName, type CheckerResults, loadChecker } from '../src/checker/index.ts';
 import type { Op } from '../src/history/op.ts';
 import { renderRunReport } from '../src/report/html.ts';
-import { renderJunit } from '../src/report/junit.ts';
 import type { RunResults } from '../src/report/results.ts';
+import { evaluateClaims, runVerdict } from '../src/run/claims.ts';
+import type { Claims } from '../src/run/config.ts';
+import { bigRegisterHistory, bigSetHistory } from '../test/fixtures/big-history.ts';
+import { CHROMIUM, launchBrowser } from '../test/fixtures/browser.ts';
 
-const synthetic = (clientOps: number, readShare: number, workers = 10): Op[] => {
-  const rnd = createRandom(1);
-  const ops: Op[] = [];
-  const acked: number[] = [];
-  let t = 0;
-  let nextEl = 0;
-  const push = (o: Omit<Op, 'index'>) => ops.push({ index: ops.length, ...o });
-  push({ time: 1e6, type: 'invoke', process: 'nemesis', f: 'start-kill', value: { targets: ['n1'] } });
-  push({ time: 2e6, type: 'info', process: 'nemesis', f: 'start-kill', value: { targets: ['n1'] } });
-  t = 2e6;
-  for (let i = 0; i < clientOps; i++) {
-    const process = i % workers;
-    const node = `n${1 + (i % 3)}`;
-    t += 2e5 + rnd.int(2e5);
-    if (rnd.next() < readShare) {
-      push({ time: t, type: 'invoke', process, f: 'read', value: null, node });
-      push({ time: t + 1e5, type: 'ok', process, f: 'read', value: acked.slice(), node });
-    } else {
-      const el = nextEl++;
-      push({ time: t, type: 'invoke', process, f: 'add', value: el, node });
-      const type = rnd.next() < 0.02 ? 'info' : 'ok';
-      push({ time: t + 1e5 + rnd.int(5e6), type, process, f: 'add', value: el, node });
-      if (type === 'ok') acked.push(el);
-    }
-    if (i === Math.floor(clientOps / 2)) {
-      push({ time: t + 1, type: 'invoke', process: 'nemesis', f: 'stop-kill', value: null });
-      push({ time: t + 2, type: 'info', process: 'nemesis', f: 'stop-kill', value: null });
-    }
-  }
-  ops.sort((a, b) => a.time - b.time);
-  ops.forEach((o, i) => {
-    o.index = i;
-  });
-  const end = ops.at(-1)!.time;
-  ['n1', 'n2', 'n3'].forEach((node, k) => {
-    push({ time: end + 1e9 + k, type: 'invoke', process: 1000 + k, f: 'read', value: null, node });
-    push({ time: end + 1e9 + 1e6 + k, type: 'ok', process: 1000 + k, f: 'read', value: acked.slice(), node });
-  });
-  return ops;
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100000,1000000' },
+    'no-browser': { type: 'boolean', default: false },
+  },
+});
+const sizes = args.sizes.split(',').map(Number);
+const nodes = ['n1', 'n2', 'n3'];
+
+/** CPU time of this process, ms: on a shared machine it moves far less with the load than wall time. */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 };
 
-const minMs = <T>(fn: () => T): { ms: number; value: T } => {
-  let best = Number.POSITIVE_INFINITY;
-  let value!: T;
-  for (let i = 0; i < 3; i++) {
+const timeCheckers = async (history: readonly Op[], names: readonly CheckerName[]) => {
+  const results: Record<string, CheckerResult> = {};
+  const ms: Record<string, number> = {};
+  const cpu: Record<string, number> = {};
+  for (const name of names) {
     const t0 = performance.now();
-    value = fn();
-    best = Math.min(best, performance.now() - t0);
+    const c0 = cpuMs();
+    results[name] = await loadChecker(name).check(history, { nodes, timeoutMs: 120_000 });
+    ms[name] = performance.now() - t0;
+    cpu[name] = cpuMs() - c0;
   }
-  return { ms: best, value };
+  return { results: results as CheckerResults, ms, cpu };
 };
 
-const cases = [
-  { clientOps: 1_000, readShare: 0.3 },
-  { clientOps: 10_000, readShare: 0.1 },
-  { clientOps: 100_000, readShare: 0.005 },
-  { clientOps: 300_000, readShare: 0.001 },
-];
-console.log('client ops | read elements | set ms | perf ms | report ms | report MB | junit ms');
-for (const c of cases) {
-  const history = synthetic(c.clientOps, c.readShare);
-  const readElements = history.reduce((n, o) => n + (Array.isArray(o.value) ? o.value.length : 0), 0);
-  const set = minMs(() => checkSet(history, { nodes: ['n1', 'n2', 'n3'] }));
-  const perf = minMs(() => checkPerf(history));
-  const results: RunResults = {
-    valid: set.value.valid,
-    test: 'bench',
+const resultsOf = (checkers: CheckerResults, claims: Claims, workload: string): RunResults => {
+  const judged = evaluateClaims(claims, checkers);
+  return {
+    valid: runVerdict(judged),
+    test: `bench-${workload}`,
     runId: 'bench',
     seed: 1,
     startedAt: new Date(0).toISOString(),
     durationMs: 1,
     interrupted: false,
-    cluster: 'c',
-    workload: 'set',
-    nemesis: 'n',
+    cluster: 'single-leader-async',
+    workload,
+    nemesis: 'mixed',
     backend: 'local',
-    nodes: ['n1', 'n2', 'n3'],
-    claims: [{ name: 'lost-writes', expected: 'none', held: true, detail: '' }],
-    checkers: { set: set.value, perf: perf.value },
-    replay: 'faultline run',
+    nodes,
+    claims: judged,
+    checkers,
+    replay: 'npx faultline run',
   };
-  const html = minMs(() => renderRunReport({ results, history, config: {}, logs: {} }));
-  const junit = minMs(() => renderJunit(results));
-  console.log(
-    [
-      c.clientOps,
-      readElements,
-      set.ms.toFixed(1),
-      perf.ms.toFixed(1),
-      html.ms.toFixed(1),
-      (html.value.length / 1e6).toFixed(2),
-      junit.ms.toFixed(2),
-    ].join(' | '),
-  );
+};
+
+const drawInChromium = async (file: string, profile: string): Promise<{ loadMs: number; drawMs: number } | null> => {
+  if (args['no-browser'] || !existsSync(CHROMIUM)) return null;
+  const context = await launchBrowser(profile, { width: 1200, height: 900 });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: 120_000 });
+    await page.evaluate('window.faultlineTimeView.ready');
+    if (errors.length > 0) throw new Error(`page errors: ${errors.join('; ')}`);
+    const { since, draw } = (await page.evaluate(
+      '({ since: window.faultlineTimeView.sinceNavigationMs, draw: window.faultlineTimeView.firstDrawMs })',
+    )) as { since: number; draw: number };
+    return { loadMs: since, drawMs: draw };
+  } finally {
+    await context.close();
+  }
+};
+
+const work = mkdtempSync(join(tmpdir(), 'faultline-bench-report-'));
+const rows: string[][] = [];
+const fmt = (ms: number) => (ms / 1000).toFixed(2);
+try {
+  for (const n of sizes) {
+    for (const workload of ['register', 'set'] as const) {
+      const history =
+        workload === 'register' ? bigRegisterHistory({ ops: n }) : bigSetHistory({ ops: n, readShare: 0.0002 });
+      const names: CheckerName[] =
+        workload === 'register' ? ['linearizable', 'staleness', 'perf', 'session', 'split-brain'] : ['set', 'perf'];
+      const { results, ms, cpu } = await timeCheckers(history, names);
+      const workloadCheckers = workload === 'register' ? ['linearizable', 'staleness', 'perf'] : ['set', 'perf'];
+      const checkersMs = workloadCheckers.reduce((s, c) => s + ms[c]!, 0);
+      const checkersCpu = workloadCheckers.reduce((s, c) => s + cpu[c]!, 0);
+      const claims: Claims =
+        workload === 'register'
+          ? { linearizable: false, staleReads: { maxMs: 20, quantile: 0.99 }, readYourWrites: false }
+          : { lostWrites: 'allowed', convergence: true };
+      const t0 = performance.now();
+      const c0 = cpuMs();
+      const html = renderRunReport({
+        results: resultsOf(results, claims, workload),
+        history,
+        config: { concurrency: 10 },
+        logs: {},
+      });
+      const renderMs = performance.now() - t0;
+      const renderCpu = cpuMs() - c0;
+      const file = join(work, `${workload}-${n}.html`);
+      writeFileSync(file, html);
+      const draw = await drawInChromium(file, join(work, `profile-${workload}-${n}`));
+      const lin = results.linearizable as { valid?: unknown } | undefined;
+      rows.push([
+        String(n),
+        workload,
+        `${fmt(checkersMs)} (cpu ${fmt(checkersCpu)})`,
+        names.map((c) => `${c} ${fmt(ms[c]!)}`).join(', ') + (lin ? ` (linearizable: ${String(lin.valid)})` : ''),
+        `${fmt(renderMs)} (cpu ${fmt(renderCpu)})`,
+        (Buffer.byteLength(html) / 1e6).toFixed(1),
+        draw ? fmt(draw.loadMs) : '-',
+        draw ? fmt(draw.drawMs) : '-',
+      ]);
+      console.log(rows.at(-1)!.join(' | '));
+    }
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
 }
+console.log();
+console.log(
+  'ops | workload | its checkers s (cpu) | each checker s | render s (cpu) | report MB | chromium: to first draw s | of which drawing s',
+);
+console.log(
+  `load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores: wall times grow with it, cpu times far less`,
+);
+for (const r of rows) console.log(r.join(' | '));
+console.log('targets: checkers < 5 s, report < 30 MB, first draw < 5 s (at 1,000,000 operations)');

@@ -17,12 +17,16 @@ describe('the library entry point', () => {
     expect(typeof faultline.runTest).toBe('function');
     expect(typeof faultline.resolveRunConfig).toBe('function');
     expect([...faultline.KNOWN_CHECKERS].sort()).toEqual([
+      'bank',
       'conflicts',
       'counter',
       'linearizable',
       'perf',
+      'session',
       'set',
+      'split-brain',
       'staleness',
     ]);
+    expect(faultline.workloadNames()).toEqual(['register', 'set', 'counter', 'session', 'bank']);
   });
 });

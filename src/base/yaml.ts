@@ -18,9 +18,16 @@ export const parseYaml = (text: string, file: string): YamlSource => {
     const line = first.linePos?.[0]?.line ?? lineCounter.linePos(first.pos[0]).line;
     throw configError(`malformed YAML: ${first.message.split('\n')[0]}`, { file, ...(line ? { line } : {}) });
   }
+  let data: unknown;
+  try {
+    // toJS expands aliases; the yaml library refuses an alias bomb (a billion laughs) with a ReferenceError.
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    throw configError(`YAML could not be read: ${(e as Error).message}`, { file, cause: e });
+  }
   return {
     file,
-    data: doc.toJS(),
+    data,
     lineOf(path) {
       for (let n = path.length; n >= 0; n--) {
         const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;

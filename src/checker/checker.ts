@@ -18,6 +18,19 @@ export interface CheckContext {
   timeoutMs?: number;
   /** Workload options (e.g. the model and initial value for `linearizable`). */
   options?: Readonly<Record<string, unknown>>;
+  /**
+   * Figures a claim's bound asks for beyond the checkers' standard ones
+   * (a stale-read quantile, a t-visibility point), so the measured figure
+   * is exact, never interpolated.
+   */
+  measure?: MeasureRequest;
+}
+
+export interface MeasureRequest {
+  /** Quantiles (0 < q ≤ 1) of staleness over every read. */
+  quantiles?: readonly number[];
+  /** t-visibility points: ms after an acknowledgement. */
+  visibilityAfterMs?: readonly number[];
 }
 
 export interface Checker<R extends CheckerResult = CheckerResult> {

@@ -1,8 +1,8 @@
 import { NS_PER_MS } from '../base/time.ts';
 import type { Op } from '../history/op.ts';
 import type { CheckContext, Checker, CheckerResult, Validity } from './checker.ts';
+import { type Convergence, type FinalReadsSummary, summarizeFinalReads } from './final-reads.ts';
 import { round3 } from './quantiles.ts';
-import { sortedRecord } from './records.ts';
 import {
   isFinalRead,
   type KeyHistory,
@@ -57,14 +57,6 @@ export interface LostUpdate {
   gapMs: number;
 }
 
-export interface ConflictsFinalReads {
-  /** ok reads invoked after every write ended. */
-  count: number;
-  byNode: Record<string, { reads: number }>;
-  /** Nodes of the run that answered no final read. */
-  missingNodes: string[];
-}
-
 /** results.json `checkers.conflicts`. Names are a contract: add fields, never rename. */
 export interface ConflictsCheckerResult extends CheckerResult {
   valid: Validity;
@@ -89,7 +81,7 @@ export interface ConflictsCheckerResult extends CheckerResult {
   unjudgedKeys: string[];
   /** Survivor values that no write could have produced (measured, not judged here). */
   unexpected: number;
-  finalReads: ConflictsFinalReads;
+  finalReads: FinalReadsSummary;
   summary: string;
 }
 
@@ -124,25 +116,20 @@ export const checkConflicts = (history: readonly Op[], ctx: Pick<CheckContext, '
   };
   let siblingReads = 0;
   let maxSiblings = 0;
-  let finalCount = 0;
-  const byNode = new Map<string, { reads: number }>();
+  const servedBy: string[] = [];
   for (const k of h.keys.values()) {
     for (const r of k.reads) {
       const n = r.ids?.length ?? 0;
       if (n > 1) siblingReads++;
       maxSiblings = Math.max(maxSiblings, n);
-      if (!isFinalRead(r, h)) continue;
-      finalCount++;
-      const entry = byNode.get(r.node) ?? { reads: 0 };
-      entry.reads++;
-      byNode.set(r.node, entry);
+      if (isFinalRead(r, h)) servedBy.push(r.node);
     }
     checkKey(k, h, tally);
   }
 
   let valid: Validity = true;
   if (tally.lostCount > 0) valid = false;
-  else if (finalCount === 0) valid = 'unknown';
+  else if (servedBy.length === 0) valid = 'unknown';
 
   const capped = (xs: string[]): string[] => xs.slice(0, KEYS_CAP);
   const result: ConflictsCheckerResult = {
@@ -156,20 +143,24 @@ export const checkConflicts = (history: readonly Op[], ctx: Pick<CheckContext, '
     maxSiblings,
     keysWithSiblings: tally.siblingKeys.length,
     siblingKeys: capped(tally.siblingKeys),
-    converged: finalCount > 0 && tally.divergentKeys.length === 0,
+    converged: servedBy.length > 0 && tally.divergentKeys.length === 0,
     divergentKeys: capped(tally.divergentKeys),
     unjudgedKeys: capped(tally.unjudgedKeys),
     unexpected: tally.unexpected,
-    finalReads: {
-      count: finalCount,
-      byNode: sortedRecord(byNode),
-      missingNodes: ctx.nodes.filter((n) => !byNode.has(n)),
-    },
+    finalReads: summarizeFinalReads(servedBy, ctx.nodes),
     summary: '',
   };
   result.summary = summarizeConflicts(result);
   return result;
 };
+
+/** What the `convergence` claim reads from a conflicts result. */
+export const conflictsConvergence = (r: ConflictsCheckerResult): Convergence => ({
+  finalReads: r.finalReads,
+  converged: r.converged,
+  divergent: r.divergentKeys.length,
+  divergentWhat: 'keys',
+});
 
 /** "2 of 340 acknowledged writes lost to older ones; 5 concurrent writes overwritten; ..." */
 export const summarizeConflicts = (r: ConflictsCheckerResult): string => {

@@ -2,6 +2,7 @@ import type { Op } from '../history/op.ts';
 import { outcomeOf, pairClientOps } from '../history/pairs.ts';
 import { previewValue } from '../history/preview.ts';
 import type { CheckContext, Checker, CheckerResult, Validity } from './checker.ts';
+import { type Convergence, type FinalReadsSummary, summarizeFinalReads } from './final-reads.ts';
 import { sortedRecord } from './records.ts';
 import { upperBound } from './sorted.ts';
 
@@ -29,13 +30,6 @@ import { upperBound } from './sorted.ts';
 
 /** Most malformed values kept, previewed. */
 export const MALFORMED_CAP = 5;
-
-export interface CounterFinalReads {
-  /** ok, well-formed reads invoked after every add ended. */
-  count: number;
-  byNode: Record<string, { reads: number }>;
-  missingNodes: string[];
-}
 
 /** results.json `checkers.counter`. Names are a contract: add fields, never rename. */
 export interface CounterCheckerResult extends CheckerResult {
@@ -69,7 +63,7 @@ export interface CounterCheckerResult extends CheckerResult {
   malformedAdds: number;
   malformedReads: number;
   malformedExamples: string[];
-  finalReads: CounterFinalReads;
+  finalReads: FinalReadsSummary;
   summary: string;
 }
 
@@ -159,16 +153,12 @@ export const checkCounter = (history: readonly Op[], ctx: Pick<CheckContext, 'no
 
   // Final reads: each node's latest.
   const latest = new Map<string, Read>();
-  const byNode = new Map<string, { reads: number }>();
-  let finalCount = 0;
+  const servedBy: string[] = [];
   let finalOutOfRange = 0;
   for (const r of reads) {
     if (!(r.invoke > lastAddEnd)) continue;
-    finalCount++;
+    servedBy.push(r.node);
     if (r.value < expectedMin || r.value > expectedMax) finalOutOfRange++;
-    const entry = byNode.get(r.node) ?? { reads: 0 };
-    entry.reads++;
-    byNode.set(r.node, entry);
     const prev = latest.get(r.node);
     if (prev === undefined || r.invoke >= prev.invoke) latest.set(r.node, r);
   }
@@ -178,7 +168,7 @@ export const checkCounter = (history: readonly Op[], ctx: Pick<CheckContext, 'no
 
   let valid: Validity = true;
   if (finalOutOfRange > 0 || impossibleReads > 0) valid = false;
-  else if (finalCount === 0) valid = 'unknown';
+  else if (servedBy.length === 0) valid = 'unknown';
 
   const result: CounterCheckerResult = {
     valid,
@@ -198,16 +188,20 @@ export const checkCounter = (history: readonly Op[], ctx: Pick<CheckContext, 'no
     malformedAdds,
     malformedReads,
     malformedExamples,
-    finalReads: {
-      count: finalCount,
-      byNode: sortedRecord(byNode),
-      missingNodes: ctx.nodes.filter((n) => !byNode.has(n)),
-    },
+    finalReads: summarizeFinalReads(servedBy, ctx.nodes),
     summary: '',
   };
   result.summary = summarizeCounter(result);
   return result;
 };
+
+/** What the `convergence` claim reads from a counter result. */
+export const counterConvergence = (r: CounterCheckerResult): Convergence => ({
+  finalReads: r.finalReads,
+  converged: r.converged,
+  divergent: new Set(Object.values(r.finalValues)).size > 1 ? new Set(Object.values(r.finalValues)).size : 0,
+  divergentWhat: 'values',
+});
 
 /** "final value 812 on every node, expected 812..815; 0 increments lost" */
 export const summarizeCounter = (r: CounterCheckerResult): string => {

@@ -25,6 +25,8 @@ export interface RegisterWrite {
   /** ns; +Infinity when the outcome is `info` (it may take effect at any later time). */
   complete: number;
   node: string | undefined;
+  /** The client process (session) that wrote it; -1 for the initial state. */
+  process: number;
   /** Index of its completion op (of its invoke when it never completed); -1 for the initial state. */
   index: number;
   /** The register's initial state: null, "written" at time 0 and completed at time 0. */
@@ -43,6 +45,8 @@ export interface RegisterRead {
   complete: number;
   /** The node that served it. */
   node: string;
+  /** The client process (session) that read. */
+  process: number;
   /** Index of its completion op. */
   index: number;
 }
@@ -102,8 +106,23 @@ const nodeOf = (invoke: Op, completion: Op | undefined): string | undefined => c
 
 const keyOf = (op: Op): string => (op.key === undefined ? NO_KEY : String(op.key));
 
-/** Groups a history's register operations by key. Nemesis ops and other functions are skipped. */
+/**
+ * Groups a history's register operations by key. Nemesis ops and other
+ * functions are skipped. Memoised per history array: staleness, session and
+ * conflicts read the same one, and treat the result as read-only.
+ */
+const memo = new WeakMap<readonly Op[], RegisterHistory>();
+
 export const readRegisterHistory = (history: readonly Op[]): RegisterHistory => {
+  let h = memo.get(history);
+  if (h === undefined) {
+    h = groupRegisterHistory(history);
+    memo.set(history, h);
+  }
+  return h;
+};
+
+const groupRegisterHistory = (history: readonly Op[]): RegisterHistory => {
   const keys = new Map<string, KeyHistory>();
   const keyHistory = (key: string): KeyHistory => {
     let k = keys.get(key);
@@ -131,6 +150,7 @@ export const readRegisterHistory = (history: readonly Op[]): RegisterHistory => 
         invoke: invoke.time,
         complete: outcome === 'info' ? Number.POSITIVE_INFINITY : completion!.time,
         node: nodeOf(invoke, completion),
+        process: pair.process,
         index: completion?.index ?? invoke.index,
         initial: false,
       });
@@ -143,6 +163,7 @@ export const readRegisterHistory = (history: readonly Op[]): RegisterHistory => 
         invoke: invoke.time,
         complete: completion.time,
         node: nodeOf(invoke, completion) ?? '?',
+        process: pair.process,
         index: completion.index,
       });
     }
@@ -164,6 +185,7 @@ export const initialWrite = (key: string): RegisterWrite => ({
   invoke: 0,
   complete: 0,
   node: undefined,
+  process: -1,
   index: -1,
   initial: true,
 });

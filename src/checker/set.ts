@@ -3,6 +3,7 @@ import type { Op } from '../history/op.ts';
 import { type OpPair, outcomeOf, pairClientOps } from '../history/pairs.ts';
 import { previewValue } from '../history/preview.ts';
 import type { CheckContext, Checker, CheckerResult, Validity } from './checker.ts';
+import { type Convergence, type FinalReadsSummary, summarizeFinalReads } from './final-reads.ts';
 import { type Quantiles, quantiles } from './quantiles.ts';
 import { lowerBound } from './sorted.ts';
 
@@ -21,15 +22,6 @@ import { lowerBound } from './sorted.ts';
 
 /** Longest element lists kept in results.json, except `lostElements` (always complete). */
 export const ELEMENTS_CAP = 1000;
-
-export interface FinalReadsSummary {
-  /** ok reads invoked after the completion of every add. */
-  count: number;
-  /** Per answering node: how many final reads, and the size of its latest one. */
-  byNode: Record<string, { reads: number; elements: number }>;
-  /** Nodes of the run that answered no final read. */
-  missingNodes: string[];
-}
 
 /** results.json `checkers.set`. Names are a contract: add fields, never rename. */
 export interface SetCheckerResult extends CheckerResult {
@@ -234,14 +226,14 @@ export const checkSet = (history: readonly Op[], ctx: Pick<CheckContext, 'nodes'
 
   // Each node's latest final read, for convergence.
   const latestByNode = new Map<string, GoodRead>();
-  const byNode: FinalReadsSummary['byNode'] = {};
+  const servedBy: string[] = [];
   for (const r of finals) {
-    const node = r.pair.completion?.node ?? r.pair.invoke.node ?? '?';
+    const node = servingNode(r.pair);
+    servedBy.push(node);
     const prev = latestByNode.get(node);
     if (prev === undefined || r.pair.invoke.time >= prev.pair.invoke.time) latestByNode.set(node, r);
-    byNode[node] = { reads: (byNode[node]?.reads ?? 0) + 1, elements: 0 };
   }
-  for (const [node, r] of latestByNode) byNode[node]!.elements = distinctSize.get(r)!;
+  const sizes = new Map([...latestByNode].map(([node, r]) => [node, distinctSize.get(r)!]));
   const divergentElements = divergent([...latestByNode.values()], table);
 
   const lostElements: number[] = [];
@@ -275,7 +267,6 @@ export const checkSet = (history: readonly Op[], ctx: Pick<CheckContext, 'nodes'
   if (lost > 0 || unexpected > 0 || failedPresent > 0) valid = false;
   else if (finals.length === 0) valid = 'unknown';
 
-  const nodesSeen = new Set(latestByNode.keys());
   const result: SetCheckerResult = {
     valid,
     attempted: n,
@@ -293,7 +284,7 @@ export const checkSet = (history: readonly Op[], ctx: Pick<CheckContext, 'nodes'
     divergent: divergentElements.length,
     divergentElements: capped(divergentElements),
     converged: finals.length > 0 && divergentElements.length === 0,
-    finalReads: { count: finals.length, byNode, missingNodes: ctx.nodes.filter((n) => !nodesSeen.has(n)) },
+    finalReads: summarizeFinalReads(servedBy, ctx.nodes, sizes),
     reads: reads.length,
     staleReads,
     malformedReads,
@@ -305,6 +296,16 @@ export const checkSet = (history: readonly Op[], ctx: Pick<CheckContext, 'nodes'
   result.summary = summarizeSet(result);
   return result;
 };
+
+const servingNode = (pair: OpPair): string => pair.completion?.node ?? pair.invoke.node ?? '?';
+
+/** What the `convergence` claim reads from a set result. */
+export const setConvergence = (r: SetCheckerResult): Convergence => ({
+  finalReads: r.finalReads,
+  converged: r.converged,
+  divergent: r.divergent,
+  divergentWhat: 'elements',
+});
 
 /** "3 of 812 acknowledged adds lost; 2 recovered; ..." */
 export const summarizeSet = (r: SetCheckerResult): string => {

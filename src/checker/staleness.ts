@@ -1,7 +1,7 @@
 import { NS_PER_MS } from '../base/time.ts';
 import type { Op } from '../history/op.ts';
 import { previewValue } from '../history/preview.ts';
-import type { Checker, CheckerResult, Validity } from './checker.ts';
+import type { CheckContext, Checker, CheckerResult, MeasureRequest, Validity } from './checker.ts';
 import { type Quantiles, quantiles, round3 } from './quantiles.ts';
 import { sortedRecord } from './records.ts';
 import {
@@ -38,8 +38,14 @@ import { lowerBound, upperBound } from './sorted.ts';
 
 /** Upper edges of the t-visibility buckets, ms; the last bucket is [1000, ∞). */
 export const T_EDGES_MS: readonly number[] = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+/** Points of the t-visibility curve always measured, ms; a claim's bound adds its own. */
+export const VISIBILITY_AFTER_MS: readonly number[] = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+/** Quantiles of staleness over every read always measured; a claim's bound adds its own. */
+export const STANDARD_QUANTILES: readonly number[] = [0.5, 0.9, 0.95, 0.99, 0.999, 1];
 /** Most stale-read examples kept. */
 export const EXAMPLES_CAP = 10;
+/** Most stale reads listed for attribution in the report (the stalest). */
+export const ITEMS_CAP = 1000;
 /** Most distinct unexpected values kept (previewed). */
 export const UNEXPECTED_CAP = 20;
 
@@ -59,6 +65,8 @@ export interface StaleReadExample {
   writeIndex: number;
   /** Index of the completion op of the superseding write. */
   supersedingIndex: number;
+  /** When the read began, ms. */
+  invokeMs: number;
 }
 
 export interface TVisibilityBucket {
@@ -71,6 +79,25 @@ export interface TVisibilityBucket {
   consistent: number;
   /** consistent / reads; null when the bucket is empty. */
   probability: number | null;
+}
+
+/** One point of the t-visibility curve. */
+export interface VisibilityPoint {
+  /** t: reads that began at least this many ms after a write's acknowledgement. */
+  afterMs: number;
+  /** Reads with an acknowledged write at least t ms before them (the latest such write is the one judged). */
+  reads: number;
+  /** Of those, reads that returned that write or something not older. */
+  consistent: number;
+  /** consistent / reads; null when no read qualifies. */
+  probability: number | null;
+}
+
+/** Staleness of every judged read (0 for a fresh one) at one quantile. */
+export interface StalenessQuantile {
+  q: number;
+  ms: number | null;
+  versions: number | null;
 }
 
 /** results.json `checkers.staleness`. Names are a contract: add fields, never rename. */
@@ -97,12 +124,22 @@ export interface StalenessCheckerResult extends CheckerResult {
   examples: StaleReadExample[];
   /** Reads before which no write was acknowledged on their key are not in any bucket. */
   tVisibility: TVisibilityBucket[];
+  /**
+   * PBS t-visibility as a curve: for each t, of the reads that began at
+   * least t ms after some write's acknowledgement, the share that saw the
+   * latest such write (or newer). Sorted by t.
+   */
+  tVisibilityCurve: VisibilityPoint[];
+  /** Staleness over every judged read (ok reads minus unexpected ones; fresh reads count 0), by quantile, sorted by q. */
+  distribution: StalenessQuantile[];
+  /** Stale reads for attribution in the report: the stalest, at most ITEMS_CAP. */
+  items: StaleReadExample[];
   summary: string;
 }
 
 export const stalenessChecker: Checker<StalenessCheckerResult> = {
   name: 'staleness',
-  check: async (history) => checkStaleness(history),
+  check: async (history, ctx) => checkStaleness(history, ctx.measure),
 };
 
 interface StaleRead {
@@ -122,10 +159,18 @@ interface Tally {
   byNode: Map<string, { reads: number; staleReads: number }>;
   tReads: number[];
   tConsistent: number[];
+  /** Per point of `afterNs`. */
+  curveReads: number[];
+  curveConsistent: number[];
+  afterNs: number[];
 }
 
 /** Pure and synchronous; `stalenessChecker.check` wraps it. */
-export const checkStaleness = (history: readonly Op[]): StalenessCheckerResult => {
+export const checkStaleness = (
+  history: readonly Op[],
+  measure: CheckContext['measure'] = {},
+): StalenessCheckerResult => {
+  const afterMs = sortedUnique([...VISIBILITY_AFTER_MS, ...(measure.visibilityAfterMs ?? [])].filter((t) => t >= 0));
   const tally: Tally = {
     reads: 0,
     unexpected: 0,
@@ -134,15 +179,18 @@ export const checkStaleness = (history: readonly Op[]): StalenessCheckerResult =
     byNode: new Map(),
     tReads: new Array(T_EDGES_MS.length).fill(0),
     tConsistent: new Array(T_EDGES_MS.length).fill(0),
+    curveReads: new Array(afterMs.length).fill(0),
+    curveConsistent: new Array(afterMs.length).fill(0),
+    afterNs: afterMs.map((t) => Math.round(t * NS_PER_MS)),
   };
   for (const k of readRegisterHistory(history).keys.values()) checkKey(k, tally);
 
   const { stale } = tally;
   const staleMsValues = stale.map((s) => s.staleMs);
   const maxStaleMs = staleMsValues.reduce((m, x) => Math.max(m, x), 0);
-  const examples = [...stale]
+  const stalest = [...stale]
     .sort((a, b) => b.staleMs - a.staleMs || a.read.index - b.read.index)
-    .slice(0, EXAMPLES_CAP)
+    .slice(0, ITEMS_CAP)
     .map(
       (s): StaleReadExample => ({
         key: s.read.key,
@@ -154,8 +202,10 @@ export const checkStaleness = (history: readonly Op[]): StalenessCheckerResult =
         readIndex: s.read.index,
         writeIndex: s.from.index,
         supersedingIndex: s.earliest.index,
+        invokeMs: round3(s.read.invoke / NS_PER_MS),
       }),
     );
+  const judged = tally.reads - tally.unexpected;
 
   let valid: Validity = true;
   if (stale.length > 0 || tally.unexpected > 0) valid = false;
@@ -172,7 +222,7 @@ export const checkStaleness = (history: readonly Op[]): StalenessCheckerResult =
     byNode: sortedRecord(tally.byNode),
     unexpected: tally.unexpected,
     unexpectedValues: [...tally.unexpectedValues],
-    examples,
+    examples: stalest.slice(0, EXAMPLES_CAP),
     tVisibility: T_EDGES_MS.map((geMs, i) => {
       const reads = tally.tReads[i]!;
       const consistent = tally.tConsistent[i]!;
@@ -184,6 +234,13 @@ export const checkStaleness = (history: readonly Op[]): StalenessCheckerResult =
         probability: reads === 0 ? null : round6(consistent / reads),
       };
     }),
+    tVisibilityCurve: afterMs.map((t, i) => {
+      const reads = tally.curveReads[i]!;
+      const consistent = tally.curveConsistent[i]!;
+      return { afterMs: t, reads, consistent, probability: reads === 0 ? null : round6(consistent / reads) };
+    }),
+    distribution: distributionOver(judged, stale, measure),
+    items: stalest,
     summary: '',
   };
   result.summary = summarizeStaleness(result);
@@ -257,6 +314,14 @@ const checkKey = (k: KeyHistory, tally: Tally): void => {
       // Consistent: it returned w, or a value whose write is not strictly before w.
       if (!(from.complete < w.invoke)) tally.tConsistent[bucket]!++;
     }
+    // The curve: per t, the latest write acknowledged at least t before the read (strictly before for t = 0).
+    for (let p = 0; p < tally.afterNs.length; p++) {
+      const t = tally.afterNs[p]!;
+      const jt = lowerBound(completes, read.invoke - t + (t > 0 ? 1 : 0)) - 1;
+      if (jt < 0) break; // larger t only goes further back
+      tally.curveReads[p]!++;
+      if (!(from.complete < byComplete[jt]!.invoke)) tally.curveConsistent[p]!++;
+    }
   }
   countVersionsBehind(staleHere, byInvoke, invokes, byComplete);
   for (const s of staleHere) tally.stale.push(s);
@@ -320,3 +385,35 @@ class Fenwick {
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+const sortedUnique = (xs: readonly number[]): number[] => [...new Set(xs)].sort((a, b) => a - b);
+
+/**
+ * Nearest-rank quantiles of staleness over `judged` reads, of which the
+ * stale ones carry their figures and the rest count 0 (as quantiles.ts
+ * ranks: the ⌈q·n⌉-th smallest).
+ */
+const distributionOver = (
+  judged: number,
+  stale: readonly StaleRead[],
+  measure: MeasureRequest,
+): StalenessQuantile[] => {
+  const qs = sortedUnique([...STANDARD_QUANTILES, ...(measure.quantiles ?? [])].filter((q) => q > 0 && q <= 1));
+  const ms = Float64Array.from(stale, (s) => s.staleMs).sort();
+  const versions = Float64Array.from(stale, (s) => s.versionsBehind).sort();
+  const fresh = judged - stale.length;
+  return qs.map((q) => {
+    if (judged <= 0) return { q, ms: null, versions: null };
+    const rank = Math.max(1, Math.ceil(q * judged));
+    if (rank <= fresh) return { q, ms: 0, versions: 0 };
+    return { q, ms: round3(ms[rank - fresh - 1]!), versions: versions[rank - fresh - 1]! };
+  });
+};
+
+/** The measured staleness at quantile q, when the result has it. */
+export const stalenessAt = (r: StalenessCheckerResult, q: number): StalenessQuantile | undefined =>
+  r.distribution.find((d) => d.q === q);
+
+/** The t-visibility point at t ms, when the result has it. */
+export const visibilityAt = (r: StalenessCheckerResult, afterMs: number): VisibilityPoint | undefined =>
+  r.tVisibilityCurve.find((p) => p.afterMs === afterMs);

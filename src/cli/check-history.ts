@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatDuration, parseDuration } from '../base/duration.ts';
 import { configError, EXIT, FaultlineError, isFaultlineError } from '../base/errors.ts';
+import { printable } from '../base/terminal.ts';
 import { checkExplained, resolveCheckerModel } from '../checker/linearizable/checker.ts';
 import { fromHistory } from '../checker/linearizable/from-history.ts';
 import type { CheckResult, PartitionResult } from '../checker/linearizable/types.ts';
@@ -61,12 +62,16 @@ export const parseInitial = (raw: string | undefined): unknown => {
 };
 
 export const runCheckHistory = async (options: CheckHistoryOptions): Promise<number> => {
-  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // Values come from the history file: shown escaped, line by line.
+  const out =
+    options.out ?? ((line: string) => process.stdout.write(`${line.split('\n').map(printable).join('\n')}\n`));
   try {
     return await checkHistory(options, out);
   } catch (e) {
     const err = isFaultlineError(e) ? e : new FaultlineError('FL_ERR_INTERNAL', String(e), { cause: e });
-    (options.err ?? ((line: string) => process.stderr.write(`${line}\n`)))(`error: ${err.describe()}`);
+    (options.err ?? ((line: string) => process.stderr.write(`${line.split('\n').map(printable).join('\n')}\n`)))(
+      `error: ${err.describe()}`,
+    );
     return EXIT.harness;
   }
 };

@@ -1,14 +1,22 @@
 import { Command, CommanderError, Option } from 'commander';
-import { parseDuration } from '../base/duration.ts';
-import { EXIT, FaultlineError, isFaultlineError } from '../base/errors.ts';
+import { EXIT, FaultlineError } from '../base/errors.ts';
+import { duration, parseFlag } from '../base/schema.ts';
+import { printable } from '../base/terminal.ts';
 import { cleanupLeftovers } from '../cluster/registry.ts';
 import type { RunResults } from '../report/results.ts';
 import { checkRunDir } from '../run/analyse.ts';
 import { listPresets, PRESET_DIRS, type PresetKind } from '../run/presets.ts';
 import { type RunOptions, resolveRunConfig } from '../run/resolve.ts';
 import { runTest } from '../run/run.ts';
+import { registerCampaign } from './campaign.ts';
 import { runCheckHistory } from './check-history.ts';
+import { registerClaims } from './claims.ts';
+import { registerCompare } from './compare.ts';
+import { interruptOnSignals } from './interrupt.ts';
+import { reportError } from './job-run.ts';
 import { createProgress } from './progress.ts';
+import { registerServe } from './serve.ts';
+import { addShrinkCommand } from './shrink.ts';
 
 /**
  * The command line. Commander only parses strings; everything is validated
@@ -29,8 +37,15 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .option('-c, --config <file>', 'a run YAML file referencing or inlining cluster/workload/nemesis presets')
     .option('--cluster <preset>', 'cluster preset name or YAML path (default single-leader-sync)')
     .option('--workload <preset>', 'workload preset name or YAML path (default register)')
-    .option('--nemesis <preset>', 'nemesis preset name or YAML path (default leader-kill; "none" for no faults)')
-    .option('--backend <name>', 'where nodes run: local (default)')
+    .option(
+      '--nemesis <preset>',
+      'nemesis preset name or YAML path, or several joined with + to overlap (default leader-kill; "none" for no faults)',
+    )
+    .option(
+      '--schedule <file>',
+      "replay a schedule file (a run folder's schedule.yaml) step by step, in place of --nemesis",
+    )
+    .option('--backend <name>', 'where nodes run: local (default) or docker')
     .option('--nodes <n>', "number of nodes (default: the cluster preset's)")
     .option('-t, --time-limit <duration>', 'length of the run phase, e.g. 30s (default 30s)')
     .option('--concurrency <n>', 'client workers (default 5)')
@@ -41,7 +56,7 @@ export const main = async (argv: readonly string[]): Promise<number> => {
     .option('--reports-dir <dir>', 'where run folders are written (default ./reports)')
     .option('--test <name>', 'test name: the folder under the reports dir')
     .addOption(new Option('--check-timeout <duration>', 'budget for the linearizability search (default 60s)'))
-    .action(async (opts: RunOptions & { checkTimeout?: string }) => {
+    .action(async (opts: RunOptions) => {
       code = await runCommand(opts);
     });
 
@@ -69,13 +84,17 @@ export const main = async (argv: readonly string[]): Promise<number> => {
 
   program
     .command('cleanup')
-    .description('remove processes and temp dirs that a killed run left behind')
+    .description('remove what a killed run left behind: processes, containers, networks, firewall chains, temp dirs')
     .option('--run-id <id>', 'only this run (default: every run whose controller is gone)')
     .option('--force', "with --run-id: also remove a live run's nodes (its controller is still running)")
     .option('--dry-run', 'list what would be removed')
     .action(async (opts: { runId?: string; dryRun?: boolean; force?: boolean }) => {
       code = await cleanupCommand(opts);
     });
+
+  addShrinkCommand(program, (c) => {
+    code = c;
+  });
 
   program
     .command('presets')
@@ -84,6 +103,14 @@ export const main = async (argv: readonly string[]): Promise<number> => {
       for (const kind of Object.keys(PRESET_DIRS) as PresetKind[])
         console.log(`${kind}: ${listPresets(kind).join(', ')}`);
     });
+
+  const done = (c: number) => {
+    code = c;
+  };
+  registerCompare(program, done);
+  registerCampaign(program, done);
+  registerClaims(program, done);
+  registerServe(program, done);
 
   try {
     await program.parseAsync([...argv]);
@@ -98,57 +125,18 @@ export const main = async (argv: readonly string[]): Promise<number> => {
   return code;
 };
 
-const reportError = (e: unknown): number => {
-  if (isFaultlineError(e)) {
-    console.error(`error: ${e.describe()}`);
-    return EXIT.harness;
-  }
-  console.error(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  return EXIT.harness;
-};
-
-/** Ctrl-C once: stop, heal, tear down, report. Twice: remove this run's leftovers and exit now. */
-const interruptOnSignals = (
-  onFirst: () => void,
-  runId: () => string | undefined,
-): { signal: AbortSignal; release: () => void } => {
-  const controller = new AbortController();
-  let count = 0;
-  const handler = (signal: NodeJS.Signals) => {
-    count += 1;
-    if (count === 1) {
-      onFirst();
-      process.stderr.write(
-        `\n${signal}: interrupting — healing faults, stopping nodes, writing the report (again to force)\n`,
-      );
-      controller.abort();
-      return;
-    }
-    const id = runId();
-    void (id ? cleanupLeftovers({ runId: id, force: true }) : Promise.resolve()).finally(() => process.exit(130));
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  const release = () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
-  return { signal: controller.signal, release };
-};
-
-const runCommand = async (opts: RunOptions & { checkTimeout?: string }): Promise<number> => {
+const runCommand = async (opts: RunOptions): Promise<number> => {
   let config: Awaited<ReturnType<typeof resolveRunConfig>>;
   try {
     config = await resolveRunConfig(opts);
   } catch (e) {
     return reportError(e);
   }
-  const checkTimeoutMs = opts.checkTimeout ? parseDuration(opts.checkTimeout) : undefined;
   const progress = createProgress(process.stderr, config);
   let runId: string | undefined;
   const { signal, release } = interruptOnSignals(
     () => progress.stop(),
-    () => runId,
+    () => (runId ? [runId] : []),
   );
   try {
     const outcome = await runTest(config, {
@@ -160,7 +148,6 @@ const runCommand = async (opts: RunOptions & { checkTimeout?: string }): Promise
           progress.onStart?.(info);
         },
       },
-      ...(checkTimeoutMs !== undefined ? { checkTimeoutMs } : {}),
     });
     progress.stop();
     printSummary(outcome.results, outcome.dir);
@@ -184,7 +171,8 @@ interface CheckOptions {
 
 const checkCommand = async (runDir: string | undefined, opts: CheckOptions): Promise<number> => {
   try {
-    const timeoutMs = opts.timeout ? parseDuration(opts.timeout) : undefined;
+    const timeoutMs =
+      opts.timeout !== undefined ? parseFlag('--timeout', duration({ positive: true }), opts.timeout) : undefined;
     if (opts.history) {
       return await runCheckHistory({
         history: opts.history,
@@ -214,12 +202,13 @@ const cleanupCommand = async (opts: { runId?: string; dryRun?: boolean; force?: 
   try {
     const { removed, spared } = await cleanupLeftovers(opts);
     const verb = opts.dryRun ? 'would remove' : 'removed';
-    for (const l of removed) console.log(`${verb} ${l.kind} ${l.description} (run ${l.runId})`);
+    for (const l of removed) console.log(`${verb} ${l.kind} ${printable(l.description)} (run ${l.runId})`);
     for (const l of spared)
-      console.log(`spared ${l.kind} ${l.description} (run ${l.runId} is live; --force to remove)`);
+      console.log(`spared ${l.kind} ${printable(l.description)} (run ${l.runId} is live; --force to remove)`);
     const counts = new Map<string, number>();
     for (const l of removed) counts.set(l.kind, (counts.get(l.kind) ?? 0) + 1);
-    const summary = [...counts].map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`).join(', ') || 'nothing';
+    const plural = (kind: string) => (kind.endsWith('s') ? `${kind}es` : `${kind}s`);
+    const summary = [...counts].map(([kind, n]) => `${n} ${n === 1 ? kind : plural(kind)}`).join(', ') || 'nothing';
     console.log(`${summary} ${verb}`);
     if (opts.runId && spared.length > 0 && removed.length === 0) {
       console.error(`run ${opts.runId} is still running; stop it with Ctrl-C, or use --force to remove its nodes now`);
@@ -234,18 +223,21 @@ const cleanupCommand = async (opts: { runId?: string; dryRun?: boolean; force?: 
 const printSummary = (results: RunResults, dir: string): void => {
   const verdict = results.valid === true ? 'PASS' : results.valid === false ? 'FAIL' : 'UNKNOWN';
   const out: string[] = [''];
-  out.push(`${verdict}${results.interrupted ? ' (interrupted)' : ''}: ${results.test}, seed ${results.seed}`);
+  // results.json of a stored run is untrusted (`check DIR`): every field goes through printable().
+  out.push(
+    `${verdict}${results.interrupted ? ' (interrupted)' : ''}: ${printable(String(results.test))}, seed ${printable(String(results.seed))}`,
+  );
   for (const c of results.claims) {
-    const mark = c.held === true ? 'held' : c.held === false ? 'VIOLATED' : c.held;
-    out.push(`  ${c.name.padEnd(14)} ${String(mark).padEnd(9)} ${c.detail}`);
+    const mark = c.held === true ? 'held' : c.held === false ? 'VIOLATED' : String(c.held);
+    out.push(`  ${printable(String(c.name)).padEnd(14)} ${printable(mark).padEnd(9)} ${printable(String(c.detail))}`);
   }
   for (const [name, r] of Object.entries(results.checkers)) {
     const summary = typeof r.summary === 'string' ? r.summary : '';
     out.push(
-      `  checker ${name}: ${r.valid === true ? 'valid' : r.valid === false ? 'invalid' : 'unknown'}${summary ? ` — ${summary}` : ''}`,
+      `  checker ${printable(name)}: ${r.valid === true ? 'valid' : r.valid === false ? 'invalid' : 'unknown'}${summary ? ` — ${printable(summary)}` : ''}`,
     );
   }
-  out.push(`  report: ${dir}/report.html`);
-  if (results.valid !== true) out.push(`  replay: ${results.replay}`);
+  out.push(`  report: ${printable(dir)}/report.html`);
+  if (results.valid !== true) out.push(`  replay: ${printable(String(results.replay))}`);
   console.log(out.join('\n'));
 };

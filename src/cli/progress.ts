@@ -1,3 +1,4 @@
+import { printable } from '../base/terminal.ts';
 import type { Op } from '../history/op.ts';
 import type { ResolvedRunConfig } from '../run/resolve.ts';
 import type { Phase, RunObserver } from '../run/run.ts';
@@ -13,31 +14,65 @@ export interface Progress extends RunObserver {
   stop(): void;
 }
 
-export const createProgress = (stream: NodeJS.WriteStream, config: ResolvedRunConfig): Progress => {
-  const tty = stream.isTTY === true;
+/** A run's status, counted from its observer events: the one line both progress outputs show. */
+export interface RunStatus extends RunObserver {
+  /** "[12s/30s] 95 ops/s  ok 310  fail 2  info 0  faults: kill n1" */
+  status(): string;
+  readonly phase: Phase;
+}
+
+export const createRunStatus = (config: ResolvedRunConfig): RunStatus => {
   const counts = { ok: 0, fail: 0, info: 0 };
-  const active = new Map<string, string>(); // kind → description
+  const active = new Map<string, string>(); // step (or kind) → description
   let phase: Phase = 'setup';
   let runStartedAt = 0;
   let recent: number[] = []; // completion timestamps (ms) in the last second
+  return {
+    get phase() {
+      return phase;
+    },
+    status() {
+      const now = performance.now();
+      recent = recent.filter((t) => now - t < 1000);
+      const elapsed = runStartedAt ? (now - runStartedAt) / 1000 : 0;
+      const limit = config.timeLimitMs / 1000;
+      const faults = active.size > 0 ? [...active.values()].join(', ') : 'none';
+      const time = phase === 'run' ? `${elapsed.toFixed(0)}s/${limit}s` : phase;
+      return `[${time}] ${recent.length} ops/s  ok ${counts.ok}  fail ${counts.fail}  info ${counts.info}  faults: ${faults}`;
+    },
+    onPhase(p) {
+      phase = p;
+      if (p === 'run') runStartedAt = performance.now();
+    },
+    onOp(op: Op) {
+      if (op.process === 'nemesis') {
+        const kind = op.f.replace(/^(start|stop)-/, '');
+        // A scheduled fault carries its step id: overlapping faults of one kind are shown (and healed) apart.
+        const step = (op.value as { step?: unknown } | null)?.step;
+        const key = typeof step === 'number' ? `step ${step}` : kind;
+        if (op.type === 'info' && op.f.startsWith('start-')) active.set(key, describe(kind, op.value));
+        if (op.type === 'info' && op.f.startsWith('stop-')) active.delete(key);
+        return;
+      }
+      if (op.type === 'invoke') return;
+      counts[op.type] += 1;
+      recent.push(performance.now());
+    },
+  };
+};
+
+export const createProgress = (stream: NodeJS.WriteStream, config: ResolvedRunConfig): Progress => {
+  const tty = stream.isTTY === true;
+  const run = createRunStatus(config);
   let lastLine = '';
   let timer: NodeJS.Timeout | undefined;
 
-  const status = (): string => {
-    const now = performance.now();
-    recent = recent.filter((t) => now - t < 1000);
-    const elapsed = runStartedAt ? (now - runStartedAt) / 1000 : 0;
-    const limit = config.timeLimitMs / 1000;
-    const faults = active.size > 0 ? [...active.values()].join(', ') : 'none';
-    const time = phase === 'run' ? `${elapsed.toFixed(0)}s/${limit}s` : phase;
-    return `[${time}] ${recent.length} ops/s  ok ${counts.ok}  fail ${counts.fail}  info ${counts.info}  faults: ${faults}`;
-  };
   const render = () => {
-    const line = status();
+    const line = printable(run.status());
     if (tty) {
       stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 120) - 1)}`);
       lastLine = line;
-    } else if (phase === 'run' || line !== lastLine) {
+    } else if (run.phase === 'run' || line !== lastLine) {
       stream.write(`${line}\n`);
       lastLine = line;
     }
@@ -56,25 +91,16 @@ export const createProgress = (stream: NodeJS.WriteStream, config: ResolvedRunCo
       timer.unref();
     },
     onPhase(p) {
-      phase = p;
-      if (p === 'run') runStartedAt = performance.now();
+      run.onPhase?.(p);
       if (!tty) stream.write(`phase: ${p}\n`);
       else render();
     },
     onOp(op: Op) {
-      if (op.process === 'nemesis') {
-        const kind = op.f.replace(/^(start|stop)-/, '');
-        if (op.type === 'info' && op.f.startsWith('start-')) active.set(kind, describe(kind, op.value));
-        if (op.type === 'info' && op.f.startsWith('stop-')) active.delete(kind);
-        return;
-      }
-      if (op.type === 'invoke') return;
-      counts[op.type] += 1;
-      recent.push(performance.now());
+      run.onOp?.(op);
     },
     onIncident(message) {
       clearLine();
-      stream.write(`warning: ${message}\n`);
+      stream.write(`warning: ${printable(message)}\n`);
     },
     log(line) {
       clearLine();

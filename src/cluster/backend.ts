@@ -1,6 +1,7 @@
 import type { NodeId } from '../base/ids.ts';
 import type { Grudge, Link, LinkShape } from '../net/links.ts';
 import type { LaunchContext, NodeAddress, System } from '../systems/system.ts';
+import type { ClockSetting } from './faketime.ts';
 
 /**
  * A backend says *where* a system's nodes run (local processes, Docker
@@ -24,7 +25,19 @@ export interface ClusterSpec {
   options: Readonly<Record<string, unknown>>;
   /** Directory for data dirs and logs of this run (made by the caller, removed by it). */
   workDir: string;
+  /**
+   * The fault kinds the run may inject, so a backend prepares only what they
+   * need (libfaketime preloaded for clock faults, firewall chains for
+   * partitions). Undefined: prepare for every kind.
+   */
+  faults?: readonly FaultKind[];
+  /** The image to run the system's binaries from (cluster preset `image:`); backends without images ignore it. */
+  image?: string;
 }
+
+/** Whether a run plans faults of this kind (every kind when the spec does not say). */
+export const plansFault = (spec: Pick<ClusterSpec, 'faults'>, kind: FaultKind): boolean =>
+  spec.faults === undefined || spec.faults.includes(kind);
 
 export interface NodeLogs {
   [node: NodeId]: string; // path of the node's combined stdout/stderr log
@@ -54,8 +67,13 @@ export interface Backend {
   /** Remove every partition and link shape. */
   heal(): Promise<void>;
   shape(links: readonly Link[], shape: LinkShape): Promise<void>;
-  /** Shift the wall clock the node's processes read by `offsetMs` (0 restores it). */
-  clock(node: NodeId, offsetMs: number): Promise<void>;
+  /**
+   * Shift the wall clock the node's processes read by `offsetMs` (0
+   * restores it); or, with a ClockSetting, also make it run at `rate` from
+   * now on (a drift; through libfaketime only, not a system's setClock).
+   * A change applies at once, during the run, and survives restarts.
+   */
+  clock(node: NodeId, setting: number | ClockSetting): Promise<void>;
   /** Whether a node's processes are running (not killed). */
   isRunning(node: NodeId): boolean;
   logs(): NodeLogs;
@@ -63,4 +81,4 @@ export interface Backend {
   down(options?: { keepLogsIn?: string }): Promise<void>;
 }
 
-export type { Grudge, LaunchContext, Link, LinkShape };
+export type { ClockSetting, Grudge, LaunchContext, Link, LinkShape };

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { sleep } from '../base/time.ts';
+import { removeFaketimeLeftovers } from './faketime.ts';
 import {
   CONTROLLER_ENV,
   isControllerAlive,
@@ -12,6 +14,7 @@ import {
   startTimeOf,
   TEMP_PREFIX,
 } from './markers.ts';
+import { descendantsOf, removeSysvSegments, sysvSegmentsOf } from './process-tree.ts';
 
 /**
  * Leftovers: what a run left behind after its controller died, as one list
@@ -75,13 +78,52 @@ export const findProcesses = async (runId: string | undefined): Promise<Leftover
     const controllerAlive = await isControllerAlive(readEnvVar(environ, CONTROLLER_ENV));
     found.push({ kind: 'process', id: String(pid), runId: id, description: `${pid} ${command}`, controllerAlive });
   }
-  return found;
+  const processes = [...found, ...descendantsAmong(found)];
+  return [...processes, ...segmentsOf(processes)];
+};
+
+/** SysV shared memory the run's processes created (PostgreSQL's interlock segment): gone with them only if removed. */
+const segmentsOf = (processes: readonly Leftover[]): Leftover[] => {
+  const byPid = new Map(processes.map((p) => [Number(p.id), p]));
+  return sysvSegmentsOf([...byPid.keys()]).map((s) => ({
+    ...byPid.get(s.cpid)!,
+    kind: 'shared memory',
+    id: String(s.id),
+    description: `SysV shared memory ${s.id} (key ${s.key}) of process ${s.cpid}`,
+  }));
+};
+
+/**
+ * The children of proven processes are the run's too, though they may not
+ * show its markers: a PostgreSQL backend overwrites its environment with
+ * its process title, so /proc/<pid>/environ of every postmaster child is
+ * blank. The parent's proof covers them (only while it lives: an orphan
+ * is reparented and dies with its server anyway).
+ */
+const descendantsAmong = (found: readonly Leftover[]): Leftover[] => {
+  const seen = new Set(found.map((l) => l.id));
+  const out: Leftover[] = [];
+  for (const parent of found) {
+    for (const pid of descendantsOf(Number(parent.id))) {
+      if (seen.has(String(pid))) continue;
+      seen.add(String(pid));
+      let command = '?';
+      try {
+        command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') || command;
+      } catch {
+        continue; // gone meanwhile
+      }
+      out.push({ ...parent, id: String(pid), description: `${pid} ${command} (child of ${parent.id})` });
+    }
+  }
+  return out;
 };
 
 /**
  * Kills leftover processes (SIGCONT, then SIGKILL: SIGKILL takes down a
  * stopped process too; the SIGCONT makes sure nothing stays frozen if the
- * kill is refused) and waits briefly until the kernel has taken them down.
+ * kill is refused) and waits briefly until the kernel has taken them down;
+ * then removes the SysV shared memory they created.
  */
 export const removeProcesses = async (items: readonly Leftover[]): Promise<void> => {
   const pids = items.filter((l) => l.kind === 'process').map((l) => Number(l.id));
@@ -98,6 +140,9 @@ export const removeProcesses = async (items: readonly Leftover[]): Promise<void>
   for (const pid of pids) {
     while ((await startTimeOf(pid)) !== undefined && Date.now() < deadline) await sleep(10);
   }
+  removeFaketimeLeftovers(pids);
+  // Their shared memory last: removed while a process is attached, it would only go when that one ends.
+  await removeSysvSegments(items.filter((l) => l.kind === 'shared memory').map((l) => Number(l.id)));
 };
 
 /** Temp dirs made by makeRunTempDir (their marker holds the run's token). */

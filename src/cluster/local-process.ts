@@ -4,23 +4,32 @@ import { chown, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { configError } from '../base/errors.ts';
 import type { NodeLaunch } from '../systems/system.ts';
-import { commandLine } from './node-start.ts';
+import { removeFaketimeLeftovers } from './faketime.ts';
+import { withGroup } from './local-firewall.ts';
+import { commandLine, logLine } from './node-start.ts';
+import { signalTree } from './process-tree.ts';
 
 /**
  * One OS process of a local node: spawned in its own process group
- * (detached), so a Ctrl-C on the terminal reaches the controller only and
- * signals reach whatever the process spawned (PostgreSQL's backends, say);
- * stdout and stderr appended to the node's log.
+ * (detached), so a Ctrl-C on the terminal reaches the controller only;
+ * stop, continue and kill reach every process it spawned, also those that
+ * left its group (process-tree.ts: PostgreSQL's backends each call
+ * setsid); stdout and stderr appended to the node's log.
  */
 export interface LocalProcess {
   readonly name: string;
   readonly pid: number | undefined;
   readonly commandLine: string;
+  /** What a graceful stop sends (the launch's `stopSignal`, SIGTERM by default). */
+  readonly stopSignal: NodeJS.Signals;
   /** Resolves with how it ended ("exited with code 1", "was terminated by SIGKILL"). */
   readonly exited: Promise<string>;
   readonly running: boolean;
-  /** Signal the whole process group. */
-  signal(signal: NodeJS.Signals): void;
+  /**
+   * Signal the whole process group; SIGSTOP, SIGCONT and SIGKILL also reach
+   * every descendant. Returns the descendants signalled (empty for others).
+   */
+  signal(signal: NodeJS.Signals): readonly number[];
 }
 
 export interface SpawnOptions {
@@ -30,6 +39,12 @@ export interface SpawnOptions {
   /** Added to the environment (the run markers, the node id, libfaketime). */
   env: Readonly<Record<string, string>>;
   cwd?: string;
+  /**
+   * A supplementary group for the process (and so everything it spawns),
+   * which firewall rules match to tell this node's connections apart
+   * (local-firewall.ts). Root only: the process is started through setpriv.
+   */
+  group?: number;
 }
 
 /** uid and gid of a user from /etc/passwd; FL_ERR_CONFIG naming the user when it does not exist. */
@@ -62,17 +77,6 @@ export const chownTree = async (dir: string, id: { uid: number; gid: number }): 
   }
 };
 
-/** Appends one line to a log, synchronously, so it is in place before anyone reads the log. */
-export const logLine = (logPath: string, line: string): void => {
-  try {
-    const fd = openSync(logPath, 'a');
-    writeSync(fd, `--- faultline: ${line}\n`);
-    closeSync(fd);
-  } catch {
-    // the run dir may already be gone
-  }
-};
-
 export const spawnLocal = (launch: NodeLaunch, options: SpawnOptions): LocalProcess => {
   const line = commandLine(launch.command, launch.args);
   const id = identityFor(launch);
@@ -80,12 +84,17 @@ export const spawnLocal = (launch: NodeLaunch, options: SpawnOptions): LocalProc
   let child: ChildProcess;
   try {
     writeSync(fd, `--- faultline: starting ${options.label} at ${new Date().toISOString()}: ${line}\n`);
-    child = spawn(launch.command, [...launch.args], {
+    // With a group, setpriv (run as root) sets it and switches to the user itself.
+    const argv =
+      options.group === undefined
+        ? { command: launch.command, args: [...launch.args] }
+        : withGroup(options.group, id, launch.command, launch.args);
+    child = spawn(argv.command, argv.args, {
       env: { ...process.env, ...launch.env, ...options.env },
       stdio: ['ignore', fd, fd],
       detached: true,
       ...(options.cwd ? { cwd: options.cwd } : {}),
-      ...(id ? { uid: id.uid, gid: id.gid } : {}),
+      ...(id && options.group === undefined ? { uid: id.uid, gid: id.gid } : {}),
     });
   } finally {
     closeSync(fd); // the child has its own copy
@@ -99,18 +108,24 @@ export const spawnLocal = (launch: NodeLaunch, options: SpawnOptions): LocalProc
       resolve(description);
     };
     child.once('error', (e) => finish(`could not be spawned: ${e.message}`));
-    child.once('exit', (code, sig) => finish(sig ? `was terminated by ${sig}` : `exited with code ${code}`));
+    child.once('exit', (code, sig) => {
+      // Reaped by now: what libfaketime leaves behind a killed process can go.
+      if (child.pid) removeFaketimeLeftovers([child.pid]);
+      finish(sig ? `was terminated by ${sig}` : `exited with code ${code}`);
+    });
   });
   return {
     name: launch.name,
     pid: child.pid,
     commandLine: line,
+    stopSignal: launch.stopSignal ?? 'SIGTERM',
     exited,
     get running() {
       return running;
     },
     signal(sig) {
-      if (!running || !child.pid) return;
+      if (!running || !child.pid) return [];
+      if (sig === 'SIGSTOP' || sig === 'SIGCONT' || sig === 'SIGKILL') return signalTree(child.pid, sig);
       try {
         process.kill(-child.pid, sig); // the whole process group
       } catch {
@@ -120,6 +135,7 @@ export const spawnLocal = (launch: NodeLaunch, options: SpawnOptions): LocalProc
           // already gone
         }
       }
+      return [];
     },
   };
 };

@@ -18,8 +18,10 @@ import { configError } from '../base/errors.ts';
  *   so `faultline cleanup` kills only processes that carry both;
  * - temp dirs are `<os.tmpdir()>/faultline-<runId>-<label>-XXXXXX` holding a
  *   marker file with the run id, the controller and the same token;
- * - containers, networks and firewall chains carry the run id in their
- *   labels or names (src/cluster/docker).
+ * - containers and networks carry the run id, the token and the controller
+ *   in their labels (runLabels, src/cluster/docker); firewall chains in the
+ *   comment of the rule that jumps to them (markerComment,
+ *   src/cluster/local-firewall.ts).
  */
 
 export const RUN_ID_ENV = 'FAULTLINE_RUN_ID';
@@ -111,4 +113,43 @@ export const makeRunTempDir = async (runId: string, label: string): Promise<stri
   };
   await writeFile(path.join(dir, MARKER_FILE), `${JSON.stringify(marker)}\n`);
   return dir;
+};
+
+/** Docker labels that mark a container or network as a run's (src/cluster/docker). */
+export const LABEL_RUN = 'faultline.run';
+export const LABEL_TOKEN = 'faultline.token';
+export const LABEL_CONTROLLER = 'faultline.controller';
+
+/** The labels everything a run creates in Docker carries: run id, its token, the controller. */
+export const runLabels = async (runId: string): Promise<Record<string, string>> => ({
+  [LABEL_RUN]: runId,
+  [LABEL_TOKEN]: runToken(runId),
+  [LABEL_CONTROLLER]: await controllerMarker(),
+});
+
+/** A run marker read back from labels or a rule comment; `undefined` unless its token proves it faultline's. */
+export interface ProvenMarker {
+  runId: string;
+  controller: string | undefined;
+}
+
+/** Reads run markers from labels; undefined when they are missing or the token does not match. */
+export const provenByLabels = (labels: Readonly<Record<string, string>> | undefined): ProvenMarker | undefined => {
+  const runId = labels?.[LABEL_RUN];
+  if (runId === undefined || !isRunToken(runId, labels?.[LABEL_TOKEN])) return undefined;
+  return { runId, controller: labels?.[LABEL_CONTROLLER] };
+};
+
+/**
+ * The comment on a run's firewall rules (iptables' comment match, at most
+ * 256 characters): "faultline run=<id> token=<token> controller=<pid:start>".
+ */
+export const markerComment = async (runId: string): Promise<string> =>
+  `faultline run=${runId} token=${runToken(runId)} controller=${await controllerMarker()}`;
+
+/** Reads a rule comment back; undefined unless it is a faultline marker with a valid token. */
+export const provenByComment = (comment: string): ProvenMarker | undefined => {
+  const m = /^faultline run=(\S+) token=(\S+) controller=(\S+)$/.exec(comment.trim());
+  if (!m || !isRunToken(m[1]!, m[2])) return undefined;
+  return { runId: m[1]!, controller: m[3] };
 };

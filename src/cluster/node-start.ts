@@ -1,6 +1,9 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { FaultlineError } from '../base/errors.ts';
+import { configError, FaultlineError } from '../base/errors.ts';
 import type { NodeAddress, NodeId, System } from '../systems/system.ts';
+import type { ClusterSpec } from './backend.ts';
+import { validateRunId } from './markers.ts';
 
 /**
  * What every backend needs to start a node, whatever runs it: wait until
@@ -123,5 +126,29 @@ export const waitUntilReady = async (
     clearTimeout(timer);
     readySignal.removeEventListener('abort', onAbort);
     timeout.abort(); // stops the system's ready loop
+  }
+};
+
+/** What every backend checks of a cluster spec before it starts anything: a safe run id, unique file-safe node ids. */
+export const validateClusterSpec = (spec: Pick<ClusterSpec, 'runId' | 'nodes'>): void => {
+  validateRunId(spec.runId);
+  if (spec.nodes.length === 0) throw configError('a cluster needs at least one node');
+  const dupes = spec.nodes.filter((id, i) => spec.nodes.indexOf(id) !== i);
+  if (dupes.length) throw configError(`node ids must be unique; repeated: ${dupes.join(', ')}`);
+  for (const id of spec.nodes) {
+    if (!/^[A-Za-z0-9._-]+$/.test(id)) {
+      throw configError(`node id "${id}" must be letters, digits, ".", "_" or "-" (it names files)`);
+    }
+  }
+};
+
+/** Appends one line to a log, synchronously, so it is in place before anyone reads the log. */
+export const logLine = (logPath: string, line: string): void => {
+  try {
+    const fd = openSync(logPath, 'a');
+    writeSync(fd, `--- faultline: ${line}\n`);
+    closeSync(fd);
+  } catch {
+    // the run dir may already be gone
   }
 };

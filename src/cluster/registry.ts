@@ -1,7 +1,12 @@
-import { configError, unsupported } from '../base/errors.ts';
+import { configError, FaultlineError, unsupported } from '../base/errors.ts';
 import { which } from '../base/which.ts';
 import type { System } from '../systems/system.ts';
 import type { Backend, Capabilities, FaultKind } from './backend.ts';
+import { createDockerBackend } from './docker/backend.ts';
+import { dockerCapabilities, validateDockerOptions } from './docker/capabilities.ts';
+import { connectEngine, engineUnavailable } from './docker/engine.ts';
+import { checkUserImage } from './docker/image.ts';
+import { findDockerLeftovers, removeDockerLeftovers } from './docker/leftovers.ts';
 import {
   findProcesses,
   findTempDirs,
@@ -11,6 +16,7 @@ import {
   selectRemovable,
 } from './leftovers.ts';
 import { createLocalBackend, localCapabilities } from './local.ts';
+import { findFirewallLeftovers, removeFirewallLeftovers } from './local-firewall.ts';
 import { validateRunId } from './markers.ts';
 
 /**
@@ -25,24 +31,55 @@ export interface BackendEntry {
   unavailable(): Promise<string | undefined>;
   /** What it can inject for this system: true, or why not. */
   capabilities(system: System): Capabilities;
-  create(): Backend;
+  /** Checks a run file's `backendOptions:` for this backend; FL_ERR_CONFIG naming the key (path backendOptions.<key>). */
+  validateOptions(options: Readonly<Record<string, unknown>>): void;
+  create(options?: Readonly<Record<string, unknown>>): Backend;
+  /**
+   * For backends that run images: checks that a cluster preset's `image:`
+   * can be used (it is on this machine); FL_ERR_CONFIG naming it otherwise.
+   * Backends without it ignore `image:`.
+   */
+  checkImage?(image: string): Promise<void>;
   /** What runs of this backend left behind (all runs, or one). Only reads. */
   findLeftovers(runId: string | undefined): Promise<Leftover[]>;
   /** Removes leftovers that `findLeftovers` returned. */
   removeLeftovers(items: readonly Leftover[]): Promise<void>;
 }
 
-const local: BackendEntry = {
-  name: 'local',
-  description: 'child processes on 127.0.0.1 (no root, no daemon)',
-  unavailable: async () => undefined,
-  capabilities: localCapabilities,
-  create: () => createLocalBackend(),
-  findLeftovers: findProcesses,
-  removeLeftovers: removeProcesses,
+const noOptions = (backend: string) => (options: Readonly<Record<string, unknown>>) => {
+  const [key] = Object.keys(options);
+  if (key !== undefined) {
+    throw configError(`the ${backend} backend has no option ${JSON.stringify(key)}`, { path: `backendOptions.${key}` });
+  }
 };
 
-const BACKENDS: readonly BackendEntry[] = [local];
+const local: BackendEntry = {
+  name: 'local',
+  description: 'child processes on loopback (no daemon; root only for direct-addressing systems’ partitions)',
+  unavailable: async () => undefined,
+  capabilities: localCapabilities,
+  validateOptions: noOptions('local'),
+  create: () => createLocalBackend(),
+  findLeftovers: async (runId) => [...(await findProcesses(runId)), ...(await findFirewallLeftovers(runId))],
+  removeLeftovers: async (items) => {
+    await removeProcesses(items);
+    await removeFirewallLeftovers(items);
+  },
+};
+
+const docker: BackendEntry = {
+  name: 'docker',
+  description: 'one container per node on an internal network of the run (dockerode; needs a Docker engine)',
+  unavailable: () => engineUnavailable(),
+  capabilities: dockerCapabilities,
+  validateOptions: validateDockerOptions,
+  create: (options = {}) => createDockerBackend(validateDockerOptions(options)),
+  findLeftovers: findDockerLeftovers,
+  removeLeftovers: removeDockerLeftovers,
+  checkImage: async (image) => checkUserImage(await connectEngine(), image),
+};
+
+const BACKENDS: readonly BackendEntry[] = [local, docker];
 
 export const backendNames = (): string[] => BACKENDS.map((b) => b.name);
 
@@ -58,8 +95,9 @@ export const getBackend = (name: string): BackendEntry => {
   return entry;
 };
 
-/** A backend instance by name. */
-export const createBackend = (name: string): Backend => getBackend(name).create();
+/** A backend instance by name, with its options (a run file's `backendOptions:`). */
+export const createBackend = (name: string, options: Readonly<Record<string, unknown>> = {}): Backend =>
+  getBackend(name).create(options);
 
 /**
  * Before a run: the backend is reachable, and it can inject every fault
@@ -70,11 +108,24 @@ export const checkBackend = async (
   name: string,
   system: System,
   faults: readonly { kind: FaultKind; where?: { file?: string; path?: string; line?: number } }[],
+  image?: { name: string; where?: { file?: string; path?: string; line?: number } },
 ): Promise<void> => {
   const entry = getBackend(name);
   const why = await entry.unavailable();
   if (why) throw unsupported(`the ${name} backend is not available: ${why}`, { path: 'backend' });
-  for (const r of system.requires ?? []) {
+  const fromImage = image !== undefined && entry.checkImage !== undefined;
+  if (fromImage) {
+    try {
+      await entry.checkImage!(image.name);
+    } catch (e) {
+      if (e instanceof FaultlineError) {
+        throw new FaultlineError(e.code, e.message, { ...(image.where ?? {}), ...(e.hint ? { hint: e.hint } : {}) });
+      }
+      throw e;
+    }
+  }
+  // The system's binaries come from the image then, not from this machine.
+  for (const r of fromImage ? [] : (system.requires ?? [])) {
     if (!which(r.command)) {
       throw unsupported(`system ${system.name} needs ${r.command}, which is not installed`, {
         path: 'cluster.system',

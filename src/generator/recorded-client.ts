@@ -43,6 +43,7 @@ export const invokeRecorded = async (
     value: completion.value !== undefined ? completion.value : op.value,
     node: typeof completion.node === 'string' ? completion.node : node,
     ...(completion.error !== undefined ? { error: String(completion.error) } : {}),
+    ...(type === 'ok' && typeof completion.term === 'number' ? { term: completion.term } : {}),
   });
   return { invoke, completion: done };
 };

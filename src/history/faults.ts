@@ -14,7 +14,8 @@ export interface FaultWindow {
  * Fault windows from the nemesis ops of a history.
  *
  * A nemesis op is an `invoke` and an `info` completion with the same `f`.
- * Faults start with `start-<kind>` and heal with `stop-<kind>`. A window runs
+ * Faults start with `start-<kind>` and heal with `stop-<kind>`; a scheduled
+ * fault's ops carry its `step` id, which pairs them. A window runs
  * from the start op's completion (the fault is in place) to the matching
  * stop's completion (it is healed); `end` is Infinity when the history never
  * heals it. A start that never completed (the run was interrupted while
@@ -37,6 +38,17 @@ export const faultWindows = (history: readonly Op[]): FaultWindow[] => {
   };
   const onStop = (kind: string, invoke: Op, completion: Op) => {
     const sameKind = open.filter((w) => w.f === kind);
+    // A scheduled fault names its step: it heals exactly that window (two
+    // overlapping partitions are healed one at a time).
+    const step = stepOf(completion.value) ?? stepOf(invoke.value);
+    const ofStep = step === undefined ? [] : sameKind.filter((w) => stepOf(w.value) === step);
+    if (ofStep.length > 0) {
+      for (const w of ofStep) {
+        w.end = completion.time;
+        open.splice(open.indexOf(w), 1);
+      }
+      return;
+    }
     // A stop that names its targets heals only the windows on those targets
     // (two nodes killed separately, restarted separately); otherwise all of that kind.
     const stopTargets = targetsOf(completion.value) ?? targetsOf(invoke.value);
@@ -79,6 +91,12 @@ export const describeFault = (w: FaultWindow): string => {
   const targets = targetsOf(v);
   if (targets) return clip(`${w.f} ${targets.join(', ')}`);
   return w.f;
+};
+
+const stepOf = (v: unknown): number | undefined => {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const s = (v as { step?: unknown }).step;
+  return typeof s === 'number' ? s : undefined;
 };
 
 const targetsOf = (v: unknown): string[] | undefined => {

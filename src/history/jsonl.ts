@@ -1,5 +1,6 @@
 import { FaultlineError } from '../base/errors.ts';
 import type { Op, OpType } from './op.ts';
+import { checkWellFormed, MAX_VALUE_DEPTH, valueDepth } from './well-formed.ts';
 
 /**
  * history.jsonl: an optional header line `{"faultline":"history",...}`
@@ -39,6 +40,7 @@ export const parseJsonlHistory = (text: string, file = '<history>'): ParsedHisto
   const ops: Op[] = [];
   let header: HistoryHeader | undefined;
   let truncated = false;
+  const opLines: number[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
@@ -67,8 +69,16 @@ export const parseJsonlHistory = (text: string, file = '<history>'): ParsedHisto
       header = value;
       continue;
     }
+    if (valueDepth(value) > MAX_VALUE_DEPTH) {
+      throw new FaultlineError('FL_ERR_HISTORY_PARSE', `a value nested deeper than ${MAX_VALUE_DEPTH} levels`, {
+        file,
+        line: i + 1,
+      });
+    }
     ops.push(validateOp(value, file, i + 1, ops.length));
+    opLines.push(i + 1);
   }
+  checkWellFormed(ops, { file, lineOf: (position) => opLines[position] });
   return { header, ops, truncated };
 };
 
@@ -97,5 +107,6 @@ const validateOp = (v: unknown, file: string, line: number, expectedIndex: numbe
   if (o.key !== undefined) op.key = o.key as string;
   if (typeof o.node === 'string') op.node = o.node;
   if (typeof o.error === 'string') op.error = o.error;
+  if (typeof o.term === 'number' && Number.isSafeInteger(o.term)) op.term = o.term;
   return op;
 };

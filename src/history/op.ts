@@ -25,8 +25,14 @@ export interface Op {
   key?: string;
   /** Untrusted: whatever the system under test returned. */
   value: unknown;
-  /** The node the client talked to. */
+  /** The node the client talked to (on a completion: the node that served it). */
   node?: string;
+  /**
+   * On an ok completion: the leader term (epoch) under which the serving
+   * node acknowledged it, when the system reports one. Split-brain and
+   * fencing checks tell leaders apart by (node, term).
+   */
+  term?: number;
   error?: string;
 }
 

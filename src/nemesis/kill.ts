@@ -1,19 +1,17 @@
-import type { FaultInjector } from './nemesis.ts';
+import { type FaultInjector, healOnce } from './nemesis.ts';
 import type { FaultSpec } from './spec.ts';
 import { resolveTarget } from './targets.ts';
 
-/** SIGKILL the targets (no chance to flush); healing restarts them from their data dirs. */
+/** SIGKILL the targets (no chance to flush); healing restarts them from their data dirs, unless another fault still holds them down. */
 export const kill: FaultInjector<Extract<FaultSpec, { kind: 'kill' }>> = async (ctx, fault) => {
   const { targets, note } = await resolveTarget(ctx, fault.target);
-  await Promise.all(targets.map((n) => ctx.backend.kill(n)));
-  let healed = false;
+  const release = await ctx.state.down(targets);
   return {
     kind: 'kill',
     value: { targets, ...(note ? { note } : {}) },
-    async heal() {
-      if (!healed) await Promise.all(targets.map((n) => ctx.backend.start(n, ctx.signal)));
-      healed = true;
+    heal: healOnce(async () => {
+      await release();
       return { targets };
-    },
+    }),
   };
 };

@@ -1,87 +1,110 @@
 import type { Random } from '../base/random.ts';
 import type { Grudge } from '../cluster/backend.ts';
 import type { NodeId } from '../systems/system.ts';
-import type { FaultInjector } from './nemesis.ts';
-import type { FaultSpec } from './spec.ts';
-import { claimedLeaders, findLeader } from './targets.ts';
+import {
+  bridge,
+  bridgeGrudge,
+  deafGrudge,
+  describeComponents,
+  grudgeOf,
+  halves,
+  isolateGrudge,
+  muteGrudge,
+  ringGrudge,
+} from './grudges.ts';
+import { type FaultInjector, healOnce } from './nemesis.ts';
+import type { FaultSpec, Target } from './spec.ts';
+import { chooseTarget, claimedLeaders, resolveTarget } from './targets.ts';
 
-/** A grudge that cuts every link between different components (each node drops traffic from the other sides). */
-export const grudgeOf = (components: readonly (readonly NodeId[])[]): Record<NodeId, NodeId[]> => {
-  const grudge: Record<NodeId, NodeId[]> = {};
-  for (const side of components) {
-    const others = components.filter((c) => c !== side).flat();
-    for (const n of side) grudge[n] = [...others].sort();
-  }
-  return grudge;
-};
+// Grudge builders live in grudges.ts; re-exported where callers found them before.
+export { grudgeOf, halves, isolate, ringGrudge } from './grudges.ts';
 
-/** Two random halves; with an odd count the first half is the smaller (a minority and a majority). */
-export const halves = (nodes: readonly NodeId[], rng: Random): NodeId[][] => {
-  const shuffled = rng.shuffle(nodes);
-  const cut = Math.floor(nodes.length / 2);
-  return [shuffled.slice(0, cut).sort(), shuffled.slice(cut).sort()];
-};
-
-/** One node alone, the rest together. */
-export const isolate = (node: NodeId, nodes: readonly NodeId[]): NodeId[][] => [
-  [node],
-  nodes.filter((n) => n !== node),
-];
+type PartitionFault = Extract<FaultSpec, { kind: 'partition' }>;
 
 /**
- * Jepsen's majorities ring: each node sees only its neighbours on a random
- * ring, so every node believes it is in a majority (with 5 nodes) but no two
- * agree on which. Not a set of components, so built directly.
+ * A partition with its random choices made, for a schedule: halves,
+ * bridge and ring become explicit grudges (with a label saying what they
+ * are); isolate, mute and deaf keep their shape with the target chosen
+ * (a role such as `leader` stays a role, found when the fault starts).
  */
-export const ringGrudge = (nodes: readonly NodeId[], rng: Random): Record<NodeId, NodeId[]> => {
-  const ring = rng.shuffle(nodes);
-  const n = ring.length;
-  const grudge: Record<NodeId, NodeId[]> = {};
-  ring.forEach((node, i) => {
-    const near = new Set([ring[(i + 1) % n]!, ring[(i + n - 1) % n]!, node]);
-    grudge[node] = nodes.filter((m) => !near.has(m)).sort();
+export const choosePartition = (fault: PartitionFault, nodes: readonly NodeId[], rng: Random): PartitionFault => {
+  const g = fault.grudge;
+  if (typeof g === 'object') return fault;
+  const explicit = (grudge: Record<NodeId, NodeId[]>, label: string): PartitionFault => ({
+    kind: 'partition',
+    grudge,
+    label,
   });
-  return grudge;
+  switch (g) {
+    case 'halves': {
+      const sides = halves(nodes, rng);
+      return explicit(grudgeOf(sides), `halves: ${describeComponents(sides)}`);
+    }
+    case 'bridge': {
+      const b = bridge(nodes, rng);
+      return explicit(bridgeGrudge(b.sides), `bridge ${b.bridge}: ${describeComponents(b.sides)}`);
+    }
+    case 'ring':
+    case 'majorities-ring':
+      return explicit(ringGrudge(nodes, rng), 'majorities ring');
+    case 'isolate-leader':
+      return { kind: 'partition', grudge: 'isolate', target: 'leader' };
+    case 'isolate-random':
+      return { kind: 'partition', grudge: 'isolate', target: chooseTarget('random', nodes, rng) };
+    case 'isolate':
+    case 'mute':
+    case 'deaf':
+      return { kind: 'partition', grudge: g, target: chooseTarget(fault.target ?? 'random', nodes, rng) };
+  }
 };
 
-const describe = (components: readonly (readonly NodeId[])[]): string => components.map((c) => c.join(' ')).join(' | ');
-
-/** Cut the network as the grudge says; healing removes every cut. */
-export const partition: FaultInjector<Extract<FaultSpec, { kind: 'partition' }>> = async (ctx, fault) => {
-  let grudge: Grudge;
-  let description: string;
-  let note: string | undefined;
-  const spec = fault.grudge;
-  if (typeof spec === 'object') {
-    grudge = spec;
-    description = 'explicit grudge';
-  } else if (spec === 'ring') {
-    grudge = ringGrudge(ctx.nodes, ctx.rng);
-    description = 'majorities ring';
-  } else {
-    let components: NodeId[][];
-    if (spec === 'halves') components = halves(ctx.nodes, ctx.rng);
-    else {
-      let victim = spec === 'isolate-leader' ? await findLeader(ctx) : undefined;
-      if (spec === 'isolate-leader' && !victim) note = 'no leader found; isolated a random node';
-      victim ??= ctx.rng.pick(ctx.nodes);
-      components = isolate(victim, ctx.nodes);
-    }
-    grudge = grudgeOf(components);
-    description = `${spec}: ${describe(components)}`;
+/** The grudge of a partition fault, resolving its target on the running cluster if it names a role. */
+const grudgeFor = async (
+  ctx: Parameters<FaultInjector>[0],
+  fault: PartitionFault,
+): Promise<{ grudge: Grudge; description: string; targets?: NodeId[]; note?: string }> => {
+  const planned = choosePartition(fault, ctx.nodes, ctx.rng);
+  const g = planned.grudge;
+  if (typeof g === 'object') return { grudge: g, description: planned.label ?? 'explicit grudge' };
+  const { targets, note } = await resolveTarget(ctx, (planned.target ?? 'random') as Target);
+  const others = ctx.nodes.filter((n) => !targets.includes(n));
+  switch (g) {
+    case 'mute':
+      return {
+        grudge: muteGrudge(targets, ctx.nodes),
+        description: `mute ${targets.join(' ')}`,
+        targets,
+        ...(note ? { note } : {}),
+      };
+    case 'deaf':
+      return {
+        grudge: deafGrudge(targets, ctx.nodes),
+        description: `deaf ${targets.join(' ')}`,
+        targets,
+        ...(note ? { note } : {}),
+      };
+    default:
+      return {
+        grudge: isolateGrudge(targets, ctx.nodes),
+        description: `isolate ${describeComponents([...targets.map((t) => [t]), others])}`,
+        targets,
+        ...(note ? { note } : {}),
+      };
   }
-  await ctx.backend.partition(grudge);
-  let healed = false;
+};
+
+/** Cut the network as the grudge says, on top of any other cut in place; healing lifts this one only. */
+export const partition: FaultInjector<PartitionFault> = async (ctx, fault) => {
+  const { grudge, description, targets, note } = await grudgeFor(ctx, fault);
+  const release = await ctx.state.cut(grudge);
   return {
     kind: 'partition',
-    value: { grudge, description, ...(note ? { note } : {}) },
-    async heal() {
-      if (healed) return {};
+    value: { grudge, description, ...(targets ? { targets } : {}), ...(note ? { note } : {}) },
+    heal: healOnce(async () => {
       // Who thought they led while the network was cut: two leaders is split brain.
       const leaders = await claimedLeaders(ctx);
-      await ctx.backend.heal();
-      healed = true;
+      await release();
       return leaders ? { leadersBeforeHeal: leaders } : {};
-    },
+    }),
   };
 };

@@ -1,19 +1,17 @@
-import type { FaultInjector } from './nemesis.ts';
+import { type FaultInjector, healOnce } from './nemesis.ts';
 import type { FaultSpec } from './spec.ts';
 import { resolveTarget } from './targets.ts';
 
-/** SIGSTOP the targets: alive but silent, like a long GC pause; healing sends SIGCONT. */
+/** SIGSTOP the targets: alive but silent, like a long GC pause; healing sends SIGCONT (unless another pause still holds them). */
 export const pause: FaultInjector<Extract<FaultSpec, { kind: 'pause' }>> = async (ctx, fault) => {
   const { targets, note } = await resolveTarget(ctx, fault.target);
-  await Promise.all(targets.map((n) => ctx.backend.pause(n)));
-  let healed = false;
+  const release = await ctx.state.pause(targets);
   return {
     kind: 'pause',
     value: { targets, ...(note ? { note } : {}) },
-    async heal() {
-      if (!healed) await Promise.all(targets.map((n) => ctx.backend.resume(n)));
-      healed = true;
+    heal: healOnce(async () => {
+      await release();
       return { targets };
-    },
+    }),
   };
 };

@@ -1,9 +1,9 @@
 import type { Link } from '../cluster/backend.ts';
-import type { FaultInjector } from './nemesis.ts';
+import { type FaultInjector, healOnce } from './nemesis.ts';
 import type { FaultSpec } from './spec.ts';
 import { resolveTarget } from './targets.ts';
 
-/** Slow or lossy links: every link to and from the targets. Healing restores them. */
+/** Slow or lossy links: every link to and from the targets. Healing removes this shape (others on the same links stay). */
 export const shape: FaultInjector<Extract<FaultSpec, { kind: 'shape' }>> = async (ctx, fault) => {
   const { targets, note } = await resolveTarget(ctx, fault.target);
   const links: Link[] = [];
@@ -17,15 +17,13 @@ export const shape: FaultInjector<Extract<FaultSpec, { kind: 'shape' }>> = async
     ...(fault.jitter !== undefined ? { jitterMs: fault.jitter } : {}),
     ...(fault.loss !== undefined ? { loss: fault.loss } : {}),
   };
-  await ctx.backend.shape(links, shaped);
-  let healed = false;
+  const release = await ctx.state.shape(links, shaped);
   return {
     kind: 'shape',
     value: { targets, ...shaped, ...(note ? { note } : {}) },
-    async heal() {
-      if (!healed) await ctx.backend.heal();
-      healed = true;
+    heal: healOnce(async () => {
+      await release();
       return { targets };
-    },
+    }),
   };
 };

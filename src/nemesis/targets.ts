@@ -1,3 +1,4 @@
+import type { Random } from '../base/random.ts';
 import { deadlineSignal, sleep } from '../base/time.ts';
 import type { NodeId } from '../systems/system.ts';
 import type { NemesisContext } from './nemesis.ts';
@@ -19,23 +20,39 @@ export const findLeader = async (ctx: NemesisContext, patienceMs = 3000): Promis
   return undefined;
 };
 
+/** Roles that only the running cluster can answer; everything else a schedule fixes in advance. */
+export const isRole = (target: Target): target is 'leader' | 'followers' =>
+  target === 'leader' || target === 'followers';
+
+/**
+ * A target with its random choice made: `random`, `minority`, `majority`
+ * and `all` become node lists (so a schedule replays the same nodes);
+ * roles stay roles, resolved when the fault starts.
+ */
+export const chooseTarget = (target: Target, nodes: readonly NodeId[], rng: Random): Target => {
+  if (Array.isArray(target) || isRole(target)) return Array.isArray(target) ? [...target] : target;
+  const shuffled = rng.shuffle(nodes);
+  switch (target) {
+    case 'all':
+      return [...nodes];
+    case 'random':
+      return [shuffled[0]!];
+    case 'minority':
+      return shuffled.slice(0, Math.max(1, Math.floor((nodes.length - 1) / 2))).sort();
+    case 'majority':
+      return shuffled.slice(0, Math.floor(nodes.length / 2) + 1).sort();
+  }
+};
+
 /** Resolves a target to node ids. `note` says when a role could not be found and a random node was chosen. */
 export const resolveTarget = async (
   ctx: NemesisContext,
   target: Target,
 ): Promise<{ targets: NodeId[]; note?: string }> => {
   const nodes = [...ctx.nodes];
-  if (Array.isArray(target)) return { targets: [...target] };
+  if (!isRole(target)) return { targets: chooseTarget(target, nodes, ctx.rng) as NodeId[] };
   const shuffled = ctx.rng.shuffle(nodes);
   switch (target) {
-    case 'all':
-      return { targets: nodes };
-    case 'random':
-      return { targets: [shuffled[0]!] };
-    case 'minority':
-      return { targets: shuffled.slice(0, Math.max(1, Math.floor((nodes.length - 1) / 2))).sort() };
-    case 'majority':
-      return { targets: shuffled.slice(0, Math.floor(nodes.length / 2) + 1).sort() };
     case 'leader':
     case 'followers': {
       const leader = await findLeader(ctx);

@@ -30,7 +30,7 @@ import { enqueue } from './multi-leader.ts';
 import type { KeyState } from './object-replica.ts';
 import { ObjectReplica, parseKeyStates, readKey } from './object-replica.ts';
 import type { ClientRequest, ReadRequest, Reply, StatusReport, Topology, TopologyDeps } from './topology.ts';
-import { PeerRequestError, replies } from './topology.ts';
+import { BANK_NEEDS_SINGLE_LEADER, PeerRequestError, replies } from './topology.ts';
 
 export type LeaderlessDeps = TopologyDeps;
 
@@ -126,6 +126,7 @@ export class Leaderless implements Topology {
         return replies.unavailable('quorum-unavailable', false, `fewer than R=${this.cfg.r} replicas answered`);
       return this.objects.readReply(req, state);
     }
+    if (req.op.type === 'transfer') return replies.badRequest(BANK_NEEDS_SINGLE_LEADER);
     if (req.op.type === 'cas') {
       // Bring our replica up to date with a read quorum first, so the comparison sees the latest write.
       const read: ReadRequest = { kind: 'read', type: 'kv', key: req.op.key, local: false };

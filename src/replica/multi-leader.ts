@@ -21,7 +21,7 @@ import { mergeStates } from './crdt.ts';
 import type { KeyState } from './object-replica.ts';
 import { ObjectReplica, parseKeyStates, readKey } from './object-replica.ts';
 import type { ClientRequest, Reply, StatusReport, Topology, TopologyDeps } from './topology.ts';
-import { PeerRequestError, replies } from './topology.ts';
+import { BANK_NEEDS_SINGLE_LEADER, PeerRequestError, replies } from './topology.ts';
 
 export type MultiLeaderDeps = TopologyDeps;
 
@@ -84,6 +84,7 @@ export class MultiLeader implements Topology {
   async handleClient(req: ClientRequest): Promise<Reply> {
     if (this.stopped) return replies.unavailable('shutting-down', false);
     if (req.kind === 'read') return this.objects.readReply(req, this.objects.store.get(readKey(req)));
+    if (req.op.type === 'transfer') return replies.badRequest(BANK_NEEDS_SINGLE_LEADER);
     const result = await this.objects.update(req.op);
     if (!result.ok) return replies.casMismatch(result.current);
     for (const outbox of this.outboxes.values()) enqueue(outbox, result.key, result.delta);

@@ -11,7 +11,7 @@ import { canonicalJson, counterValue, setElements } from './crdt.ts';
 import type { Conflicts, ObjectOp, UpdateResult } from './object-store.ts';
 import { ObjectStore, registerView } from './object-store.ts';
 import type { ReadRequest, Reply } from './topology.ts';
-import { replies } from './topology.ts';
+import { BANK_NEEDS_SINGLE_LEADER, replies } from './topology.ts';
 import type { Replayed, Wal } from './wal.ts';
 
 export interface KeyState {
@@ -93,6 +93,8 @@ export class ObjectReplica {
         return replies.ok({ elements: state ? setElements(state) : [], node });
       case 'counter':
         return replies.ok({ value: state ? counterValue(state) : 0, node });
+      case 'bank':
+        return replies.badRequest(BANK_NEEDS_SINGLE_LEADER);
     }
   }
 

@@ -10,6 +10,9 @@
  *   GET  /set/:key[?local=1][&after=N]   → 200 {elements, node}   (sorted)
  *   POST /counter/:key/add {delta}          → 200 {ok}
  *   GET  /counter/:key[?local=1][&after=N] → 200 {value, node}
+ *   POST /bank/:key/transfer {from, to, amount, initial} → 200 {ok, index, term} | 409 insufficient-funds
+ *   GET  /bank/:key?accounts=a0,a1&initial=10[&local=1][&after=N] → 200 {balances, node}
+ *        (bank: single-leader only; an account never written holds `initial`)
  *   GET  /admin/status                      → 200 StatusReport
  *   POST /admin/clock    {offsetMs, driftPpm?} → 200 {offsetMs, driftPpm}
  *   POST /peer/:method   {from, ...}        → node-to-node RPC
@@ -77,7 +80,9 @@ const contextField = (body: Record<string, unknown>): VersionVector | undefined 
   return c as VersionVector;
 };
 
-const TYPES: readonly DataType[] = ['kv', 'set', 'counter'];
+const TYPES: readonly DataType[] = ['kv', 'set', 'counter', 'bank'];
+
+const nonNegativeInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** Maps method + path + body to a client request, or undefined when no route matches. */
 const parseClientRequest = async (
@@ -96,7 +101,13 @@ const parseClientRequest = async (
     const after = afterRaw === null || afterRaw === '' ? undefined : Number(afterRaw);
     if (after !== undefined && !(Number.isInteger(after) && after >= 0))
       throw new BadRequest('"after" must be a log index (an integer >= 0)');
-    return { kind: 'read', type, key, local, ...(after !== undefined ? { after } : {}) };
+    const read = { kind: 'read', type, key, local, ...(after !== undefined ? { after } : {}) } as const;
+    if (type !== 'bank') return read;
+    const accounts = (query.get('accounts') ?? '').split(',').filter((a) => a !== '');
+    const initial = Number(query.get('initial') ?? '0');
+    if (accounts.length === 0) throw new BadRequest('a bank read needs ?accounts=a0,a1,...');
+    if (!nonNegativeInt(initial)) throw new BadRequest('"initial" must be an integer >= 0');
+    return { ...read, accounts, initial };
   }
   const write = (op: ClientWrite): ClientRequest => ({ kind: 'write', op });
   if (type === 'kv' && method === 'PUT' && action === undefined) {
@@ -117,6 +128,14 @@ const parseClientRequest = async (
   }
   if (type === 'set' && method === 'POST' && (action === 'add' || action === 'remove'))
     return write({ type: action, key, element: scalarField(await readJson(req), 'element') });
+  if (type === 'bank' && method === 'POST' && action === 'transfer') {
+    const { from, to, amount, initial } = await readJson(req);
+    if (typeof from !== 'string' || typeof to !== 'string' || from === '' || to === '' || from === to)
+      throw new BadRequest('"from" and "to" must be two different account names');
+    if (!nonNegativeInt(amount) || amount === 0) throw new BadRequest('"amount" must be a positive integer');
+    if (!nonNegativeInt(initial)) throw new BadRequest('"initial" must be an integer >= 0');
+    return write({ type: 'transfer', key, from, to, amount, initial });
+  }
   if (type === 'counter' && method === 'POST' && action === 'add') {
     const delta = (await readJson(req)).delta;
     if (typeof delta !== 'number' || !Number.isSafeInteger(delta)) throw new BadRequest('"delta" must be an integer');

@@ -215,6 +215,7 @@ export class SingleLeader implements Topology {
   async handleClient(req: ClientRequest): Promise<Reply> {
     if (this.stopped) return replies.unavailable('shutting-down', false);
     if (req.kind === 'write') return this.write(toWriteOp(req.op));
+    if (req.type === 'bank' && req.accounts === undefined) return replies.badRequest('a bank read needs ?accounts=');
     return this.read(req);
   }
 
@@ -244,6 +245,8 @@ export class SingleLeader implements Topology {
         return { elements: this.store.members(req.key) };
       case 'counter':
         return { value: this.store.counter(req.key) };
+      case 'bank':
+        return { balances: this.store.balances(req.key, req.accounts ?? [], req.initial ?? 0) };
     }
   }
 
@@ -580,7 +583,7 @@ export class SingleLeader implements Topology {
       const w = this.pending.get(entry.index);
       if (w) {
         this.pending.delete(entry.index);
-        w.resolve(w.term === entry.term ? resultReply(result, entry.index) : superseded());
+        w.resolve(w.term === entry.term ? resultReply(result, entry.index, entry.term) : superseded());
       }
     }
     this.notify();
@@ -727,8 +730,13 @@ export class SingleLeader implements Topology {
   }
 }
 
-const resultReply = (result: ApplyResult, index: number): Reply =>
-  result.ok ? replies.ok({ ok: true, index }) : replies.casMismatch(result.current, index);
+/** The term says which leader acknowledged the write (split-brain and fencing checks read it). */
+const resultReply = (result: ApplyResult, index: number, term: number): Reply => {
+  if (result.ok) return replies.ok({ ok: true, index, term });
+  return result.error === 'cas-mismatch'
+    ? replies.casMismatch(result.current, index)
+    : replies.insufficientFunds(result.balance, index);
+};
 
 /** Client writes as log operations (a causal context means nothing under a total order). */
 const toWriteOp = (op: ClientWrite): WriteOp => {

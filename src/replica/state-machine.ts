@@ -13,10 +13,14 @@ export type WriteOp =
   | { type: 'cas'; key: string; from: Scalar; to: Scalar }
   | { type: 'add'; key: string; element: Scalar }
   | { type: 'remove'; key: string; element: Scalar }
-  | { type: 'incr'; key: string; delta: number };
+  | { type: 'incr'; key: string; delta: number }
+  | { type: 'transfer'; key: string; from: string; to: string; amount: number; initial: number };
 
 /** What applying an op did. A cas mismatch is a definite, applied no-op. */
-export type ApplyResult = { ok: true } | { ok: false; error: 'cas-mismatch'; current: Scalar };
+export type ApplyResult =
+  | { ok: true }
+  | { ok: false; error: 'cas-mismatch'; current: Scalar }
+  | { ok: false; error: 'insufficient-funds'; balance: number };
 
 export interface Store {
   apply(op: WriteOp): ApplyResult;
@@ -26,6 +30,8 @@ export interface Store {
   members(key: string): Scalar[];
   /** The counter's value, 0 when never incremented. */
   counter(key: string): number;
+  /** A bank's balances of `accounts`; an account never written holds `initial`. */
+  balances(key: string, accounts: readonly string[], initial: number): Record<string, number>;
   /** Forget everything (before re-applying a log from the start). */
   reset(): void;
 }
@@ -51,6 +57,8 @@ export const createStore = (): Store => {
   const registers = new Map<string, Scalar>();
   const sets = new Map<string, Set<Scalar>>();
   const counters = new Map<string, number>();
+  const banks = new Map<string, Map<string, number>>();
+  const balance = (key: string, account: string, initial: number): number => banks.get(key)?.get(account) ?? initial;
   return {
     apply(op) {
       switch (op.type) {
@@ -77,15 +85,28 @@ export const createStore = (): Store => {
         case 'incr':
           counters.set(op.key, (counters.get(op.key) ?? 0) + op.delta);
           return { ok: true };
+        case 'transfer': {
+          // Both balances change in one step: a transfer is one log entry, so every state is a prefix of whole transfers.
+          const from = balance(op.key, op.from, op.initial);
+          if (from < op.amount) return { ok: false, error: 'insufficient-funds', balance: from };
+          const bank = banks.get(op.key) ?? new Map<string, number>();
+          banks.set(op.key, bank);
+          const to = balance(op.key, op.to, op.initial);
+          bank.set(op.from, from - op.amount);
+          bank.set(op.to, to + op.amount);
+          return { ok: true };
+        }
       }
     },
     get: (key) => registers.get(key) ?? null,
     members: (key) => [...(sets.get(key) ?? [])].sort(compareScalars),
     counter: (key) => counters.get(key) ?? 0,
+    balances: (key, accounts, initial) => Object.fromEntries(accounts.map((a) => [a, balance(key, a, initial)])),
     reset() {
       registers.clear();
       sets.clear();
       counters.clear();
+      banks.clear();
     },
   };
 };

@@ -11,8 +11,8 @@ import type { Peers } from './peers.ts';
 import type { Scalar } from './state-machine.ts';
 import type { Replayed, Wal } from './wal.ts';
 
-/** The three data types: registers (kv), sets, counters. */
-export type DataType = 'kv' | 'set' | 'counter';
+/** The data types: registers (kv), sets, counters, and bank accounts (single-leader only: transfers need a total order). */
+export type DataType = 'kv' | 'set' | 'counter' | 'bank';
 
 export interface ReadRequest {
   kind: 'read';
@@ -22,10 +22,26 @@ export interface ReadRequest {
   local: boolean;
   /** Read-your-writes: the log position of the client's last write (single-leader). */
   after?: number;
+  /** Bank: the accounts to read, and the balance of an account never written. */
+  accounts?: string[];
+  initial?: number;
+}
+
+/** A bank transfer: one atomic log entry (single-leader only). An account never written holds `initial`. */
+export interface TransferOp {
+  type: 'transfer';
+  key: string;
+  from: string;
+  to: string;
+  amount: number;
+  initial: number;
 }
 
 /** A client write, as every topology receives it (`context` only matters with version vectors). */
-export type ClientWrite = ObjectOp;
+export type ClientWrite = ObjectOp | TransferOp;
+
+/** Why a topology without a total order refuses bank operations. */
+export const BANK_NEEDS_SINGLE_LEADER = 'bank transfers need the single-leader topology (one log orders them)';
 
 /** A client request, already parsed and validated by the server. */
 export type ClientRequest = ReadRequest | { kind: 'write'; op: ClientWrite };
@@ -97,5 +113,9 @@ export const replies = {
   badRequest: (message: string): Reply => ({
     status: 400,
     body: { error: 'bad-request', message, maybeApplied: false },
+  }),
+  insufficientFunds: (balance: number, index?: number): Reply => ({
+    status: 409,
+    body: { error: 'insufficient-funds', balance, ...(index !== undefined ? { index } : {}), maybeApplied: false },
   }),
 };

@@ -1,22 +1,29 @@
 import { stringify as toYaml } from 'yaml';
-import type { Validity } from '../checker/checker.ts';
+import type { CheckerResult, Validity } from '../checker/checker.ts';
+import { isCrash } from '../checker/index.ts';
 import { checkPerf } from '../checker/perf.ts';
+import type { SetCheckerResult } from '../checker/set.ts';
 import { faultWindows } from '../history/faults.ts';
 import type { Op } from '../history/op.ts';
 import { historyEnd, pairClientOps } from '../history/pairs.ts';
 import { previewValue } from '../history/preview.ts';
 import { inlineScript, inlineStyle, readAsset } from './assets.ts';
+import { type Attribution, attribute } from './attribution.ts';
 import { escapeHtml as h, jsonForScript } from './escape.ts';
-import { latencyPlot, type Plot, throughputPlot } from './plots.ts';
 import type { ClaimResult, RunResults } from './results.ts';
-import { timelinePlot } from './timeline.ts';
+import { stalenessSection } from './staleness-section.ts';
+import { buildTimeView } from './timeview.ts';
 
 /**
- * The run report: one self-contained HTML file (inline CSS, JS and SVG; no
+ * The run report: one self-contained HTML file (inline CSS, JS and data; no
  * network at all, enforced by a Content-Security-Policy), readable offline
- * from a CI artifact. Verdict first, then claims, the replay command, counts,
- * the set checker's elements, plots, the timeline, nemesis events, config and
- * logs. Plots are drawn here, from the history; results.json stays small.
+ * from a CI artifact. Verdict first, then claims (with each bound's measured
+ * figure), the replay command, counts, attribution of every anomaly (which
+ * fault window, which nodes, how far behind, linked into the timeline), the
+ * set checker's elements, staleness charts, the interactive time axis
+ * (latency, throughput and the timeline, zoomable, filterable, a million
+ * operations), availability, nemesis events, config and logs. Drawn from the
+ * history; results.json stays small.
  *
  * Every value that came from the run is escaped. `extraSections` is the one
  * exception: trusted HTML from faultline itself (the linearizability
@@ -47,30 +54,49 @@ export const renderRunReport = (input: RunReportInput): string => {
   const endNs = historyEnd(history);
   const perf = checkPerf(history);
 
+  const attribution = attribute(results, history, pairs, windows);
   const sections: { id: string; title: string; html: string }[] = [
     { id: 'claims', title: 'Claims', html: claimsTable(results.claims) },
     { id: 'replay', title: 'Replay', html: `<pre class="replay">${h(results.replay)}</pre>` },
     { id: 'counts', title: 'Operations', html: countsTable(perf) },
   ];
-  const set = setSection(results.checkers.set);
-  if (set) sections.push({ id: 'set', title: 'Lost writes (set checker)', html: set });
+  if (attribution.kinds.length > 0)
+    sections.push({ id: 'attribution', title: 'Where the anomalies come from', html: attributionHtml(attribution) });
+  const set = results.checkers.set;
+  if (set && !isCrash(set)) sections.push({ id: 'set', title: 'Lost writes (set checker)', html: setSection(set) });
+  const staleness = results.checkers.staleness;
+  if (staleness && !isCrash(staleness) && staleness.reads > 0)
+    sections.push({
+      id: 'staleness',
+      title: 'Staleness',
+      html: stalenessSection(
+        staleness,
+        results.claims.find((c) => c.name === 'staleReads'),
+      ),
+    });
   sections.push({ id: 'checkers', title: 'Checkers', html: checkersTable(results.checkers) });
   (input.extraSections ?? []).forEach((s, i) => {
     sections.push({ id: `extra-${i}`, title: s.title, html: s.html });
   });
+  const view = buildTimeView(pairs, windows, endNs, concurrencyOf(input.config));
   sections.push(
-    { id: 'latency', title: 'Latency over time', html: plotHtml(latencyPlot(pairs, windows, endNs), true) },
-    { id: 'throughput', title: 'Throughput over time', html: plotHtml(throughputPlot(pairs, windows, endNs), true) },
-    { id: 'availability', title: 'Availability per fault window', html: availabilityTable(perf) },
     {
-      id: 'timeline',
-      title: 'Timeline of operations',
-      html: plotHtml(timelinePlot(pairs, windows, endNs, concurrencyOf(input.config)), true),
+      id: 'time',
+      title: 'Latency, throughput and operations over time',
+      html: [
+        LEGEND,
+        '<div id="tv" class="tv"><noscript>The time view needs JavaScript.</noscript><p class="tv-loading">Drawing…</p></div>',
+        `<script type="application/json" id="tv-meta">${jsonForScript(view.meta)}</script>`,
+        `<script type="application/octet-stream" id="tv-columns">${view.columns}</script>`,
+        `<script type="application/octet-stream" id="tv-values">${view.values}</script>`,
+      ].join(''),
     },
+    { id: 'availability', title: 'Availability per fault window', html: availabilityTable(perf) },
     { id: 'nemesis', title: 'Nemesis events', html: nemesisTable(history) },
     { id: 'config', title: 'Config', html: `<pre class="config">${h(configText(input.config))}</pre>` },
     { id: 'logs', title: 'Node logs', html: logsList(input.logs) },
   );
+  const charts = sections.some((s) => s.id === 'staleness');
 
   return [
     '<!DOCTYPE html>',
@@ -79,6 +105,7 @@ export const renderRunReport = (input: RunReportInput): string => {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${h(`${verdictWord(results.valid)} · ${results.test} · faultline`)}</title>`,
     `<style>${inlineStyle(readAsset('report.css'))}</style>`,
+    charts ? `<style>${inlineStyle(readAsset('uPlot.css'))}</style>` : '',
     '</head><body>',
     `<h1>faultline · ${h(results.test)}</h1>`,
     metaLine(results),
@@ -86,11 +113,26 @@ export const renderRunReport = (input: RunReportInput): string => {
     incidentsBox(results),
     `<nav class="toc">${sections.map((s) => `<a href="#${s.id}">${h(s.title)}</a>`).join(' · ')}</nav>`,
     ...sections.map((s) => `<section id="${s.id}"><h2>${h(s.title)}</h2>${s.html}</section>`),
-    `<script type="application/json" id="faultline-results">${jsonForScript(results)}</script>`,
+    `<script type="application/json" id="faultline-results">${jsonForScript(embeddedResults(results))}</script>`,
     `<script>${inlineScript(readAsset('report.js'))}</script>`,
+    `<script>${inlineScript(readAsset('timeview.js'))}</script>`,
+    charts ? `<script>${inlineScript(readAsset('uPlot.js'))}</script>` : '',
+    charts ? `<script>${inlineScript(readAsset('staleness.js'))}</script>` : '',
     '</body></html>',
     '',
   ].join('\n');
+};
+
+/**
+ * results.json as the page embeds it, for tools: whole, except the
+ * linearizable checker's failing partition (its operations can run to
+ * megabytes; the linearizability section draws it, results.json has it).
+ */
+const embeddedResults = (results: RunResults): RunResults => {
+  const lin = results.checkers.linearizable;
+  if (lin === undefined || isCrash(lin) || lin.failure === undefined) return results;
+  const { failure: _failure, ...rest } = lin;
+  return { ...results, checkers: { ...results.checkers, linearizable: rest } };
 };
 
 const verdictWord = (v: Validity): string => (v === true ? 'PASS' : v === false ? 'FAIL' : 'UNKNOWN');
@@ -155,10 +197,15 @@ const validBadge = (v: unknown): string =>
 
 const claimsTable = (claims: readonly ClaimResult[]): string => {
   if (claims.length === 0) return '<p>This run declared no claims.</p>';
-  const rows = claims.map(
-    (c) =>
-      `<tr class="claim"><td><b>${h(c.name)}</b></td><td class="mono">${h(previewValue(c.expected, 80))}</td><td>${heldBadge(c.held)}</td><td>${h(c.detail)}</td></tr>`,
-  );
+  const rows = claims.map((c) => {
+    const bounds = (c.bounds ?? [])
+      .map(
+        (b) =>
+          `<tr class="bound"><td></td><td class="mono">${b.op === '<=' ? '≤' : '≥'} ${h(String(b.bound))}</td><td>${heldBadge(b.held)}</td><td>${h(b.measure)}: measured <b class="measured">${b.measured === null ? '–' : h(String(b.measured))}</b></td></tr>`,
+      )
+      .join('');
+    return `<tr class="claim"><td><b>${h(c.name)}</b></td><td class="mono">${h(previewValue(c.expected, 80))}</td><td>${heldBadge(c.held)}</td><td>${h(c.detail)}</td></tr>${bounds}`;
+  });
   return `<table class="claims"><thead><tr><th>claim</th><th>expected</th><th>held</th><th>detail</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 };
 
@@ -181,12 +228,8 @@ const countsTable = (perf: ReturnType<typeof checkPerf>): string => {
   );
 };
 
-const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
-
-/** The set checker's figures and element lists; undefined when the run has no set checker. */
-const setSection = (r: unknown): string | undefined => {
-  if (typeof r !== 'object' || r === null) return undefined;
-  const s = r as Record<string, unknown>;
+/** The set checker's figures and element lists. */
+const setSection = (s: SetCheckerResult): string => {
   const figures: [string, unknown][] = [
     ['attempted adds', s.attempted],
     ['acknowledged', s.acked],
@@ -198,18 +241,13 @@ const setSection = (r: unknown): string | undefined => {
     ['converged', s.converged],
     ['stale reads', s.staleReads],
     ['malformed reads', s.malformedReads],
+    ['final reads', s.finalReads.count],
   ];
-  const fr = s.finalReads as { count?: unknown; missingNodes?: unknown } | undefined;
-  if (fr) figures.push(['final reads', fr.count]);
-  if (Array.isArray(fr?.missingNodes) && fr.missingNodes.length > 0) {
-    figures.push(['nodes with no final read', fr.missingNodes.join(', ')]);
-  }
-  const vis = s.visibilityMs as Record<string, unknown> | undefined;
-  if (vis && num(vis.count)) {
-    figures.push(['visibility p50 / p99 / max (ms)', `${vis.p50} / ${vis.p99} / ${vis.max}`]);
-  }
+  if (s.finalReads.missingNodes.length > 0)
+    figures.push(['nodes with no final read', s.finalReads.missingNodes.join(', ')]);
+  const vis = s.visibilityMs;
+  if (vis.count > 0) figures.push(['visibility p50 / p99 / max (ms)', `${vis.p50} / ${vis.p99} / ${vis.max}`]);
   const table = `<table class="set-figures"><tbody>${figures
-    .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `<tr><td>${h(k)}</td><td class="num">${h(String(v))}</td></tr>`)
     .join('')}</tbody></table>`;
   const lists = [
@@ -219,16 +257,64 @@ const setSection = (r: unknown): string | undefined => {
     elementList('failed-present', 'Failed adds present', s.failedPresentElements, s.failedPresent),
     elementList('divergent', 'Divergent elements', s.divergentElements, s.divergent),
   ].join('');
-  const malformed = Array.isArray(s.malformedExamples)
-    ? s.malformedExamples.map((x) => `<li class="mono">${h(String(x))}</li>`).join('')
-    : '';
+  const malformed = s.malformedExamples.map((x) => `<li class="mono">${h(String(x))}</li>`).join('');
   return `${table}${lists}${malformed ? `<h3>Malformed read values (examples)</h3><ul class="malformed">${malformed}</ul>` : ''}`;
 };
 
+const ATTRIBUTION_COLUMNS: [keyof AttributionHtmlRow, string, boolean][] = [
+  ['timeMs', 'time (s)', true],
+  ['subject', 'key / element', false],
+  ['value', 'value', false],
+  ['ackNode', 'acknowledged by', false],
+  ['servedBy', 'served by', false],
+  ['behindMs', 'how far behind', true],
+  ['window', 'fault window', false],
+  ['opIndex', 'operation', true],
+];
+type AttributionHtmlRow = Attribution['kinds'][number]['rows'][number];
+
+/** Per kind, a table a person can sort (click a heading), each row linking into the timeline. */
+const attributionHtml = (a: Attribution): string => {
+  const kinds = a.kinds.map((k) => k.kind);
+  const summary = `<table class="by-window"><thead><tr><th>fault window</th>${kinds.map((k) => `<th class="num">${h(k)}</th>`).join('')}</tr></thead><tbody>${a.byWindow
+    .filter((w) => Object.values(w.counts).some((n) => n > 0))
+    .map(
+      (w) => `<tr><td>${h(w.window)}</td>${kinds.map((k) => `<td class="num">${w.counts[k] ?? 0}</td>`).join('')}</tr>`,
+    )
+    .join(
+      '',
+    )}</tbody></table><p class="caption">Listed anomalies by the fault window they fall in (a lost write: the window it was acknowledged in, or the next one).</p>`;
+  const tables = a.kinds.map((k) => {
+    const head = ATTRIBUTION_COLUMNS.map(
+      ([key, title, numeric]) => `<th data-sort="${key}"${numeric ? ' class="num"' : ''} title="sort">${h(title)}</th>`,
+    ).join('');
+    const body = k.rows
+      .map((r) => {
+        const cells = [
+          `<td class="num" data-v="${r.timeMs}">${(r.timeMs / 1000).toFixed(3)}</td>`,
+          `<td class="mono">${h(r.subject)}</td>`,
+          `<td class="mono">${h(r.value)}</td>`,
+          `<td>${h(r.ackNode)}</td>`,
+          `<td>${h(r.servedBy)}</td>`,
+          `<td class="num" data-v="${r.behindMs ?? ''}">${h(r.behind)}</td>`,
+          `<td>${h(r.window)}</td>`,
+          `<td class="num" data-v="${r.opIndex}">${r.opIndex >= 0 ? `<a href="#time" data-op="${r.opIndex}">#${r.opIndex}</a>` : '–'}</td>`,
+        ];
+        return `<tr>${cells.join('')}</tr>`;
+      })
+      .join('');
+    const more =
+      k.total > k.rows.length ? `<p class="more">${k.rows.length} of ${k.total} listed (see results.json).</p>` : '';
+    // Long lists start folded; the per-window summary above says where they fall.
+    const open = k.rows.length <= 30 ? ' open' : '';
+    return `<details class="attribution"${open}><summary><b>${h(k.kind)}</b> <span class="count">(${k.total}; claim ${h(k.claim)}; click a heading to sort, an operation to see it on the timeline)</span></summary><table class="attribution sortable" data-kind="${h(k.kind)}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${more}</details>`;
+  });
+  return summary + tables.join('');
+};
+
 /** "1, 2, 3, … and 1,234 more": the count comes from the checker, the list may itself be capped. */
-const elementList = (id: string, title: string, list: unknown, count: unknown): string => {
-  const items = Array.isArray(list) ? list : [];
-  const total = Math.max(num(count) ?? 0, items.length);
+const elementList = (id: string, title: string, items: readonly number[], count: number): string => {
+  const total = Math.max(count, items.length);
   if (total === 0) return '';
   const shown = items.slice(0, MAX_ELEMENTS_SHOWN);
   const more = total - shown.length;
@@ -237,18 +323,15 @@ const elementList = (id: string, title: string, list: unknown, count: unknown): 
 };
 
 const checkersTable = (checkers: RunResults['checkers']): string => {
-  const names = Object.keys(checkers);
-  if (names.length === 0) return '<p>No checker ran.</p>';
-  const rows = names.map((name) => {
-    const r = checkers[name]!;
-    const summary = typeof r.summary === 'string' ? r.summary : '';
+  const entries: [string, CheckerResult][] = Object.entries(checkers);
+  if (entries.length === 0) return '<p>No checker ran.</p>';
+  const rows = entries.map(([name, r]) => {
+    const summary =
+      typeof r.summary === 'string' ? r.summary : typeof r.error === 'string' ? `crashed: ${r.error}` : '';
     return `<tr><td><b>${h(name)}</b></td><td>${validBadge(r.valid)}</td><td>${h(summary)}</td></tr>`;
   });
-  const details = names
-    .map(
-      (name) =>
-        `<details><summary>${h(name)}: full result</summary><pre>${h(clippedJson(checkers[name]))}</pre></details>`,
-    )
+  const details = entries
+    .map(([name, r]) => `<details><summary>${h(name)}: full result</summary><pre>${h(clippedJson(r))}</pre></details>`)
     .join('');
   return `<table class="checkers"><thead><tr><th>checker</th><th>verdict</th><th>summary</th></tr></thead><tbody>${rows.join('')}</tbody></table>${details}`;
 };
@@ -261,9 +344,6 @@ const clippedJson = (v: unknown, max = 20_000): string => {
 
 const LEGEND =
   '<div class="legend"><span><i class="ok"></i>ok</span><span><i class="fail"></i>fail</span><span><i class="info"></i>info (indeterminate)</span></div>';
-
-const plotHtml = (p: Plot, legend: boolean): string =>
-  `${legend ? LEGEND : ''}${p.svg}<p class="caption">${h(p.caption)}</p>`;
 
 const availabilityTable = (perf: ReturnType<typeof checkPerf>): string => {
   const { windows, outside } = perf.availability;

@@ -1,4 +1,5 @@
-import type { CheckerResult, Validity } from '../checker/checker.ts';
+import type { Validity } from '../checker/checker.ts';
+import type { CheckerResults } from '../checker/index.ts';
 
 /**
  * results.json — a contract users' CI parses. Keep these names stable;
@@ -13,6 +14,20 @@ export interface ClaimResult {
   held: boolean | 'unknown' | 'untested';
   /** One line for humans: "0 of 812 acknowledged adds lost". */
   detail: string;
+  /** For a claim with bounds (staleReads: {maxMs, ...}): each bound with the measured figure beside it. */
+  bounds?: ClaimBound[];
+}
+
+/** One bound of a claim and what the run measured. */
+export interface ClaimBound {
+  /** What is measured, e.g. "p99 staleness (ms)". */
+  measure: string;
+  bound: number;
+  /** The measured figure must be at most (<=) or at least (>=) the bound. */
+  op: '<=' | '>=';
+  /** null when the run could not measure it (no read qualified). */
+  measured: number | null;
+  held: boolean | 'unknown';
 }
 
 export interface RunResults {
@@ -32,7 +47,8 @@ export interface RunResults {
   backend: string;
   nodes: readonly string[];
   claims: ClaimResult[];
-  checkers: Record<string, CheckerResult>;
+  /** Each checker's result by name (docs/results.md); a checker that crashed is {valid: "unknown", error}. */
+  checkers: CheckerResults;
   /** The exact command that replays this run. */
   replay: string;
 }

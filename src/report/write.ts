@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../base/files.ts';
 import { type RunReportInput, renderRunReport } from './html.ts';
 import { renderJunit } from './junit.ts';
 
@@ -10,7 +10,7 @@ import { renderJunit } from './junit.ts';
 export const writeRunReport = async (dir: string, input: RunReportInput): Promise<{ html: string; junit: string }> => {
   const html = join(dir, 'report.html');
   const junit = join(dir, 'junit.xml');
-  await writeFile(html, renderRunReport(input));
-  await writeFile(junit, renderJunit(input.results));
+  await writeFileAtomic(html, renderRunReport(input));
+  await writeFileAtomic(junit, renderJunit(input.results));
   return { html, junit };
 };

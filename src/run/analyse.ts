@@ -1,18 +1,23 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { stringify } from 'yaml';
 import { EXIT, FaultlineError } from '../base/errors.ts';
+import { writeFileAtomic } from '../base/files.ts';
+import { packagePath } from '../base/ts-node.ts';
 import type { CheckContext, CheckerResult } from '../checker/checker.ts';
-import { loadChecker } from '../checker/index.ts';
-import type { LinearizableCheckerResult } from '../checker/linearizable/checker.ts';
+import { type CheckerName, type CheckerResults, isCheckerName, isCrash, loadChecker } from '../checker/index.ts';
+import { faultWindows } from '../history/faults.ts';
 import { type HistoryHeader, parseJsonlHistory } from '../history/jsonl.ts';
 import type { Op } from '../history/op.ts';
 import { renderLinearizationSection } from '../report/linearization/index.ts';
 import type { RunResults } from '../report/results.ts';
 import { writeRunsIndex } from '../report/runs-index.ts';
 import { writeRunReport } from '../report/write.ts';
-import { evaluateClaims, runVerdict } from './claims.ts';
-import type { ResolvedRunConfig } from './resolve.ts';
+import { getWorkload } from '../workload/index.ts';
+import { claimedGenericCheckers, evaluateClaims, measureRequest, runVerdict } from './claims.ts';
+import { PRESET_DIRS, type PresetKind } from './presets.ts';
+import { DEFAULTS, type ResolvedRunConfig } from './resolve.ts';
 
 /**
  * Analysis: history in, verdicts out. The same function ends a run and
@@ -46,29 +51,23 @@ export const analyseRun = async (
   const { config } = facts;
   const ctx: CheckContext = {
     nodes: config.nodes,
-    timeoutMs: options.checkTimeoutMs ?? 60_000,
+    // Older history headers have no checkTimeoutMs.
+    timeoutMs: options.checkTimeoutMs ?? config.checkTimeoutMs ?? 60_000,
     ...(options.signal ? { signal: options.signal } : {}),
     options: {
+      ...getWorkload(config.workload.client).checkerOptions?.(config.workload),
       ...(config.workload.model !== undefined ? { model: config.workload.model } : {}),
       ...(config.workload.initial !== undefined ? { initial: config.workload.initial } : {}),
     },
+    measure: measureRequest(config.cluster.claims),
   };
-  const checkers: Record<string, CheckerResult> = {};
-  for (const name of config.workload.checkers) {
-    const checker = loadChecker(name);
-    try {
-      checkers[name] = await checker.check(history, ctx);
-    } catch (e) {
-      // A checker that crashes cannot vouch for anything: unknown, with the reason.
-      checkers[name] = { valid: 'unknown', error: e instanceof Error ? e.message : String(e) };
-    }
-  }
+  const checkers = await runCheckers(checkersOf(config), history, ctx);
   const claims = evaluateClaims(config.cluster.claims, checkers);
   const tested = claims.some((c) => c.held !== 'untested');
   let valid = tested ? runVerdict(claims) : runVerdict([]);
   if (!tested) {
     // No claim of the preset was measured: judge by the checkers themselves.
-    const vs = Object.values(checkers).map((c) => c.valid);
+    const vs = Object.values(checkers).map((c: CheckerResult) => c.valid);
     valid = vs.includes(false) ? false : vs.includes('unknown') ? 'unknown' : true;
   }
   // An interrupted run can show a violation, but cannot vouch that claims held.
@@ -89,16 +88,16 @@ export const analyseRun = async (
     nodes: config.nodes,
     claims,
     checkers,
-    replay: replayCommand(config),
+    replay: await replayCommand(config, dir),
     ...(facts.incidents.length > 0 ? { incidents: facts.incidents } : {}),
   };
-  await writeFile(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeRunReport(dir, {
     results,
     history,
     config,
     logs: nodeLogs(dir),
-    extraSections: explainFailures(checkers),
+    extraSections: explainFailures(checkers, history),
   });
   await writeRunsIndex(dirname(dirname(dir))).catch(() => {});
   return { results, exitCode: exitCodeOf(valid) };
@@ -107,28 +106,98 @@ export const analyseRun = async (
 export const exitCodeOf = (valid: RunResults['valid']): number =>
   valid === true ? EXIT.ok : valid === false ? EXIT.violated : EXIT.unknown;
 
-/** The command that replays a run: same presets, same seed, same limits. */
-export const replayCommand = (config: ResolvedRunConfig): string => {
-  const ref = (p: { name: string; source: string }) => (p.source.includes('#') ? p.source.split('#')[0]! : p.name);
-  return [
-    'npx faultline run',
-    `--cluster ${ref(config.cluster)}`,
-    `--workload ${ref(config.workload)}`,
-    `--nemesis ${ref(config.nemesis)}`,
-    `--nodes ${config.nodes.length}`,
-    `--time-limit ${config.timeLimitMs / 1000}s`,
-    `--concurrency ${config.concurrency}`,
-    `--rate ${config.rate}`,
-    `--seed ${config.seed}`,
-  ].join(' ');
+/** The workload's checkers, and those the cluster's claims need that read any history (split-brain). */
+export const checkersOf = (config: ResolvedRunConfig): CheckerName[] => {
+  const names = new Set(config.workload.checkers.filter(isCheckerName));
+  for (const c of claimedGenericCheckers(config.cluster.claims)) names.add(c);
+  return [...names];
 };
 
+const runCheckers = async (
+  names: readonly CheckerName[],
+  history: readonly Op[],
+  ctx: CheckContext,
+): Promise<CheckerResults> => {
+  const results: Record<string, CheckerResult> = {};
+  for (const name of names) {
+    try {
+      results[name] = await loadChecker(name).check(history, ctx);
+    } catch (e) {
+      // A checker that crashed cannot vouch for anything: unknown, with the reason.
+      results[name] = { valid: 'unknown', error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  return results as CheckerResults;
+};
+
+/**
+ * The command that replays a run exactly: the same presets (faultline's own
+ * by name, a user's file by its absolute path, a preset inlined in a run
+ * file or given in code written to `<run>/presets/<kind>.yaml` and replayed
+ * from there), the same seed, backend, node count and every limit; backend
+ * options, which have no flag, in `<run>/presets/run.yaml` given first
+ * with --config.
+ * Resolving it gives back the same configuration (test/run/replay.test.ts).
+ */
+export const replayCommand = async (config: ResolvedRunConfig, dir: string): Promise<string> => {
+  const ref = async (kind: PresetKind, p: { name: string; source: string }): Promise<string> => {
+    const [file, inlineKey] = p.source.split('#');
+    if (inlineKey === undefined) {
+      const own = packagePath(PRESET_DIRS[kind]) + sep;
+      return file!.startsWith(own) && basename(file!).replace(/\.ya?ml$/, '') === p.name ? p.name : file!;
+    }
+    // Inlined: the preset as its own file in the run folder.
+    const { source: _source, ...preset } = p;
+    const out = join(dir, 'presets', `${kind}.yaml`);
+    await mkdir(dirname(out), { recursive: true });
+    await writeFileAtomic(out, stringify(preset, { lineWidth: 0 }));
+    return out;
+  };
+  const ms = (v: number) => (v % 1000 === 0 ? `${v / 1000}s` : `${v}ms`);
+  const defaultTest = `${config.cluster.name}-${config.workload.name}-${config.nemesis.name}`;
+  const args: [string, string][] = [];
+  if (Object.keys(config.backendOptions ?? {}).length > 0) {
+    const out = join(dir, 'presets', 'run.yaml');
+    await mkdir(dirname(out), { recursive: true });
+    await writeFileAtomic(out, stringify({ backendOptions: config.backendOptions }, { lineWidth: 0 }));
+    args.push(['--config', out]);
+  }
+  args.push(
+    ['--cluster', await ref('cluster', config.cluster)],
+    ['--workload', await ref('workload', config.workload)],
+    // A replayed schedule replays by its file; otherwise the nemesis and the seed plan the same steps.
+    config.scheduleFile ? ['--schedule', config.scheduleFile] : ['--nemesis', await ref('nemesis', config.nemesis)],
+  );
+  if (config.backend !== DEFAULTS.backend) args.push(['--backend', config.backend]);
+  args.push(
+    ['--nodes', String(config.nodes.length)],
+    ['--time-limit', ms(config.timeLimitMs)],
+    ['--concurrency', String(config.concurrency)],
+    ['--rate', String(config.rate)],
+    ['--op-timeout', ms(config.opTimeoutMs)],
+    ['--quiesce', ms(config.quiesceMs)],
+    ['--seed', String(config.seed)],
+  );
+  if (config.checkTimeoutMs !== undefined && config.checkTimeoutMs !== DEFAULTS.checkTimeoutMs)
+    args.push(['--check-timeout', ms(config.checkTimeoutMs)]);
+  if (config.test !== defaultTest) args.push(['--test', config.test]);
+  return ['npx faultline run', ...args.map(([flag, v]) => `${flag} ${shellQuote(v)}`)].join(' ');
+};
+
+/** A word for a POSIX shell: as is when safe, else single-quoted. */
+export const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
 /** For a non-linearizable history: the failing partition drawn with its longest linearization. */
-const explainFailures = (checkers: Readonly<Record<string, CheckerResult>>): { title: string; html: string }[] => {
-  const lin = checkers.linearizable as LinearizableCheckerResult | undefined;
-  if (lin?.valid !== false || !lin.failure) return [];
+const explainFailures = (checkers: CheckerResults, history: readonly Op[]): { title: string; html: string }[] => {
+  const lin = checkers.linearizable;
+  if (lin === undefined || isCrash(lin) || lin.valid !== false || !lin.failure) return [];
   const key = lin.failingKey !== undefined ? ` (key ${lin.failingKey})` : '';
-  const html = renderLinearizationSection({ result: lin.failure, timeUnit: 'ns', heading: false });
+  const html = renderLinearizationSection({
+    result: lin.failure,
+    timeUnit: 'ns',
+    heading: false,
+    faults: faultWindows(history),
+  });
   return [{ title: `Where linearizability fails${key}, model ${lin.model}`, html }];
 };
 

@@ -1,16 +1,29 @@
 import { randomInt } from 'node:crypto';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { parseDuration } from '../base/duration.ts';
+import type { z } from 'zod';
 import { configError, FaultlineError } from '../base/errors.ts';
-import { formatPath, parseWith } from '../base/schema.ts';
+import { checkWritableDir } from '../base/files.ts';
+import { formatPath, parseFlag, parseWith } from '../base/schema.ts';
 import { readYamlFile, type YamlSource } from '../base/yaml.ts';
-import { KNOWN_CHECKERS } from '../checker/index.ts';
+import { isCheckerName, KNOWN_CHECKERS } from '../checker/index.ts';
 import type { FaultKind } from '../cluster/backend.ts';
 import { checkBackend, getBackend } from '../cluster/registry.ts';
-import { type FaultSpec, type NemesisPreset, nemesisSchema } from '../nemesis/spec.ts';
+import { planSchedule, type Schedule } from '../nemesis/schedule.ts';
+import { capabilitiesOf } from '../nemesis/validate.ts';
 import { isSystemPath, loadSystem } from '../systems/index.ts';
-import { WORKLOAD_OPS, type WorkloadPreset, workloadSchema } from '../workload/spec.ts';
-import { type ClusterPreset, clusterSchema, type RunFile, runFileSchema } from './config.ts';
+import { findWorkload, systemClientOf, workloadNames } from '../workload/index.ts';
+import { type ResolvedWorkload, type WorkloadPreset, workloadSchema } from '../workload/spec.ts';
+import { WorkloadPresetError } from '../workload/workload.ts';
+import { type ClusterPreset, clusterSchema, type RunField, type RunFile, runFields, runFileSchema } from './config.ts';
+import {
+  checkFaults,
+  checkScheduleFits,
+  type LoadedNemesis,
+  type LoadedSchedule,
+  loadNemesis,
+  loadScheduleFile,
+  type ResolvedNemesis,
+} from './nemesis-config.ts';
 import { locatePreset, type PresetKind } from './presets.ts';
 
 /** What a user gives, from CLI flags (strings) or code. Every field optional. */
@@ -20,7 +33,10 @@ export interface RunOptions {
   test?: string;
   cluster?: string;
   workload?: string;
+  /** A nemesis preset, or several joined with + (`leader-kill+partition-halves`) to run at once. */
   nemesis?: string;
+  /** A schedule file to replay step by step instead of planning one from the nemesis and seed. */
+  schedule?: string;
   backend?: string;
   nodes?: string | number;
   timeLimit?: string | number;
@@ -29,6 +45,7 @@ export interface RunOptions {
   seed?: string | number;
   opTimeout?: string | number;
   quiesce?: string | number;
+  checkTimeout?: string | number;
   reportsDir?: string;
 }
 
@@ -44,6 +61,8 @@ export interface ResolvedRunConfig {
   readonly seed: number;
   /** A backend of the registry (src/cluster/registry.ts). */
   readonly backend: string;
+  /** The run file's `backendOptions:`, checked by that backend. */
+  readonly backendOptions: Readonly<Record<string, unknown>>;
   readonly nodes: readonly string[];
   readonly timeLimitMs: number;
   readonly concurrency: number;
@@ -51,10 +70,19 @@ export interface ResolvedRunConfig {
   readonly rate: number;
   readonly opTimeoutMs: number;
   readonly quiesceMs: number;
+  /** Budget for the linearizability search. */
+  readonly checkTimeoutMs: number;
   readonly reportsDir: string;
   readonly cluster: Sourced<ClusterPreset>;
-  readonly workload: Sourced<WorkloadPreset>;
-  readonly nemesis: Sourced<NemesisPreset>;
+  readonly workload: Sourced<ResolvedWorkload>;
+  readonly nemesis: ResolvedNemesis;
+  /**
+   * The fault schedule this run follows: planned from the nemesis and the
+   * seed, or read from `scheduleFile`. Fixed before anything starts.
+   */
+  readonly schedule?: Schedule;
+  /** The schedule file replayed (`--schedule`), as an absolute path. */
+  readonly scheduleFile?: string;
 }
 
 export const DEFAULTS = {
@@ -67,8 +95,37 @@ export const DEFAULTS = {
   rate: 100,
   opTimeoutMs: 2_000,
   quiesceMs: 3_000,
+  checkTimeoutMs: 60_000,
   reportsDir: 'reports',
 } as const;
+
+/** The flag of each run option: a new option does not compile without one. */
+export const RUN_FLAGS: Readonly<Record<RunField, `--${string}`>> = {
+  test: '--test',
+  backend: '--backend',
+  nodes: '--nodes',
+  timeLimit: '--time-limit',
+  concurrency: '--concurrency',
+  rate: '--rate',
+  seed: '--seed',
+  opTimeout: '--op-timeout',
+  quiesce: '--quiesce',
+  checkTimeout: '--check-timeout',
+  reportsDir: '--reports-dir',
+};
+
+type RunValues = { [K in RunField]?: z.output<(typeof runFields)[K]> };
+
+/** Flag values, each parsed with the same schema as its run-file key (one schema, the same messages). */
+const parseFlags = (options: RunOptions): RunValues => {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(RUN_FLAGS) as RunField[]) {
+    const raw = options[key];
+    if (raw === undefined) continue;
+    out[key] = parseFlag(RUN_FLAGS[key], runFields[key], raw);
+  }
+  return out as RunValues;
+};
 
 /** Resolves and validates a run; throws FaultlineError(FL_ERR_CONFIG) naming the problem. Starts nothing. */
 export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRunConfig> => {
@@ -85,28 +142,52 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
     flag: options.workload ? '--workload' : 'workload',
     runFile: options.workload ? undefined : runFile?.source,
   });
-  const nemesis = await loadPreset(lines, 'nemesis', options.nemesis ?? fromFile.nemesis ?? DEFAULTS.nemesis, {
-    flag: options.nemesis ? '--nemesis' : 'nemesis',
-    runFile: options.nemesis ? undefined : runFile?.source,
-  });
+  const scheduleRef = options.schedule ?? (options.nemesis === undefined ? fromFile.schedule : undefined);
+  if (options.schedule !== undefined && options.nemesis !== undefined) {
+    throw configError(
+      '--schedule replays a schedule file in place of a nemesis; give one of --schedule and --nemesis',
+      {
+        path: '--schedule',
+      },
+    );
+  }
+  if (options.schedule === undefined && options.nemesis === undefined && fromFile.schedule && fromFile.nemesis) {
+    const line = runFile?.source.lineOf(['schedule']);
+    throw configError('a run file gives a schedule or a nemesis, not both', {
+      path: 'schedule',
+      ...(file ? { file } : {}),
+      ...(line !== undefined ? { line } : {}),
+      hint: 'the schedule replays its own faults; remove nemesis (or schedule)',
+    });
+  }
+  const replay: LoadedSchedule | undefined = scheduleRef
+    ? await loadScheduleFile(
+        options.schedule ?? resolvePath(dirname(file ?? '.'), scheduleRef),
+        options.schedule ? '--schedule' : 'schedule',
+      )
+    : undefined;
+  const loaded: LoadedNemesis = replay
+    ? {
+        nemesis: {
+          name: replay.schedule.nemesis,
+          description: `the schedule in ${replay.file}`,
+          interval: 5000,
+          duration: 5000,
+          jitter: 0,
+          faults: [],
+          compose: [],
+          source: replay.file,
+          lanes: [],
+        },
+        faults: replay.faults,
+      }
+    : await loadNemesis(options.nemesis ?? fromFile.nemesis ?? DEFAULTS.nemesis, {
+        flag: options.nemesis ? '--nemesis' : 'nemesis',
+        runFile: options.nemesis ? undefined : runFile?.source,
+      });
+  const nemesis = loaded.nemesis;
 
-  const flagOr = <T>(
-    flag: string,
-    raw: string | number | undefined,
-    parse: (v: string | number) => T,
-    fallback: T,
-  ): T => {
-    if (raw === undefined) return fallback;
-    try {
-      return parse(raw);
-    } catch (e) {
-      throw configError((e as Error).message, { path: flag });
-    }
-  };
-
-  const nodeCount = flagOr('--nodes', options.nodes, (v) => int(v, 1, 9), fromFile.nodes ?? cluster.nodes);
-  const nodes = Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
-  const backend = flagOr('--backend', options.backend, (v) => getBackend(String(v)).name, DEFAULTS.backend);
+  const v: RunValues = { ...fromFile, ...parseFlags(options) };
   if (options.backend === undefined && fromFile.backend !== undefined) {
     try {
       getBackend(fromFile.backend);
@@ -120,84 +201,155 @@ export const resolveRunConfig = async (options: RunOptions): Promise<ResolvedRun
       });
     }
   }
-  const chosenBackend = options.backend === undefined ? (fromFile.backend ?? backend) : backend;
-  const timeLimitMs = flagOr(
-    '--time-limit',
-    options.timeLimit,
-    (v) => positiveDuration(v),
-    fromFile.timeLimit ?? DEFAULTS.timeLimitMs,
-  );
-  if (timeLimitMs <= 0)
-    throw configError('expected a time limit greater than 0', { path: 'timeLimit', ...(file ? { file } : {}) });
-  const concurrency = flagOr(
-    '--concurrency',
-    options.concurrency,
-    (v) => int(v, 1, 256),
-    fromFile.concurrency ?? workload.concurrency ?? DEFAULTS.concurrency,
-  );
-  const rate = flagOr('--rate', options.rate, (v) => nonNegative(v), fromFile.rate ?? workload.rate ?? DEFAULTS.rate);
-  const seed = flagOr('--seed', options.seed, (v) => int(v, 0, 2 ** 32 - 1), fromFile.seed ?? randomInt(0, 2 ** 31));
-  const opTimeoutMs = flagOr(
-    '--op-timeout',
-    options.opTimeout,
-    (v) => positiveDuration(v),
-    fromFile.opTimeout ?? workload.opTimeout ?? DEFAULTS.opTimeoutMs,
-  );
-  const quiesceMs = flagOr(
-    '--quiesce',
-    options.quiesce,
-    (v) => parseDuration(v),
-    fromFile.quiesce ?? DEFAULTS.quiesceMs,
-  );
-  const test = flagOr(
-    '--test',
-    options.test,
-    (v) => testName(String(v)),
-    fromFile.test ?? `${cluster.name}-${workload.name}-${nemesis.name}`,
-  );
+  let backend: string;
+  try {
+    backend = getBackend(v.backend ?? DEFAULTS.backend).name;
+  } catch (e) {
+    // Only a flag can still be wrong here (a run file's value was checked above, with its line).
+    throw configError((e as FaultlineError).message, {
+      path: '--backend',
+      ...((e as FaultlineError).hint ? { hint: (e as FaultlineError).hint } : {}),
+    });
+  }
+  const nodes = Array.from({ length: v.nodes ?? cluster.nodes }, (_, i) => `n${i + 1}`);
+  const test = v.test ?? `${cluster.name}-${workload.name}-${nemesis.name}`;
+  const reportsDir = resolvePath(v.reportsDir ?? DEFAULTS.reportsDir);
+  try {
+    checkWritableDir(reportsDir, 'reports dir');
+  } catch (e) {
+    const flag = options.reportsDir !== undefined;
+    const line = flag ? undefined : runFile?.source.lineOf(['reportsDir']);
+    throw configError((e as FaultlineError).message, {
+      path: flag ? '--reports-dir' : 'reportsDir',
+      ...(!flag && file ? { file } : {}),
+      ...(line !== undefined ? { line } : {}),
+    });
+  }
+  const backendOptions = fromFile.backendOptions ?? {};
+  try {
+    getBackend(backend).validateOptions(backendOptions);
+  } catch (e) {
+    if (!(e instanceof FaultlineError)) throw e;
+    const line = e.path ? runFile?.source.lineOf(e.path.split('.')) : undefined;
+    throw configError(e.message, {
+      ...(e.path ? { path: e.path } : {}),
+      ...(file ? { file } : {}),
+      ...(line !== undefined ? { line } : {}),
+      ...(e.hint ? { hint: e.hint } : {}),
+    });
+  }
 
   // A user's system module resolves against its preset's folder, so the config replays from anywhere.
   if (isSystemPath(cluster.system))
     cluster.system = resolvePath(dirname(cluster.source.split('#')[0]!), cluster.system);
-  await checkCompatible(cluster, workload, nemesis, nodes, chosenBackend, lines);
+  const resolvedWorkload = checkWorkload(workload, lines);
+  const timeLimitMs = v.timeLimit ?? replay?.schedule.timeLimitMs ?? DEFAULTS.timeLimitMs;
+  const seed = v.seed ?? randomInt(0, 2 ** 31);
+  if (replay)
+    checkScheduleFits(replay, nodes, timeLimitMs, options.timeLimit !== undefined ? '--time-limit' : 'timeLimit');
+  await checkCompatible(cluster, resolvedWorkload, loaded, nodes, backend, lines);
+  const schedule = replay?.schedule ?? planSchedule(nemesis.lanes, { nemesis: nemesis.name, seed, nodes, timeLimitMs });
 
   return deepFreeze({
     test,
     seed,
-    backend: chosenBackend,
+    backend,
+    backendOptions,
     nodes,
     timeLimitMs,
-    concurrency,
-    rate,
-    opTimeoutMs,
-    quiesceMs,
-    reportsDir: resolvePath(options.reportsDir ?? fromFile.reportsDir ?? DEFAULTS.reportsDir),
+    concurrency: v.concurrency ?? workload.concurrency ?? DEFAULTS.concurrency,
+    rate: v.rate ?? workload.rate ?? DEFAULTS.rate,
+    opTimeoutMs: v.opTimeout ?? workload.opTimeout ?? DEFAULTS.opTimeoutMs,
+    quiesceMs: v.quiesce ?? cluster.quiesce ?? DEFAULTS.quiesceMs,
+    checkTimeoutMs: v.checkTimeout ?? DEFAULTS.checkTimeoutMs,
+    reportsDir,
     cluster,
-    workload,
+    workload: resolvedWorkload,
     nemesis,
+    schedule,
+    ...(replay ? { scheduleFile: replay.file } : {}),
   });
+};
+
+/** Where a key of a preset is: file, key path and line. */
+const locate = (
+  lines: ReadonlyMap<PresetKind, LineOf>,
+  kind: PresetKind,
+  source: string,
+  path: readonly PropertyKey[],
+) => {
+  const line = lines.get(kind)?.(path);
+  const [file, inlineKey] = source.split('#'); // "run.yaml#workload": inlined in a run file
+  const fullPath = inlineKey ? [inlineKey, ...path] : path;
+  return { file: file!, path: formatPath(fullPath), ...(line !== undefined ? { line } : {}) };
+};
+
+/**
+ * The workload preset against its module (src/workload): a known module,
+ * operations it issues, a final phase it has, known checkers; the module's
+ * defaults filled in and its own checks run.
+ */
+const checkWorkload = (
+  workload: Sourced<WorkloadPreset>,
+  lines: ReadonlyMap<PresetKind, LineOf>,
+): Sourced<ResolvedWorkload> => {
+  const at = (path: readonly PropertyKey[]) => locate(lines, 'workload', workload.source, path);
+  const module = findWorkload(workload.client);
+  if (!module)
+    throw configError(`unknown workload ${JSON.stringify(workload.client)}`, {
+      ...at(['client']),
+      hint: `known workloads: ${workloadNames().join(', ')}`,
+    });
+  const ops = Object.keys(module.ops);
+  for (const f of Object.keys(workload.mix)) {
+    if (!ops.includes(f)) {
+      throw configError(`unknown operation ${JSON.stringify(f)} for the ${module.name} workload`, {
+        ...at(['mix', f]),
+        hint: `known operations: ${ops.join(', ')}`,
+      });
+    }
+  }
+  if (!Object.values(workload.mix).some((w) => w > 0))
+    throw configError('at least one operation needs a weight above 0', at(['mix']));
+  const final = workload.final ?? module.finals[0]!;
+  if (!module.finals.includes(final))
+    throw configError(`the ${module.name} workload has no final phase ${JSON.stringify(final)}`, {
+      ...at(['final']),
+      hint: `its final phases: ${module.finals.join(', ')}`,
+    });
+  const checkers = workload.checkers ?? [...module.checkers];
+  checkers.forEach((name, i) => {
+    if (!isCheckerName(name)) {
+      throw configError(`unknown checker ${JSON.stringify(name)}`, {
+        ...at(['checkers', i]),
+        hint: `known checkers: ${KNOWN_CHECKERS.join(', ')}`,
+      });
+    }
+  });
+  try {
+    module.validate?.(workload);
+  } catch (e) {
+    if (!(e instanceof WorkloadPresetError)) throw e;
+    throw configError(e.message, { ...at(e.path), ...(e.hint ? { hint: e.hint } : {}) });
+  }
+  return { ...workload, final, checkers, model: workload.model ?? module.model };
 };
 
 /** Cross-checks between presets: the system runs the workload, grudges name real nodes, the backend can do the faults. */
 const checkCompatible = async (
   cluster: Sourced<ClusterPreset>,
-  workload: Sourced<WorkloadPreset>,
-  nemesis: Sourced<NemesisPreset>,
+  workload: Sourced<ResolvedWorkload>,
+  nemesis: LoadedNemesis,
   nodes: readonly string[],
   backend: string,
   lines: ReadonlyMap<PresetKind, LineOf>,
 ): Promise<void> => {
-  /** Where a key of a preset is: file, key path and line. */
-  const at = (kind: PresetKind, source: string, path: readonly PropertyKey[]) => {
-    const line = lines.get(kind)?.(path);
-    const [file, inlineKey] = source.split('#'); // "run.yaml#workload": inlined in a run file
-    const fullPath = inlineKey ? [inlineKey, ...path] : path;
-    return { file: file!, path: formatPath(fullPath), ...(line !== undefined ? { line } : {}) };
-  };
+  const at = (kind: PresetKind, source: string, path: readonly PropertyKey[]) => locate(lines, kind, source, path);
   const systemAt = at('cluster', cluster.source, ['system']);
   const system = await loadSystem(cluster.system, systemAt);
-  if (!system.workloads.includes(workload.client)) {
-    throw configError(`system ${JSON.stringify(system.name)} has no ${JSON.stringify(workload.client)} client`, {
+  const client = systemClientOf(workload);
+  if (!system.workloads.includes(client)) {
+    throw configError(`system ${JSON.stringify(system.name)} has no ${JSON.stringify(client)} client`, {
       ...at('workload', workload.source, ['client']),
       hint: `${system.name} supports: ${system.workloads.join(', ')}`,
     });
@@ -211,76 +363,21 @@ const checkCompatible = async (
     throw configError(message, { ...at('cluster', cluster.source, path), ...(e.hint ? { hint: e.hint } : {}) });
   }
 
-  if (workload.final === 'write-then-read-each-node' && workload.client !== 'register') {
-    throw configError('final writes need the register client', {
-      ...at('workload', workload.source, ['final']),
-      hint: 'use final: read-each-node',
-    });
-  }
-  const ops = WORKLOAD_OPS[workload.client];
-  for (const f of Object.keys(workload.mix)) {
-    if (!ops.includes(f)) {
-      throw configError(`unknown operation ${JSON.stringify(f)} for the ${workload.client} workload`, {
-        ...at('workload', workload.source, ['mix', f]),
-        hint: `known operations: ${ops.join(', ')}`,
-      });
-    }
-  }
-  if (!Object.values(workload.mix).some((w) => w > 0)) {
-    throw configError('at least one operation needs a weight above 0', at('workload', workload.source, ['mix']));
-  }
-  workload.checkers.forEach((name, i) => {
-    if (!KNOWN_CHECKERS.includes(name)) {
-      throw configError(`unknown checker ${JSON.stringify(name)}`, {
-        ...at('workload', workload.source, ['checkers', i]),
-        hint: `known checkers: ${KNOWN_CHECKERS.join(', ')}`,
-      });
-    }
-  });
-
-  const faults = nemesis.faults.map((fault, i) => ({
-    kind: faultCapability(fault),
-    where: at('nemesis', nemesis.source, ['faults', i, 'kind']),
-  }));
-  await checkBackend(backend, system, faults);
-  nemesis.faults.forEach((fault, i) => {
-    const where = (...path: PropertyKey[]) => at('nemesis', nemesis.source, ['faults', i, ...path]);
-    if ('target' in fault && Array.isArray(fault.target)) {
-      for (const n of fault.target) {
-        if (!nodes.includes(n)) {
-          throw configError(
-            `node ${n} is not in this ${nodes.length}-node cluster (${nodes.join(', ')})`,
-            where('target'),
-          );
-        }
-      }
-    }
-    if (fault.kind === 'partition') {
-      if (nodes.length < 2) throw configError('a partition needs at least 2 nodes', where('grudge'));
-      if (typeof fault.grudge === 'object') {
-        for (const [node, dropped] of Object.entries(fault.grudge)) {
-          for (const n of [node, ...dropped]) {
-            if (!nodes.includes(n)) {
-              const message = `grudge names node ${n}, but the cluster has ${nodes.length} nodes (${nodes.join(', ')})`;
-              throw configError(message, where('grudge', node));
-            }
-          }
-        }
-      }
-    }
-  });
+  // Faults name real nodes and fit the cluster; then the backend must be able to inject every kind.
+  const image = cluster.image ? { name: cluster.image, where: at('cluster', cluster.source, ['image']) } : undefined;
+  await checkBackend(backend, system, checkFaults(nemesis.faults, nodes), image);
 };
 
-const faultCapability = (fault: FaultSpec): FaultKind => {
-  switch (fault.kind) {
-    case 'kill':
-    case 'pause':
-    case 'partition':
-    case 'clock':
-      return fault.kind;
-    case 'shape':
-      return fault.loss !== undefined && !fault.delay ? 'loss' : 'delay';
-  }
+/**
+ * The fault kinds a run may inject, so a backend prepares for them (libfaketime
+ * for clock faults): every kind its nemesis lanes hold or its schedule steps use.
+ */
+export const faultKindsOf = (config: Pick<ResolvedRunConfig, 'nemesis' | 'schedule'>): FaultKind[] => {
+  const faults = [
+    ...config.nemesis.lanes.flatMap((l) => l.faults),
+    ...(config.schedule?.steps.map((s) => s.fault) ?? []),
+  ];
+  return [...new Set(faults.flatMap(capabilitiesOf))];
 };
 
 interface LoadedRunFile {
@@ -294,15 +391,11 @@ const loadRunFile = async (path: string): Promise<LoadedRunFile> => {
   return { source, data };
 };
 
-const SCHEMAS = { cluster: clusterSchema, workload: workloadSchema, nemesis: nemesisSchema } as const;
-type PresetOf<K extends PresetKind> = K extends 'cluster'
-  ? ClusterPreset
-  : K extends 'workload'
-    ? WorkloadPreset
-    : NemesisPreset;
+const SCHEMAS = { cluster: clusterSchema, workload: workloadSchema } as const;
+type PresetOf<K extends 'cluster' | 'workload'> = K extends 'cluster' ? ClusterPreset : WorkloadPreset;
 
 /** A preset by name, by path, or inline in the run file. */
-async function loadPreset<K extends PresetKind>(
+async function loadPreset<K extends 'cluster' | 'workload'>(
   lines: Map<PresetKind, LineOf>,
   kind: K,
   ref: string | Record<string, unknown>,
@@ -322,30 +415,6 @@ async function loadPreset<K extends PresetKind>(
   const data = parseWith(schema, source.data, { file: path, lineOf: source.lineOf });
   return { ...(data as PresetOf<K>), source: path };
 }
-
-const int = (v: string | number, min: number, max: number): number => {
-  const n = typeof v === 'number' ? v : /^\s*-?\d+\s*$/.test(v) ? Number(v) : Number.NaN;
-  if (!Number.isInteger(n)) throw new Error(`expected an integer; got ${JSON.stringify(v)}`);
-  if (n < min || n > max) throw new Error(`expected an integer from ${min} to ${max}; got ${n}`);
-  return n;
-};
-
-const nonNegative = (v: string | number): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`expected a number ≥ 0; got ${JSON.stringify(v)}`);
-  return n;
-};
-
-const positiveDuration = (v: string | number): number => {
-  const ms = parseDuration(typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v);
-  if (ms <= 0) throw new Error('expected a duration greater than 0');
-  return ms;
-};
-
-const testName = (v: string): string => {
-  if (!/^[A-Za-z0-9._-]+$/.test(v)) throw new Error('expected a name of letters, digits, ".", "_" or "-"');
-  return v;
-};
 
 const deepFreeze = <T>(value: T): T => {
   if (value && typeof value === 'object') {

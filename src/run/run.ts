@@ -1,25 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { checkWritableDir, makeDirExclusive, writeFileAtomic } from '../base/files.ts';
 import { createRandom } from '../base/random.ts';
 import { createTeardown, type Teardown } from '../base/teardown.ts';
 import { type Clock, createClock, deadlineSignal, sleep } from '../base/time.ts';
 import { makeRunTempDir } from '../cluster/markers.ts';
 import { createBackend } from '../cluster/registry.ts';
-import { invokeRecorded } from '../generator/recorded-client.ts';
 import { runWorkers } from '../generator/workers.ts';
 import { HISTORY_FORMAT_VERSION } from '../history/jsonl.ts';
 import type { Op } from '../history/op.ts';
 import { createRecorder, type Recorder } from '../history/recorder.ts';
+import { followSchedule } from '../nemesis/follow.ts';
 import { createNemesis, type Nemesis } from '../nemesis/index.ts';
-import { faultSchedule } from '../nemesis/schedule.ts';
+import { formatSchedule, planSchedule, type Schedule } from '../nemesis/schedule.ts';
 import type { RunResults } from '../report/results.ts';
 import { loadSystem } from '../systems/index.ts';
 import type { Client, ClientOptions, NodeAddress } from '../systems/system.ts';
-import { createOpSource, registerKeys } from '../workload/ops.ts';
+import { clientOptionsOf, getWorkload, systemClientOf } from '../workload/index.ts';
+import { createOpSource } from '../workload/ops.ts';
 import { analyseRun } from './analyse.ts';
-import type { ResolvedRunConfig } from './resolve.ts';
+import { faultKindsOf, type ResolvedRunConfig } from './resolve.ts';
 
 /**
  * One run, as DESIGN.md draws it:
@@ -65,8 +66,9 @@ export const runTest = async (config: ResolvedRunConfig, options: RunTestOptions
   const observer = options.observer ?? {};
   const runId = newRunId();
   const dir = join(config.reportsDir, config.test, runId);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'config.yaml'), stringify({ runId, ...config }));
+  checkWritableDir(config.reportsDir, 'reports dir');
+  await makeDirExclusive(dir);
+  await writeFileAtomic(join(dir, 'config.yaml'), stringify({ runId, ...config }));
   observer.onStart?.({ runId, dir, config });
 
   const clock = createClock();
@@ -119,7 +121,7 @@ export const runTest = async (config: ResolvedRunConfig, options: RunTestOptions
       interrupted: interrupt.aborted || failure !== undefined,
       incidents,
     },
-    options.checkTimeoutMs !== undefined ? { checkTimeoutMs: options.checkTimeoutMs } : {},
+    { checkTimeoutMs: options.checkTimeoutMs ?? config.checkTimeoutMs },
   );
   return { results, dir, exitCode };
 };
@@ -140,16 +142,27 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   const rng = createRandom(config.seed);
   const system = await loadSystem(config.cluster.system);
 
+  // The plan, before anything starts: replayable with --schedule.
+  await writeFileAtomic(join(run.dir, 'schedule.yaml'), formatSchedule(scheduleOf(config)));
+
   // ---- cluster up
   observer.onPhase?.('setup');
-  const backend = createBackend(config.backend);
+  const backend = createBackend(config.backend, config.backendOptions);
   const workDir = await makeRunTempDir(run.runId, 'cluster');
   teardown.push('remove work dir', () =>
     import('node:fs/promises').then((fs) => fs.rm(workDir, { recursive: true, force: true })),
   );
   teardown.push('cluster down', () => backend.down({ keepLogsIn: join(run.dir, 'logs') }));
   await backend.up(
-    { runId: run.runId, system, nodes: config.nodes, options: config.cluster.options, workDir },
+    {
+      runId: run.runId,
+      system,
+      nodes: config.nodes,
+      options: config.cluster.options,
+      workDir,
+      faults: faultKindsOf(config),
+      ...(config.cluster.image ? { image: config.cluster.image } : {}),
+    },
     interrupt,
   );
   const addresses = backend.addresses();
@@ -158,10 +171,11 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   const clientOptions: ClientOptions = {
     timeoutMs: config.opTimeoutMs,
     nodes: addresses,
-    options: config.workload.options,
+    options: clientOptionsOf(config.workload),
+    cluster: config.cluster.options,
   };
-  const open = async (node: NodeAddress, options = config.workload.options): Promise<Client> => {
-    const client = await system.openClient(config.workload.client, node, { ...clientOptions, options });
+  const open = async (node: NodeAddress, extra: { localReads?: boolean } = {}): Promise<Client> => {
+    const client = await system.openClient(systemClientOf(config.workload), node, { ...clientOptions, ...extra });
     const remove = teardown.push(`close client of ${node.id}`, () => client.close());
     return {
       invoke: (op, signal) => client.invoke(op, signal),
@@ -176,13 +190,18 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
     { backend, system, nodes: config.nodes, rng: rng.fork('nemesis'), signal: interrupt },
     recorder,
   );
-  // Heal before the cluster goes down (the stack unwinds newest first).
+  const schedule = scheduleOf(config);
+  let applied: unknown[] = [];
+  // After healing (the stack unwinds newest first): what each step did, also for an interrupted run.
+  teardown.push('write the applied schedule', () =>
+    writeFileAtomic(join(run.dir, 'schedule-applied.json'), `${JSON.stringify(applied, null, 2)}\n`),
+  );
+  // Heal before the cluster goes down.
   teardown.push('heal every fault', () => nemesis.healAll());
 
   // ---- run phase
   observer.onPhase?.('run');
   const { signal: stop, clear: clearTimeLimit } = deadlineSignal(interrupt, config.timeLimitMs);
-  const schedule = faultSchedule(config.nemesis, rng.fork('schedule'), config.timeLimitMs);
   await Promise.all([
     runWorkers({
       source: (w, rng) => createOpSource(config.workload, rng, w, config.concurrency),
@@ -196,7 +215,9 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
       interrupt,
       rng,
     }),
-    runNemesis(schedule, nemesis, stop, run),
+    runNemesis(schedule, nemesis, stop, run).then((steps) => {
+      applied = steps;
+    }),
   ]).finally(clearTimeLimit);
 
   // ---- heal, quiesce
@@ -207,37 +228,39 @@ const execute = async (config: ResolvedRunConfig, run: RunContext): Promise<void
   observer.onPhase?.('quiesce');
   await sleep(config.quiesceMs, interrupt);
 
-  // ---- final reads: every node, after every fault is healed
+  // ---- final phase: the workload's own (final reads on every node), after every fault is healed
   if (config.workload.final !== 'none' && !interrupt.aborted) {
     observer.onPhase?.('final');
-    if (config.workload.final === 'write-then-read-each-node') {
-      await finalWrites(config, addresses, open, recorder, interrupt);
-      await sleep(config.quiesceMs, interrupt);
-    }
-    await finalReads(config, addresses, open, recorder, interrupt);
+    await getWorkload(config.workload.client).finalPhase({
+      preset: config.workload,
+      addresses,
+      open,
+      recorder,
+      signal: interrupt,
+      opTimeoutMs: config.opTimeoutMs,
+      quiesceMs: config.quiesceMs,
+    });
   }
 };
 
-/** Follows the seeded schedule: inject at startMs, heal at stopMs. */
-const runNemesis = async (
-  schedule: ReturnType<typeof faultSchedule>,
-  nemesis: Nemesis,
-  stop: AbortSignal,
-  run: RunContext,
-): Promise<void> => {
+/** The run's fault schedule: the one resolved with the config, or planned from its nemesis and seed. */
+export const scheduleOf = (config: ResolvedRunConfig): Schedule =>
+  config.schedule ??
+  planSchedule(config.nemesis.lanes, {
+    nemesis: config.nemesis.name,
+    seed: config.seed,
+    nodes: config.nodes,
+    timeLimitMs: config.timeLimitMs,
+  });
+
+/** Follows the schedule (inject at atMs, heal at healAtMs, overlapping as planned); heals what is left when the phase stops. */
+const runNemesis = (schedule: Schedule, nemesis: Nemesis, stop: AbortSignal, run: RunContext) => {
   const phaseStart = run.clock.now();
-  const untilMs = (ms: number) => sleep(ms - (run.clock.now() - phaseStart) / 1e6, stop);
-  for (const s of schedule) {
-    await untilMs(s.startMs);
-    if (stop.aborted) return;
-    const active = await nemesis.inject(s.fault).catch((e) => {
-      run.incident(`nemesis: start-${s.fault.kind} failed: ${errorText(e)}`);
-      return undefined;
-    });
-    await untilMs(s.stopMs);
-    if (active)
-      await nemesis.heal(active).catch((e) => run.incident(`nemesis: stop-${s.fault.kind} failed: ${errorText(e)}`));
-  }
+  return followSchedule(schedule, nemesis, {
+    stop,
+    nowMs: () => (run.clock.now() - phaseStart) / 1e6,
+    incident: run.incident,
+  });
 };
 
 /** A node that a failed heal left down gets another chance before the final phase. */
@@ -250,80 +273,6 @@ const restartDownNodes = async (
   for (const n of config.nodes) {
     if (backend.isRunning(n) || signal.aborted) continue;
     await backend.start(n, signal).catch((e) => incident(`node ${n} did not restart after healing: ${errorText(e)}`));
-  }
-};
-
-/**
- * Final writes (registers): every key written once through each node in
- * turn, each acknowledged before the next begins, so their real-time order
- * is known. Values are negative, unique, and never collide with the
- * workers' (which are positive).
- */
-const finalWrites = async (
-  config: ResolvedRunConfig,
-  addresses: readonly NodeAddress[],
-  open: (node: NodeAddress) => Promise<Client>,
-  recorder: Recorder,
-  interrupt: AbortSignal,
-): Promise<void> => {
-  let process = nextProcess(recorder);
-  let value = 0;
-  for (const node of addresses) {
-    const client = await open(node);
-    try {
-      for (const key of registerKeys(config.workload.keys)) {
-        if (interrupt.aborted) return;
-        value -= 1;
-        const call = { process, op: { f: 'write', key, value }, node: node.id, timeoutMs: config.opTimeoutMs };
-        const { completion } = await invokeRecorded(recorder, client, call, interrupt);
-        if (completion.type === 'info') process += 1;
-      }
-    } finally {
-      await client.close().catch(() => {});
-    }
-    process += 1;
-  }
-};
-
-/** A process number above every one used so far. */
-const nextProcess = (recorder: Recorder): number =>
-  recorder.ops.reduce((m, o) => (typeof o.process === 'number' ? Math.max(m, o.process) : m), -1) + 1;
-
-/**
- * Final reads: every node's own state (`readFrom: local`), once all faults
- * are healed — for registers every key on every node. Each read is retried
- * until it succeeds or the phase's budget runs out: a node still catching up
- * may refuse at first. They run under fresh process numbers after every
- * worker's.
- */
-const finalReads = async (
-  config: ResolvedRunConfig,
-  addresses: readonly NodeAddress[],
-  open: (node: NodeAddress, options?: Readonly<Record<string, unknown>>) => Promise<Client>,
-  recorder: Recorder,
-  interrupt: AbortSignal,
-): Promise<void> => {
-  let process = nextProcess(recorder);
-  const keys: (string | undefined)[] =
-    config.workload.client === 'register' ? registerKeys(config.workload.keys) : [undefined];
-  const deadline = performance.now() + Math.max(10_000, config.opTimeoutMs * 5);
-  for (const node of addresses) {
-    const client = await open(node, { ...config.workload.options, readFrom: 'local' });
-    try {
-      for (const key of keys) {
-        const op = { f: 'read', ...(key !== undefined ? { key } : {}), value: null };
-        while (!interrupt.aborted) {
-          const call = { process, op, node: node.id, timeoutMs: config.opTimeoutMs };
-          const { completion } = await invokeRecorded(recorder, client, call, interrupt);
-          if (completion.type === 'info') process += 1;
-          if (completion.type === 'ok' || performance.now() > deadline) break;
-          await sleep(250, interrupt);
-        }
-      }
-    } finally {
-      await client.close().catch(() => {});
-    }
-    process += 1;
   }
 };
 

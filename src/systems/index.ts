@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { configError, type FaultlineErrorOptions } from '../base/errors.ts';
+import { etcdSystem } from './etcd/system.ts';
+import { postgresSystem } from './postgres/system.ts';
+import { redisSystem } from './redis/system.ts';
 import { replicaSystem } from './replica/system.ts';
 import type { System } from './system.ts';
 
@@ -13,6 +16,9 @@ import type { System } from './system.ts';
  */
 const SYSTEMS: Readonly<Record<string, System>> = {
   replica: replicaSystem,
+  etcd: etcdSystem,
+  redis: redisSystem,
+  postgres: postgresSystem,
 };
 
 export const knownSystems = (): string[] => Object.keys(SYSTEMS).sort();

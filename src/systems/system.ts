@@ -62,6 +62,12 @@ export interface NodeLaunch {
    * Ignored when faultline is not root.
    */
   user?: string;
+  /**
+   * What a graceful stop sends first (default SIGTERM; SIGKILL follows after
+   * the grace period). PostgreSQL wants SIGINT, its fast shutdown: on
+   * SIGTERM it waits for every client session to end.
+   */
+  stopSignal?: NodeJS.Signals;
 }
 
 /** A host binary a system needs, and the Debian package that provides it. */
@@ -86,6 +92,15 @@ export interface SystemAbilities {
    * i + 1 begins, e.g. standbys cloned from the primary with pg_basebackup.
    */
   startOrder?: 'parallel' | 'sequential';
+  /**
+   * Whether libfaketime can shift the wall clock this system's processes
+   * read (default true). When it cannot, give the reason — Go binaries such
+   * as etcd read the clock without libc; Debian's jemalloc-linked Redis hangs
+   * at start under it — so a clock fault is refused before the run, saying
+   * why, rather than silently doing nothing. Irrelevant when the system has
+   * its own `setClock`.
+   */
+  libfaketime?: true | { unsupported: string };
 }
 
 /** An operation as a worker asks a client to perform it. */
@@ -106,6 +121,8 @@ export interface Completion {
   error?: string;
   /** The node that actually served the op, when the client followed a redirect. */
   node?: NodeId;
+  /** The leader term (epoch) under which the node acknowledged a write, when the system reports one. */
+  term?: number;
 }
 
 /** One client connection, bound to one node, used by one worker at a time. */
@@ -121,6 +138,18 @@ export interface ClientOptions {
   nodes: readonly NodeAddress[];
   /** Workload options (e.g. read mode). */
   options: Readonly<Record<string, unknown>>;
+  /**
+   * Reads answer from the bound node's own state, whatever its role — how a
+   * workload's final phase reads every node after healing (a follower's
+   * state, not the leader's). Writes are unaffected.
+   */
+  localReads?: boolean;
+  /**
+   * The cluster preset's `options:` (the system's own), for clients whose
+   * behaviour a preset fixes: etcd's read mode, Redis's WAIT after writes.
+   * Workload options of the same name override them.
+   */
+  cluster?: Readonly<Record<string, unknown>>;
 }
 
 /** Status a system reports of one node, for the nemesis and the report. */
@@ -139,6 +168,13 @@ export interface NodeStatus {
  */
 export interface OperatorContext {
   nodes: readonly NodeAddress[];
+  /**
+   * The nodes the fault that called the operator took away (killed, paused,
+   * cut off from a majority): what an operator's health checks would report
+   * as failed. A failover with its primary among them acts; otherwise it
+   * has nothing to do.
+   */
+  lost: readonly NodeId[];
   /** Nodes whose processes are running now. */
   running(): readonly NodeId[];
   /** Make sure a node can no longer accept writes (the backend kills it). */
@@ -161,6 +197,16 @@ export interface System {
   validateOptions?(options: Readonly<Record<string, unknown>>, nodeCount: number): void;
   /** Steps run once for a node before its first start, in the node's place (initdb, pg_basebackup). */
   setup?(ctx: LaunchContext): readonly NodeLaunch[];
+  /**
+   * Steps to run before a node that ran before is started again (after a
+   * kill, a fence or a stop), in the node's place, as `setup` steps are
+   * before the first start. For systems whose restarted node must not come
+   * back as it was: a former primary re-cloned from the primary that
+   * replaced it, so that it rejoins as a standby instead of a second
+   * primary. Empty: restart as is. It may ask the other nodes (`ctx.peers`)
+   * who leads now.
+   */
+  rejoin?(ctx: LaunchContext, signal: AbortSignal): Promise<readonly NodeLaunch[]>;
   /** The long-running processes of a node; started on every (re)start. */
   launch(ctx: LaunchContext): readonly NodeLaunch[];
   /** Resolves once the node serves requests; rejects when the signal aborts. */

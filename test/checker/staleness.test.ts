@@ -28,6 +28,7 @@ describe('staleness checker', () => {
         readIndex: 7,
         writeIndex: 1,
         supersedingIndex: 3,
+        invokeMs: 10,
       },
     ]);
     expect(r.byNode).toEqual({ n2: { reads: 1, staleReads: 1 } });
@@ -335,6 +336,62 @@ describe('property: histories of a real register', () => {
         expect(r.maxStaleMs).toBe(expected.length ? r.staleMs.max : 0);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('staleness distribution and t-visibility curve', () => {
+  it('ranks every judged read, fresh ones at 0, by nearest rank', () => {
+    // Writes 1, 2, 3 done by 5 ms; eight fresh reads and two stale ones (7 ms / 2 versions, 9 ms / 1 version).
+    const h = threeWrites();
+    for (let i = 0; i < 8; i++) h.read('k', 3, 10, 11);
+    h.read('k', 1, 10, 11).read('k', 2, 14, 15);
+    const r = checkStaleness(h.ops, { quantiles: [0.85] });
+    const at = (q: number) => r.distribution.find((d) => d.q === q);
+    expect(at(0.5)).toEqual({ q: 0.5, ms: 0, versions: 0 });
+    // Rank 9 of 10, each measure ranked on its own: the smaller stale figure of each.
+    expect(at(0.85)).toEqual({ q: 0.85, ms: 7, versions: 1 });
+    expect(at(1)).toEqual({ q: 1, ms: 9, versions: 2 });
+    expect(r.distribution.map((d) => d.q)).toEqual([0.5, 0.85, 0.9, 0.95, 0.99, 0.999, 1]);
+  });
+
+  it('t-visibility: of the reads t ms after an acknowledgement, the share that saw it', () => {
+    // 1 acknowledged at 2 ms. Reads at 4 ms (2 ms later) miss it twice and see it once; reads at 60 ms see it.
+    const h = new RegisterHistory().write('k', 1, 1, 2);
+    h.read('k', null, 4, 5).read('k', null, 4, 5).read('k', 1, 4, 5);
+    h.read('k', 1, 60, 61).read('k', 1, 60, 61);
+    const r = checkStaleness(h.ops, { visibilityAfterMs: [3] });
+    const point = (t: number) => r.tVisibilityCurve.find((p) => p.afterMs === t);
+    expect(point(0)).toEqual({ afterMs: 0, reads: 5, consistent: 3, probability: 0.6 });
+    expect(point(2)).toEqual({ afterMs: 2, reads: 5, consistent: 3, probability: 0.6 });
+    expect(point(3)).toEqual({ afterMs: 3, reads: 2, consistent: 2, probability: 1 });
+    expect(point(100)).toEqual({ afterMs: 100, reads: 0, consistent: 0, probability: null });
+  });
+
+  it('lists stale reads for attribution, stalest first', () => {
+    const h = threeWrites().read('k', 2, 10, 11, 'n3').read('k', 1, 20, 21, 'n2');
+    const r = checkStaleness(h.ops);
+    expect(r.items.map((i) => [i.node, i.staleMs])).toEqual([
+      ['n2', 17],
+      ['n3', 5],
+    ]);
+  });
+
+  it('property: a sequential history read back in order has no stale read and visibility 1 everywhere', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 30 }), (gaps) => {
+        const h = new RegisterHistory();
+        let t = 1;
+        gaps.forEach((g, i) => {
+          h.write('k', i + 1, t, t + 1);
+          h.read('k', i + 1, t + 1 + g, t + 2 + g);
+          t += g + 3;
+        });
+        const r = checkStaleness(h.ops);
+        expect(r.staleReads).toBe(0);
+        for (const p of r.tVisibilityCurve) if (p.reads > 0) expect(p.probability).toBe(1);
+        expect(r.distribution.every((d) => d.ms === 0)).toBe(true);
+      }),
     );
   });
 });

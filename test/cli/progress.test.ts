@@ -34,6 +34,22 @@ describe('progress', () => {
     expect(text()).not.toContain('phase: run\n');
   });
 
+  it('shows overlapping faults of one kind apart, by step, and drops only the one healed', async () => {
+    const config = await resolveRunConfig({ seed: 1, timeLimit: '30s' });
+    const { stream, text } = fakeStream(true);
+    const p = createProgress(stream, config);
+    p.onStart?.({ runId: 'r3', dir: '/tmp/z', config });
+    const nemesis = (f: string, value: unknown) => p.onOp?.(op({ process: 'nemesis', type: 'info', f, value }));
+    nemesis('start-partition', { step: 1, description: 'isolate n1' });
+    nemesis('start-partition', { step: 2, description: 'isolate n2' });
+    p.onPhase?.('run');
+    expect(text()).toContain('faults: partition (isolate n1), partition (isolate n2)');
+    nemesis('stop-partition', { step: 1 });
+    p.onPhase?.('run');
+    p.stop();
+    expect(text()).toMatch(/faults: partition \(isolate n2\)(?!,)/);
+  });
+
   it('prints plain lines when not a TTY', async () => {
     const config = await resolveRunConfig({ seed: 1 });
     const { stream, text } = fakeStream(false);

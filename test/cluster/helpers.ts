@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, onTestFinished } from 'vitest';
 import { FaultlineError } from '../../src/base/errors.ts';
+import type { FaultKind } from '../../src/cluster/backend.ts';
 import type { Leftover } from '../../src/cluster/leftovers.ts';
 import { createLocalBackend, type LocalBackend, type LocalBackendOptions } from '../../src/cluster/local.ts';
 import { cleanupLeftovers } from '../../src/cluster/registry.ts';
@@ -39,6 +40,7 @@ export interface UpOptions {
   system?: System;
   backend?: LocalBackendOptions;
   workDir?: string;
+  faults?: FaultKind[];
 }
 
 /** A local backend with a toy cluster up; down (and a cleanup by run id) when the test ends. */
@@ -56,6 +58,7 @@ export const upToyCluster = async (o: UpOptions = {}): Promise<{ backend: LocalB
       nodes: o.nodes ?? ['n1', 'n2', 'n3'],
       options: {},
       workDir: o.workDir ?? '',
+      ...(o.faults ? { faults: o.faults } : {}),
     },
     AbortSignal.timeout(30_000),
   );

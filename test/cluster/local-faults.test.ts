@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { canReach, createToySystem, httpGet } from '../fixtures/toy-system.ts';
+import { canReach, clockOffsetOf, createToySystem, httpGet } from '../fixtures/toy-system.ts';
 import { addressOf, expectFaultline, procState, upToyCluster } from './helpers.ts';
 
 /** How long a peer call waits where a hang is expected. */
@@ -79,13 +79,22 @@ describe('local backend: faults', () => {
     expect((await httpGet(n1, '/ping')).body).toBe('pong n1');
   });
 
-  test('clock delegates to the system, or is unsupported when it has no setClock', async () => {
+  test('clock delegates to the system when it has setClock (its process clock stays real)', async () => {
     const { backend } = await upToyCluster({ nodes: ['n1'] });
     await backend.clock('n1', 1500);
-    expect((await httpGet(addressOf(backend, 'n1'), '/clock')).body).toBe('1500');
-    const { backend: noClock } = await upToyCluster({ nodes: ['n1'], system: createToySystem({ clock: false }) });
-    const e = await expectFaultline(noClock.clock('n1', 10), 'FL_ERR_UNSUPPORTED');
-    expect(e.message).toContain('system toy has no clock control of its own');
+    const n1 = addressOf(backend, 'n1');
+    expect((await httpGet(n1, '/clock')).body).toBe('1500');
+    expect(Math.abs(await clockOffsetOf(n1))).toBeLessThan(1000);
+  });
+
+  test('a clock fault on a node the spec planned no clock faults for is refused, not silently ignored', async () => {
+    const { backend } = await upToyCluster({
+      nodes: ['n1'],
+      system: createToySystem({ clock: false }),
+      faults: ['kill'],
+    });
+    const e = await expectFaultline(backend.clock('n1', 10), 'FL_ERR_UNSUPPORTED');
+    expect(e.message).toContain('started without libfaketime');
   });
 
   test('a grudge naming an unknown node is rejected with FL_ERR_CONFIG before anything changes', async () => {

@@ -111,7 +111,7 @@ describe('local backend: lifecycle', () => {
       'FL_ERR_NODE_START',
     );
     expect(e.message).toContain('node n2 failed to start: it exited with code 1 before it was ready');
-    expect(e.message).toContain('toy-node.ts --id n2 --port');
+    expect(e.message).toContain('toy-node.ts --id n2 --host 127.0.0.1 --port');
     expect(e.message).toContain('toy-node n2: refusing to start (--fail-start)');
     expect(e.message).toMatch(/log: .*n2\.log/);
     expect(await findLeftovers(runId)).toEqual([]);

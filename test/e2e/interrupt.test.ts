@@ -75,7 +75,9 @@ describe('interrupting a run', () => {
 
     const left = await findLeftovers(runId);
     expect(left.filter((l) => l.kind === 'process').length).toBeGreaterThanOrEqual(3); // the three nodes, orphaned
-    const cleanup = await faultline(['cleanup']); // no run id: removes runs whose controller is gone
+    // By run id: a bare `faultline cleanup` would also sweep the orphans other tests running in
+    // parallel are still inspecting (selecting orphans without a run id is tested in test/cluster).
+    const cleanup = await faultline(['cleanup', '--run-id', runId]);
     expect(cleanup.exitCode).toBe(0);
     expect(cleanup.stdout).toContain(runId);
     await expectNothingLeft(runId);

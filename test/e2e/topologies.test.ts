@@ -28,7 +28,7 @@ const run = async (cluster: string, workload: string, nemesis: string, extra: st
   const dir = runDirIn(reports, `${cluster}-${workload}-${nemesis}`);
   const results = readResults(dir);
   await expectNothingLeft(results.runId);
-  const checker = <T>(name: string) => results.checkers[name] as unknown as T;
+  const checker = <T>(name: string) => (results.checkers as Record<string, unknown>)[name] as T;
   const claim = (name: string) => results.claims.find((c) => c.name === name);
   return { exitCode: r.exitCode, output: r.all, results, checker, claim, dir };
 };

@@ -48,6 +48,19 @@ describe('faultWindows', () => {
     ]);
   });
 
+  it('pairs a scheduled fault by its step: overlapping partitions heal one at a time', () => {
+    const b = new HistoryBuilder();
+    b.at(0).nemesis('start-partition', { step: 1, description: 'isolate n1' });
+    b.at(10).nemesis('start-partition', { step: 2, description: 'isolate n2' });
+    b.at(20).nemesis('stop-partition', { step: 1, leadersBeforeHeal: [] });
+    b.at(30).nemesis('restart-node', { node: 'n3' });
+    b.at(40).nemesis('stop-partition', { step: 2 });
+    expect(faultWindows(b.ops).map((w) => [(w.value as { step: number }).step, w.start, w.end])).toEqual([
+      [1, ns(1), ns(21)],
+      [2, ns(11), ns(41)],
+    ]);
+  });
+
   it('ignores client ops and nemesis ops that are not start-/stop-', () => {
     const b = new HistoryBuilder().add(0, 1).nemesis('leader', { leader: 'n1' });
     expect(faultWindows(b.ops)).toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/base/random.ts';
-import { grudgeOf, halves, isolate, ringGrudge } from '../../src/nemesis/partition.ts';
+import { grudgeOf, halves, isolate, ringGrudge } from '../../src/nemesis/grudges.ts';
 
 const nodes = ['n1', 'n2', 'n3', 'n4', 'n5'];
 

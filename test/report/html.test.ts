@@ -1,8 +1,8 @@
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, escapeXml, jsonForScript } from '../../src/report/escape.ts';
 import { MAX_ELEMENTS_SHOWN, renderRunReport } from '../../src/report/html.ts';
-import { MAX_LATENCY_POINTS } from '../../src/report/plots.ts';
-import { MAX_TIMELINE_BARS } from '../../src/report/timeline.ts';
+import type { TimeViewMeta } from '../../src/report/timeview.ts';
 import { HistoryBuilder } from '../fixtures/history-builder.ts';
 import { generateSetRun, HOSTILE, resultsFor } from '../fixtures/set-run.ts';
 
@@ -12,6 +12,26 @@ const count = (haystack: string, needle: string | RegExp): number =>
       needle instanceof RegExp ? needle : new RegExp(needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g'),
     ) ?? []
   ).length;
+
+/** The time view's data as the page decodes it. */
+const timeView = (html: string) => {
+  const script = (id: string) => {
+    const m = html.match(new RegExp(`<script type="[^"]+" id="${id}">([^<]*)</script>`));
+    if (!m) throw new Error(`no #${id}`);
+    return m[1]!;
+  };
+  const meta = JSON.parse(script('tv-meta')) as TimeViewMeta;
+  const cols = gunzipSync(Buffer.from(script('tv-columns'), 'base64'));
+  const n = meta.count;
+  const buf = cols.buffer.slice(cols.byteOffset, cols.byteOffset + cols.byteLength);
+  const lat = new Float32Array(buf, 4 * n, n);
+  const proc = meta.procBytes === 4 ? new Uint32Array(buf, 16 * n, n) : new Uint16Array(buf, 16 * n, n);
+  const metaCol = new Uint8Array(buf, (16 + meta.procBytes + 4) * n, n);
+  const values = gunzipSync(Buffer.from(script('tv-values'), 'base64'))
+    .toString('utf8')
+    .split('\n');
+  return { meta, lat, proc, outcome: Array.from(metaCol, (m) => m & 3), values };
+};
 
 const hostileReport = () => {
   const history = generateSetRun();
@@ -51,9 +71,18 @@ describe('escaping helpers', () => {
 describe('renderRunReport', () => {
   it('renders hostile values from the run as text, never as markup', () => {
     const { html } = hostileReport();
-    // The only script elements are the report's own: the results JSON and the tooltip script.
-    expect(count(html, /<script/gi)).toBe(2);
-    expect(count(html, /<\/script/gi)).toBe(2);
+    // The only script elements are the report's own: the results JSON, the time view's data (meta,
+    // columns, values), the table script and the time view script.
+    const scripts = [...html.matchAll(/<script( [^>]*)?>/gi)].map((m) => m[1] ?? '');
+    expect(scripts).toEqual([
+      ' type="application/json" id="tv-meta"',
+      ' type="application/octet-stream" id="tv-columns"',
+      ' type="application/octet-stream" id="tv-values"',
+      ' type="application/json" id="faultline-results"',
+      '',
+      '',
+    ]);
+    expect(count(html, /<\/script/gi)).toBe(6);
     expect(html).not.toContain('<img');
     expect(html).not.toContain('onerror="');
     expect(html).toContain('&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;');
@@ -62,7 +91,7 @@ describe('renderRunReport', () => {
     expect(html).toContain('<a href="logs/n%202.log">');
   });
 
-  it('embeds results as JSON that parses back to the results', () => {
+  it('embeds results as JSON that parses back to the results (the linearizable failure left to results.json)', () => {
     const { html, results } = hostileReport();
     const m = html.match(/<script type="application\/json" id="faultline-results">([^<]*)<\/script>/);
     expect(m).not.toBeNull();
@@ -70,17 +99,17 @@ describe('renderRunReport', () => {
     expect(JSON.parse(m![1]!)).toEqual(JSON.parse(JSON.stringify(results)));
   });
 
-  it('puts the verdict first, then claims, replay, counts, set elements, plots, timeline, nemesis, config, logs', () => {
+  it('puts the verdict first, then claims, replay, counts, attribution, set elements, the time view, nemesis, config, logs', () => {
     const { html } = hostileReport();
     const order = [
       'class="verdict fail"',
       'id="claims"',
       'id="replay"',
       'id="counts"',
+      'id="attribution"',
       'id="set"',
-      'id="latency"',
-      'id="throughput"',
-      'id="timeline"',
+      'id="time"',
+      'id="availability"',
       'id="nemesis"',
       'id="config"',
       'id="logs"',
@@ -99,17 +128,32 @@ describe('renderRunReport', () => {
     expect(html).toContain("default-src 'none'");
   });
 
-  it('draws a point per completed op and shades each fault window in the latency plot', () => {
+  it('carries every operation to the time view, with its outcome, latency, value and the fault windows', () => {
     const { html, history } = hostileReport();
-    const latency = html.slice(
-      html.indexOf('<svg class="plot latency"'),
-      html.indexOf('</svg>', html.indexOf('<svg class="plot latency"')),
+    const tv = timeView(html);
+    const clientInvokes = history.filter((o) => o.type === 'invoke' && o.process !== 'nemesis').length;
+    expect(tv.meta.count).toBe(clientInvokes);
+    expect(tv.outcome.filter((o) => o === 1).length).toBe(history.filter((o) => o.type === 'fail').length);
+    expect(tv.meta.windows.map((w) => w.f)).toEqual(['partition', 'kill']);
+    expect(tv.meta.windows[1]).toMatchObject({ label: 'kill n1', startMs: 13000, endMs: 15000 });
+    expect(Array.from(tv.lat).every((l) => Number.isNaN(l) || l >= 0)).toBe(true);
+    // The hostile read value travels as data (set as text by the page), one line per operation.
+    expect(tv.values).toHaveLength(clientInvokes);
+    expect(tv.values.some((v) => v.includes('<img src=x onerror='))).toBe(true);
+    expect(html).not.toContain('<img src=x');
+  });
+
+  it('attributes each lost write to its fault window and the node that acknowledged it, linked to the operation', () => {
+    const { html, results, history } = hostileReport();
+    const lost = (results.checkers.set as { lostElements: number[] }).lostElements[0]!;
+    const table = html.slice(
+      html.indexOf('data-kind="lost write"'),
+      html.indexOf('</table>', html.indexOf('data-kind="lost write"')),
     );
-    const completed = history.filter((o) => o.type !== 'invoke' && o.process !== 'nemesis').length;
-    expect(count(latency, '<circle class="pt')).toBe(completed);
-    expect(count(latency, '<circle class="pt fail"')).toBe(history.filter((o) => o.type === 'fail').length);
-    expect(count(latency, '<g class="fault fault-partition"')).toBe(1);
-    expect(count(latency, '<g class="fault fault-kill"')).toBe(1);
+    const add = history.find((o) => o.f === 'add' && o.type === 'ok' && o.value === lost)!;
+    expect(table).toContain(`data-op="${add.index}"`);
+    expect(table).toContain('before kill n1');
+    expect(table).toContain(`<td>${add.node}</td>`);
   });
 
   it('shows the interrupted flag and the unknown verdict', () => {
@@ -129,18 +173,13 @@ describe('renderRunReport', () => {
     expect(html).toContain('<li>n2 would not restart &lt;/script&gt;');
   });
 
-  it('draws one timeline row per process, or per worker when the config gives the concurrency', () => {
+  it('tells the time view the concurrency, so it draws one row per worker', () => {
     const history = generateSetRun({ workers: 5 });
     const results = resultsFor(history);
-    const timeline = (html: string) =>
-      html.slice(html.indexOf('<svg class="plot timeline"'), html.indexOf('id="nemesis"'));
-    const perProcess = timeline(renderRunReport({ results, history, config: {}, logs: {} }));
-    const processes = new Set(history.filter((o) => o.process !== 'nemesis').map((o) => o.process)).size;
-    expect(processes).toBeGreaterThan(5);
-    expect(count(perProcess, /text-anchor="end">p\d+</g)).toBe(processes);
-    const perWorker = timeline(renderRunReport({ results, history, config: { concurrency: 5 }, logs: {} }));
-    expect(count(perWorker, /text-anchor="end">w\d+</g)).toBe(5);
-    expect(perWorker).toContain('one row per worker: process mod 5');
+    expect(timeView(renderRunReport({ results, history, config: {}, logs: {} })).meta.concurrency).toBeNull();
+    const tv = timeView(renderRunReport({ results, history, config: { concurrency: 5 }, logs: {} }));
+    expect(tv.meta.concurrency).toBe(5);
+    expect(new Set(Array.from(tv.proc)).size).toBeGreaterThan(5);
   });
 
   it('caps long element lists with "and N more"', () => {
@@ -154,19 +193,18 @@ describe('renderRunReport', () => {
     expect(html).toContain(`and ${599 - MAX_ELEMENTS_SHOWN} more`);
   });
 
-  it('samples the latency plot and aggregates the timeline for large histories, and says so', () => {
+  it('keeps a large history compact: every operation, shorter value previews', () => {
     const b = new HistoryBuilder();
     for (let i = 0; i < 12_000; i++) {
-      b.op(i % 10, 'invoke', 'read', null).op(i % 10, i % 50 === 0 ? 'info' : 'ok', 'read', [], { node: 'n1' });
+      b.op(i % 10, 'invoke', 'read', null).op(i % 10, i % 50 === 0 ? 'info' : 'ok', 'read', [i, i + 1], { node: 'n1' });
     }
     const history = b.ops;
     const html = renderRunReport({ results: resultsFor(history), history, config: {}, logs: {} });
-    expect(count(html, '<circle class="pt')).toBe(MAX_LATENCY_POINTS);
-    expect(count(html, '<circle class="pt info"')).toBe(240); // every info op kept
-    expect(html).toContain('sampled evenly from 12000');
-    expect(count(html, '<rect class="op agg')).toBeLessThan(MAX_TIMELINE_BARS);
-    expect(html).toContain('aggregated per pixel');
-    expect(html.length).toBeLessThan(4_000_000);
+    const tv = timeView(html);
+    expect(tv.meta.count).toBe(12_000);
+    expect(tv.outcome.filter((o) => o === 2)).toHaveLength(240);
+    expect(tv.values[5]).toBe('[5,6]');
+    expect(html.length).toBeLessThan(1_000_000);
   });
 
   it('renders an empty history without crashing', () => {

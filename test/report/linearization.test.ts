@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult, DescribedOperation } from '../../src/checker/linearizable/types.ts';
+import { MAX_ILLEGAL_OPS } from '../../src/report/linearization/data.ts';
 import {
   buildVizData,
   renderLinearizationHtml,
@@ -114,6 +115,39 @@ describe('buildVizData', () => {
       { op: 3, why: 'illegal' },
       { op: 2, why: 'dead-end' },
     ]);
+  });
+
+  it('places the run’s fault windows on the warped time axis, between the instants around them', () => {
+    const ms = 1_000_000;
+    const faults = [
+      { f: 'partition', start: 11 * ms, end: 25 * ms, value: { description: `isolate n1 ${EVIL}` } },
+      { f: 'kill', start: 45 * ms, end: Number.POSITIVE_INFINITY, value: { targets: ['n1'] } },
+      { f: 'pause', start: 100 * ms, end: 200 * ms, value: null },
+    ];
+    const x = buildVizData({ result: result(), faults }).partitions[0]!;
+    // Instants 0, 5, 10, 12, 20, 30, 40, 50 ms: 11 ms lies between slots 2 and 3, 25 ms between 4 and 5.
+    expect(x.faults).toEqual([
+      { f: 'partition', label: `partition: isolate n1 ${EVIL}`, from: 2.5, to: 4.5, before: false, after: false },
+      { f: 'kill', label: 'kill n1', from: 6.5, to: 8.5, before: false, after: true },
+    ]);
+    expect(buildVizData({ result: result(), faults, timeUnit: 'ordinal' }).partitions[0]!.faults).toEqual([]);
+  });
+
+  it('narrows an illegal partition too long to draw to the operations around where linearization stops', () => {
+    const r = result();
+    const x = r.partitions[1]!;
+    // 3,000 more operations before the failure, each a write of its own.
+    const extra = Array.from({ length: 3000 }, (_, i) => op(100 + i, 4, -3001 + i, -3000.5 + i, `write("x", ${i})`));
+    r.partitions[1] = { ...x, opCount: x.opCount + 3000, operations: [...extra, ...x.operations!] };
+    const viz = buildVizData({ result: r }).partitions[0]!;
+    expect(viz.ops.length).toBeLessThanOrEqual(MAX_ILLEGAL_OPS + 1);
+    // The window ends with the last operations, where the stuck ones are.
+    expect(viz.window!.of).toBe(3005);
+    expect(viz.window!.last - viz.window!.first).toBe(MAX_ILLEGAL_OPS);
+    expect(viz.window!.last).toBe(3005);
+    // The stuck operations are kept, and the steps still point into the drawn operations.
+    expect(viz.stuck).toHaveLength(2);
+    for (const s of viz.linearizations[0]!) expect(viz.ops[s.op]).toBeDefined();
   });
 
   it('shows ordinal times raw and leaves out passing partitions over the op budget', () => {
@@ -239,6 +273,16 @@ describe.skipIf(!haveChromium)('the page in a real browser (chromium)', () => {
     expect(await page.locator('circle.fl-lin-last').count()).toBe(0); // a full linearization: nothing failed
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('marks fault windows on the timeline, their labels as text', async () => {
+    const faults = [{ f: 'partition', start: 11_000_000, end: 25_000_000, value: { description: EVIL } }];
+    const { page, errors } = await open('faults.html', renderLinearizationHtml({ result: result(), faults }));
+    expect(errors).toEqual([]);
+    expect(await page.locator('g.fl-lin-fault').count()).toBe(1);
+    expect(await page.locator('g.fl-lin-fault line.fl-lin-fault-edge').count()).toBe(2);
+    expect(await page.locator('g.fl-lin-fault text').textContent()).toBe(`partition: ${EVIL}`);
+    expect(await page.evaluate('document.querySelectorAll("img").length')).toBe(0);
   });
 
   it('draws two embedded sections on one page independently', async () => {

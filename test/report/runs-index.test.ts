@@ -2,8 +2,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listRuns, writeRunsIndex } from '../../src/report/runs-index.ts';
+import { RECENT_RUNS } from '../../src/report/index-page.ts';
+import { INDEX_CACHE, listRuns, writeRunsIndex } from '../../src/report/runs-index.ts';
 import { writeRunReport } from '../../src/report/write.ts';
+import { generateReportsFolder, testName } from '../fixtures/reports-folder.ts';
 import { generateSetRun, HOSTILE, resultsFor } from '../fixtures/set-run.ts';
 
 let root: string | undefined;
@@ -22,6 +24,10 @@ const writeRun = async (dir: string, results: unknown, report = true) => {
   await writeFile(join(dir, 'results.json'), JSON.stringify(results));
   if (report) await writeFile(join(dir, 'report.html'), '<!DOCTYPE html>');
 };
+
+const recentRows = (html: string) =>
+  (html.slice(html.indexOf('id="recent"')).match(/<tr class="run"[^>]*>[\s\S]*?<\/tr>/g) ?? []) as string[];
+const testRows = (html: string) => (html.match(/<tr class="test"[^>]*>[\s\S]*?<\/tr>/g) ?? []) as string[];
 
 describe('runs index', () => {
   it('lists every finished run newest first and skips folders without valid results', async () => {
@@ -57,7 +63,7 @@ describe('runs index', () => {
 
     await writeRunsIndex(r);
     const html = await readFile(join(r, 'index.html'), 'utf8');
-    const rows = html.match(/<tr class="run">.*?<\/tr>/g) ?? [];
+    const rows = recentRows(html);
     expect(rows).toHaveLength(3);
     expect(rows[0]).toContain('2024-01-03T10:00:00.000Z');
     expect(rows[0]).toContain('UNKNOWN');
@@ -69,8 +75,25 @@ describe('runs index', () => {
     expect(html).toContain('3 runs: 1 pass, 1 fail, 1 unknown');
     expect(html).not.toContain('<img');
     expect(html).toContain('register&lt;/script&gt;');
-    // Written atomically: no temp file left behind.
-    expect((await readdir(r)).sort()).toEqual(['README', 'index.html', 'register', 'set-async']);
+    // One row per test, the failing one first, each with its verdict trend.
+    const tests = testRows(html);
+    expect(tests).toHaveLength(2);
+    expect(tests[0]).toContain('data-verdict="fail"');
+    expect(tests[0]).toMatch(
+      /<svg class="spark verdicts"[^>]*>(<a [^>]*><rect class="(pass|fail)"[^>]*>[\s\S]*?<\/a>){2}<\/svg>/,
+    );
+    // Written atomically: no temp file left behind; the cache and the tests' pages sit beside the runs,
+    // and a test's folder holds nothing but its runs.
+    expect((await readdir(r)).sort()).toEqual([INDEX_CACHE, 'README', 'index.html', 'register', 'set-async', 'tests']);
+    expect((await readdir(join(r, 'tests'))).sort()).toEqual(['register.html', 'set-async.html']);
+    expect(await readFile(join(r, 'tests', 'set-async.html'), 'utf8')).toContain('2024-01-01T10:00:00.000Z');
+    expect((await readdir(join(r, 'set-async'))).filter((f) => !f.includes('T10-00-00'))).toEqual([
+      'array',
+      'no-verdict',
+      'notes.txt',
+      'still-running',
+      'torn',
+    ]);
   });
 
   it('writes an index for an empty or missing reports root', async () => {
@@ -94,4 +117,63 @@ describe('runs index', () => {
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ test: results.test, hasReport: true, lost: 1, valid: false });
   });
+
+  it('flags a claim that held before and fails now, first; a claim that never held is not flagged', async () => {
+    const r = await makeRoot();
+    const regress = testName(4); // a single-leader-sync test: lostWrites none
+    const always = testName(2);
+    await generateReportsFolder(r, { tests: 6, nights: 4, regress, alwaysFailing: [always] });
+    await writeRunsIndex(r);
+    const html = await readFile(join(r, 'index.html'), 'utf8');
+    const box = html.slice(
+      html.indexOf('id="regressions"'),
+      html.indexOf('</section>', html.indexOf('id="regressions"')),
+    );
+    expect(box).toContain('Held before, failing now (1)');
+    expect(box).toContain(`data-test="${regress}" data-claim="lostWrites"`);
+    expect(box).toContain('held at campaign nightly/20260103');
+    expect(box).toContain('fails at campaign nightly/20260104');
+    expect(box).not.toContain(always);
+    const tests = testRows(html);
+    expect(tests[0]).toContain(`data-name="${regress}"`);
+    expect(tests[0]).toContain('data-regression="true"');
+    expect(tests[1]).toContain(`data-name="${always}"`);
+    expect(tests[1]).toContain('data-regression="false"');
+    // Four nights, four points per trend.
+    expect(tests[0]!.match(/<rect /g)).toHaveLength(4);
+    expect(tests[0]!.match(/class="(pass|fail)"/g)!.map((m) => m.slice(7, -1))).toEqual([
+      'pass',
+      'pass',
+      'pass',
+      'fail',
+    ]);
+    expect(html).toContain('href="campaigns/nightly/20260104/campaign.html"');
+  });
+
+  it('handles thousands of runs: one row per test, the latest runs, a page per test, and a cache that sees changes', async () => {
+    const r = await makeRoot();
+    const { runs } = await generateReportsFolder(r, { tests: 60, nights: 50 });
+    expect(runs).toBe(3000);
+    await writeRunsIndex(r);
+    const html = await readFile(join(r, 'index.html'), 'utf8');
+    expect(html).toContain('3000 runs:');
+    expect(testRows(html)).toHaveLength(60);
+    expect(recentRows(html)).toHaveLength(RECENT_RUNS);
+    expect(html).toContain(`The latest ${RECENT_RUNS} of 3000 runs`);
+    // Trends keep the last 30 nights.
+    expect(testRows(html)[0]!.match(/<rect /g)).toHaveLength(30);
+    expect(html.length).toBeLessThan(3_000_000);
+    const page = await readFile(join(r, 'tests', `${testName(7)}.html`), 'utf8');
+    expect(page.match(/<tr class="run"/g)).toHaveLength(50);
+
+    // The cache: a changed results.json is read again, an unchanged one is not.
+    const cache = JSON.parse(await readFile(join(r, INDEX_CACHE), 'utf8')) as { runs: Record<string, unknown> };
+    expect(Object.keys(cache.runs)).toHaveLength(3000);
+    const latest = (await listRuns(r))[0]!;
+    const file = join(r, latest.dir, 'results.json');
+    const changed = { ...JSON.parse(await readFile(file, 'utf8')), valid: 'unknown', test: 'changed-name' };
+    await writeFile(file, JSON.stringify(changed));
+    await writeRunsIndex(r);
+    expect(await readFile(join(r, 'index.html'), 'utf8')).toContain('changed-name');
+  }, 120_000);
 });

@@ -10,7 +10,9 @@ import { resolveRunConfig } from '../../src/run/resolve.ts';
 let root: string;
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-const build = (drafts: OpDraft[]): Op[] => drafts.map((d, i) => ({ ...d, index: i, time: i * 1_000_000 }));
+// Served by n1 in term 1, as the replica's leader reports it: split-brain and fencing need who acknowledged a write.
+const build = (drafts: OpDraft[]): Op[] =>
+  drafts.map((d, i) => ({ node: 'n1', ...(d.type === 'ok' ? { term: 1 } : {}), ...d, index: i, time: i * 1_000_000 }));
 
 // Process 0 writes 1 then 2 (both acknowledged); process 1 then reads 1: a stale read.
 const staleRead = build([
@@ -55,9 +57,21 @@ describe('analyseRun', () => {
     expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).valid).toBe(false);
   });
 
-  it('passes the same history without the stale read', async () => {
+  it('does not vouch for stale reads when no read succeeded: unknown, exit 2', async () => {
     const { dir, facts } = await setup();
     const { results, exitCode } = await analyseRun(dir, staleRead.slice(0, 4), facts);
+    expect(exitCode).toBe(2);
+    expect(results.claims.find((c) => c.name === 'staleReads')).toMatchObject({
+      held: 'unknown',
+      detail: 'no read succeeded: nothing to vouch for',
+    });
+  });
+
+  it('passes the same history when the read returns the latest write', async () => {
+    const { dir, facts } = await setup();
+    const fresh = staleRead.map((o, i) => (i === staleRead.length - 1 ? { ...o, value: 2 } : o));
+    const { results, exitCode } = await analyseRun(dir, fresh, facts);
+    expect(results.claims.filter((c) => c.held !== true && c.held !== 'untested')).toEqual([]);
     expect(exitCode).toBe(0);
     expect(results.valid).toBe(true);
   });

@@ -67,6 +67,9 @@ export type EdnValue =
   | EdnMap
   | EdnTagged;
 
+/** The deepest nesting a history value may have; real histories stay far below it. */
+export const MAX_DEPTH = 200;
+
 const parseError = (message: string, file: string, line: number): FaultlineError =>
   new FaultlineError('FL_ERR_HISTORY_PARSE', message, { file, line });
 
@@ -129,6 +132,8 @@ export class EdnReader {
   private readonly keywords = new Map<string, Keyword>();
   /** 1-based line of the next unread character. */
   line = 1;
+  /** Open collections around the current position: the reader is recursive, so nesting is bounded. */
+  private depth = 0;
 
   constructor(
     private readonly text: string,
@@ -202,7 +207,9 @@ export class EdnReader {
       case '[':
       case '{': {
         this.pos++;
+        if (++this.depth > MAX_DEPTH) this.fail(`values nested deeper than ${MAX_DEPTH} levels`);
         const items = this.readUntil(CLOSERS[ch]!, ch, line);
+        this.depth--;
         if (ch === '(') return new EdnList(items);
         if (ch === '[') return items;
         return this.toMap(items, line);
@@ -215,8 +222,13 @@ export class EdnReader {
         return this.readString();
       case '\\':
         return this.readChar();
-      case '#':
-        return this.readDispatch(line);
+      case '#': {
+        // Tags and discards read a further form: nested as deeply as collections can be.
+        if (++this.depth > MAX_DEPTH) this.fail(`values nested deeper than ${MAX_DEPTH} levels`);
+        const v = this.readDispatch(line);
+        this.depth--;
+        return v;
+      }
       default:
         return this.readToken();
     }

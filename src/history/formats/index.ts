@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { FaultlineError, isFaultlineError } from '../../base/errors.ts';
 import { parseJsonlHistory } from '../jsonl.ts';
 import type { Op } from '../op.ts';
+import { checkWellFormed, hasClientOps } from '../well-formed.ts';
 import { parseEdnHistory } from './edn.ts';
 import { parseJepsenLog } from './jepsen-log.ts';
 import { parsePorcupineKv } from './porcupine-kv.ts';
@@ -103,8 +104,9 @@ export const readHistory = async (
       hint: `use one of auto, ${HISTORY_FORMATS.join(', ')}`,
     });
   }
+  let ops: Op[];
   try {
-    return { ops: PARSERS[resolved](text, path), format: resolved };
+    ops = PARSERS[resolved](text, path);
   } catch (e) {
     if (isFaultlineError(e)) throw e;
     throw new FaultlineError('FL_ERR_HISTORY_PARSE', `cannot parse the history as ${resolved}: ${String(e)}`, {
@@ -112,4 +114,15 @@ export const readHistory = async (
       cause: e,
     });
   }
+  checkWellFormed(ops, { file: path });
+  if (!hasClientOps(ops)) {
+    throw new FaultlineError(
+      'FL_ERR_HISTORY_PARSE',
+      'the history has no client operations: there is nothing to check',
+      {
+        file: path,
+      },
+    );
+  }
+  return { ops, format: resolved };
 };

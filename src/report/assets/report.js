@@ -1,33 +1,30 @@
-// faultline run report: instant tooltips for the SVG plots. Plain script, no
-// dependencies. Tooltip text is set with textContent, never parsed as HTML.
+// faultline run report: sortable tables and instant tooltips. Plain script,
+// no dependencies. Cell text is compared as set; nothing is parsed as HTML.
 (() => {
-  const tip = document.createElement('div');
-  tip.className = 'tip';
-  tip.hidden = true;
-  document.body.appendChild(tip);
-
-  // Each plot element carries its description in a <title> (the native,
-  // no-script tooltip). Move it to data-tip so the two do not show at once.
-  for (const title of document.querySelectorAll('svg.plot title')) {
-    const owner = title.parentNode;
-    owner.setAttribute('data-tip', title.textContent);
-    owner.removeChild(title);
+  // Click a heading of a sortable table: sort by that column (numbers by data-v), again to reverse.
+  for (const table of document.querySelectorAll('table.sortable')) {
+    const heads = [...table.querySelectorAll('thead th')];
+    heads.forEach((th, col) => {
+      th.addEventListener('click', () => {
+        const dir = th.getAttribute('data-dir') === 'asc' ? 'desc' : 'asc';
+        for (const other of heads) other.removeAttribute('data-dir');
+        th.setAttribute('data-dir', dir);
+        const body = table.tBodies[0];
+        const rows = [...body.rows];
+        const keyOf = (row) => {
+          const cell = row.cells[col];
+          const v = cell.getAttribute('data-v');
+          if (v !== null && v !== '' && !Number.isNaN(Number(v))) return Number(v);
+          return cell.textContent;
+        };
+        rows.sort((a, b) => {
+          const x = keyOf(a);
+          const y = keyOf(b);
+          const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+          return dir === 'asc' ? c : -c;
+        });
+        body.append(...rows);
+      });
+    });
   }
-
-  document.addEventListener('mousemove', (event) => {
-    const el = event.target instanceof Element ? event.target.closest('[data-tip]') : null;
-    if (!el) {
-      tip.hidden = true;
-      return;
-    }
-    tip.textContent = el.getAttribute('data-tip');
-    tip.hidden = false;
-    const pad = 14;
-    const w = tip.offsetWidth;
-    const h = tip.offsetHeight;
-    const left = event.clientX + pad + w > window.innerWidth ? event.clientX - pad - w : event.clientX + pad;
-    const top = event.clientY + pad + h > window.innerHeight ? event.clientY - pad - h : event.clientY + pad;
-    tip.style.left = `${Math.max(0, left)}px`;
-    tip.style.top = `${Math.max(0, top)}px`;
-  });
 })();

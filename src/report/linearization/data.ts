@@ -1,4 +1,5 @@
 import type { CheckOutcome, CheckResult, PartitionResult } from '../../checker/linearizable/types.ts';
+import { describeFault, type FaultWindow } from '../../history/faults.ts';
 
 /**
  * What the page draws, computed in TypeScript from a check result (kept with
@@ -26,6 +27,20 @@ export interface LinearizationVizInput {
    * (illegal partitions are always drawn). Default 5,000.
    */
   maxOps?: number;
+  /** The run's fault windows (times in ns, as the operations'), marked on each partition's timeline. */
+  faults?: readonly FaultWindow[];
+}
+
+/** A fault window on a partition's warped time axis: between which slots it starts and ends. */
+export interface VizFault {
+  f: string;
+  label: string;
+  /** Slot positions (fractional: between two instants); clamped to the drawing. */
+  from: number;
+  to: number;
+  /** Whether the window began before / ended after the partition's operations. */
+  before: boolean;
+  after: boolean;
 }
 
 export interface VizOp {
@@ -67,6 +82,14 @@ export interface VizPartition {
   longestFor: number[];
   /** Ops (indexes into `ops`) that could not come next after `linearizations[0]`. */
   stuck: Array<{ op: number; why: 'illegal' | 'dead-end' }>;
+  /** Fault windows overlapping the partition's operations. */
+  faults: VizFault[];
+  /**
+   * When the partition had more operations than a page can draw: the ones
+   * drawn are those around where linearization stops, positions
+   * [first, last) of `of` in call order.
+   */
+  window: { first: number; last: number; of: number } | null;
 }
 
 export interface VizData {
@@ -81,6 +104,26 @@ export interface VizData {
 }
 
 const DEFAULT_MAX_OPS = 5000;
+/** Most operations of an illegal partition drawn: those around where linearization stops. */
+export const MAX_ILLEGAL_OPS = 2000;
+
+/**
+ * An illegal partition too long to draw, narrowed to the MAX_ILLEGAL_OPS
+ * operations (in call order) around the first one that could not come next
+ * (else the last linearized one); the stuck ones always stay.
+ */
+const narrow = (p: PartitionResult): { p: PartitionResult; window: VizPartition['window'] } => {
+  const ops = [...(p.operations ?? [])].sort((a, b) => a.call - b.call || a.id - b.id);
+  if (p.result !== 'illegal' || ops.length <= MAX_ILLEGAL_OPS) return { p, window: null };
+  const focus = p.stuck?.[0]?.id ?? p.linearizations?.[0]?.steps.at(-1)?.id;
+  let center = ops.findIndex((o) => o.id === focus);
+  if (center < 0) center = ops.length - 1;
+  const first = Math.max(0, Math.min(center - MAX_ILLEGAL_OPS / 2, ops.length - MAX_ILLEGAL_OPS));
+  const last = first + MAX_ILLEGAL_OPS;
+  const keep = new Set(ops.slice(first, last).map((o) => o.id));
+  for (const s of p.stuck ?? []) keep.add(s.id);
+  return { p: { ...p, operations: ops.filter((o) => keep.has(o.id)) }, window: { first, last, of: ops.length } };
+};
 
 const formatTime = (t: number, unit: 'ns' | 'ordinal'): string => {
   if (unit === 'ordinal') return String(t);
@@ -90,7 +133,11 @@ const formatTime = (t: number, unit: 'ns' | 'ordinal'): string => {
 const RANK: Record<CheckOutcome, number> = { illegal: 0, unknown: 1, ok: 2 };
 
 /** The drawable data of one partition; undefined when the result kept no operations for it. */
-export const partitionViz = (p: PartitionResult, unit: 'ns' | 'ordinal' = 'ns'): VizPartition | undefined => {
+export const partitionViz = (
+  p: PartitionResult,
+  unit: 'ns' | 'ordinal' = 'ns',
+  faults: readonly FaultWindow[] = [],
+): VizPartition | undefined => {
   const operations = p.operations;
   if (!operations) return undefined;
   const sorted = [...operations].sort((a, b) => a.call - b.call || a.id - b.id);
@@ -129,7 +176,38 @@ export const partitionViz = (p: PartitionResult, unit: 'ns' | 'ordinal' = 'ns'):
     linearizations,
     longestFor,
     stuck: (p.stuck ?? []).filter((s) => at(s.id) >= 0).map((s) => ({ op: at(s.id), why: s.why })),
+    faults: unit === 'ns' ? faultMarks(times, faults) : [],
+    window: null,
   };
+};
+
+/** Number of entries < x in a sorted array. */
+const below = (sorted: readonly number[], x: number): number => {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+};
+
+/** Where each fault window lies among the partition's instants: a window between instants i-1 and i sits at i - 0.5. */
+const faultMarks = (times: readonly number[], faults: readonly FaultWindow[]): VizFault[] => {
+  if (times.length === 0) return [];
+  const first = times[0]!;
+  const last = times[times.length - 1]!;
+  return faults
+    .filter((w) => w.start <= last && w.end >= first)
+    .map((w) => ({
+      f: w.f,
+      label: describeFault(w),
+      from: below(times, w.start) - 0.5,
+      to: Number.isFinite(w.end) ? below(times, w.end) - 0.5 : times.length + 0.5,
+      before: w.start < first,
+      after: w.end > last,
+    }));
 };
 
 /** Chooses and converts the partitions to draw: every illegal one, then others while `maxOps` allows. */
@@ -147,8 +225,10 @@ export const buildVizData = (input: LinearizationVizInput): VizData => {
   let drawnOps = 0;
   for (const p of candidates) {
     if (p.result !== 'illegal' && drawnOps + (p.operations?.length ?? 0) > budget) continue;
-    const viz = partitionViz(p, unit);
+    const narrowed = narrow(p);
+    const viz = partitionViz(narrowed.p, unit, input.faults ?? []);
     if (!viz) continue;
+    viz.window = narrowed.window;
     partitions.push(viz);
     if (p.result !== 'illegal') drawnOps += viz.ops.length;
   }

@@ -45,7 +45,7 @@ const summaryHtml = (data: VizData): string => {
     const where = failing.key === null ? '' : ` (key ${escapeHtml(JSON.stringify(failing.key))})`;
     const state = clip(lin.length > 0 ? lin[lin.length - 1]!.after : failing.initialState);
     lines.push(
-      `<p>Partition ${failing.index}${where}: ${failing.opCount} operations; the longest linearization covers ${lin.length} of them and stops in state <code>${escapeHtml(state)}</code>. Operations that could not come next:</p>`,
+      `<p>Partition ${failing.index}${where}: ${failing.opCount} operations; ${failing.window ? `the drawing shows the ${failing.window.last - failing.window.first} around where the longest linearization stops, in state` : `the longest linearization covers ${lin.length} of them and stops in state`} <code>${escapeHtml(state)}</code>. Operations that could not come next:</p>`,
     );
     lines.push('<ul class="fl-lin-stuck-list">');
     for (const s of failing.stuck.slice(0, MAX_LISTED)) {

@@ -79,6 +79,7 @@
       swatch('not linearized', 'background:#e6e9ee'),
       swatch('never returned (info)', 'background:#fff;border-style:dashed'),
       swatch('linearization points, in order', 'background:#175cd3;border-radius:50%;width:9px;height:9px'),
+      swatch('fault window', 'background:rgba(214,69,69,0.13);border:1px dashed #d64545'),
     );
 
     // Row labels stay put while the drawing scrolls sideways; both scroll together vertically.
@@ -159,7 +160,14 @@
       if (p.linearizations.length === 0) linSel.append(el('option', null, 'none kept'));
       linSel.value = String(view.lin);
       linSel.disabled = p.linearizations.length < 2;
-      note.textContent = p.truncated ? 'Only some partial linearizations were kept (memory cap).' : '';
+      note.textContent = [
+        p.truncated ? 'Only some partial linearizations were kept (memory cap).' : '',
+        p.window
+          ? `Showing operations ${p.window.first + 1}–${p.window.last} of ${p.window.of} (in call order), around where linearization stops; steps outside them are not drawn.`
+          : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
 
       const lin = p.linearizations[view.lin] || [];
       const stepOf = new Map(lin.map((s, k) => [s.op, k]));
@@ -188,6 +196,22 @@
         const y = TOP + i * ROW_H;
         if (i % 2 === 0) svg.append(svgEl('rect', { x: 0, y, width, height: ROW_H }, 'fl-lin-row-bg'));
       });
+
+      // Fault windows of the run, on the same warped time axis: shaded, with dashed edges and a label.
+      for (const f of p.faults || []) {
+        const fx0 = Math.max(0, x(f.from));
+        const fx1 = Math.min(width, Math.max(x(f.to), fx0 + 2));
+        const g = svgEl('g', { 'data-fault': f.f }, 'fl-lin-fault');
+        g.append(svgEl('rect', { x: fx0, y: 0, width: fx1 - fx0, height }, 'fl-lin-fault-band'));
+        if (!f.before) g.append(svgEl('line', { x1: fx0, y1: 0, x2: fx0, y2: height }, 'fl-lin-fault-edge'));
+        if (!f.after) g.append(svgEl('line', { x1: fx1, y1: 0, x2: fx1, y2: height }, 'fl-lin-fault-edge'));
+        const label = svgEl('text', { x: fx0 + 3, y: 10 }, 'fl-lin-fault-label');
+        label.textContent = `${f.before ? '… ' : ''}${f.label}${f.after ? ' …' : ''}`;
+        const title = svgEl('title', {});
+        title.textContent = `fault: ${f.label}${f.before ? ' (began earlier)' : ''}${f.after ? ' (healed later)' : ''}`;
+        g.append(label, title);
+        svg.append(g);
+      }
 
       p.ops.forEach((o, i) => {
         const [x0, x1] = barX(o);

@@ -10,6 +10,10 @@
  *           {f:'read', key?}            GET  /set/:key         → ok, sorted elements
  * counter:  {f:'add', key?, value:n}    POST /counter/:key/add → ok   (key defaults to "c")
  *           {f:'read', key?}            GET  /counter/:key     → ok, a number
+ * bank:     {f:'transfer', value:{from,to,amount}} POST /bank/b/transfer → ok | fail (insufficient funds)
+ *           {f:'read'}                  GET  /bank/b?accounts=… → ok, {account: balance}
+ *           (accounts and their opening balance: options.accounts, options.initialBalance;
+ *            single-leader only — the other topologies refuse, so every op fails)
  *
  * Outcomes. 2xx → ok. A definite refusal (cas mismatch, not-leader, bad
  * request, any reply with maybeApplied:false, connection refused) → fail.
@@ -25,17 +29,29 @@
  * `reads: ryw`), and under version vectors the causal context last seen per
  * key, sent with the next write of that key so it supersedes what was read.
  *
- * Workload option `readFrom: local` sends reads with `?local=1`: the bound
- * node answers from its own state, whatever its role (for convergence
- * checks). The default, `leader`, lets the topology decide.
+ * Node-local reads (`ClientOptions.localReads`, the final phase; or workload
+ * option `readFrom: local`) send reads with `?local=1`: the bound node
+ * answers from its own state, whatever its role. `readFrom: rotate` sends
+ * each read to the next node in turn (a load balancer over replicas), so
+ * a session's reads land on replicas with different lags; writes still go
+ * to the bound node. The default, `leader`, lets the topology decide.
+ *
+ * A write's reply carries the leader's term (single-leader); it becomes
+ * `completion.term`, so split-brain and fencing checks can tell leaders apart.
  */
 import { Agent, request } from 'undici';
 import { configError } from '../../base/errors.ts';
 import { deadlineSignal } from '../../base/time.ts';
 import type { Client, ClientOp, ClientOptions, Completion, NodeAddress } from '../system.ts';
 
-export type ReplicaWorkload = 'register' | 'set' | 'counter';
-export const REPLICA_WORKLOADS: readonly ReplicaWorkload[] = ['register', 'set', 'counter'];
+export type ReplicaWorkload = 'register' | 'set' | 'counter' | 'bank';
+export const REPLICA_WORKLOADS: readonly ReplicaWorkload[] = ['register', 'set', 'counter', 'bank'];
+
+/** The bank workload's accounts and their opening balance (ClientOptions.options). */
+export interface BankSetup {
+  accounts: readonly string[];
+  initialBalance: number;
+}
 
 interface HttpCall {
   method: 'GET' | 'PUT' | 'POST';
@@ -60,11 +76,36 @@ export interface Session {
 const enc = encodeURIComponent;
 
 /** Maps a workload op to an HTTP call, or throws for an op this workload does not have. */
-export const toHttpCall = (workload: ReplicaWorkload, op: ClientOp, local: boolean, session: Session): HttpCall => {
+export const toHttpCall = (
+  workload: ReplicaWorkload,
+  op: ClientOp,
+  local: boolean,
+  session: Session,
+  bank?: BankSetup,
+): HttpCall => {
   const query = (): string => {
     if (local) return '?local=1';
     return session.lastWriteIndex !== undefined ? `?after=${session.lastWriteIndex}` : '';
   };
+  if (workload === 'bank') {
+    if (!bank) throw new TypeError('the bank client needs options.accounts and options.initialBalance');
+    const initial = bank.initialBalance;
+    if (op.f === 'transfer') {
+      const v = op.value as { from?: unknown; to?: unknown; amount?: unknown } | null;
+      return {
+        method: 'POST',
+        path: '/bank/b/transfer',
+        body: { from: v?.from, to: v?.to, amount: v?.amount, initial },
+        read: false,
+      };
+    }
+    if (op.f === 'read') {
+      const q = query();
+      const path = `/bank/b?accounts=${bank.accounts.map(enc).join(',')}&initial=${initial}${q ? `&${q.slice(1)}` : ''}`;
+      return { method: 'GET', path, read: true, value: (b) => b.balances };
+    }
+    throw new TypeError(`the bank client has no operation "${op.f}"`);
+  }
   if (workload === 'register') {
     const key = op.key ?? 'r';
     const context = session.contexts.get(key);
@@ -112,9 +153,17 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
       hint: `replica workloads: ${REPLICA_WORKLOADS.join(', ')}`,
     });
   const readFrom = options.options.readFrom ?? 'leader';
-  if (readFrom !== 'leader' && readFrom !== 'local')
-    throw configError(`readFrom: expected leader or local; got ${JSON.stringify(readFrom)}`, { path: 'readFrom' });
-  const local = readFrom === 'local';
+  if (readFrom !== 'leader' && readFrom !== 'local' && readFrom !== 'rotate')
+    throw configError(`readFrom: expected leader, local or rotate; got ${JSON.stringify(readFrom)}`, {
+      path: 'readFrom',
+    });
+  const local = options.localReads === true || readFrom === 'local';
+  const bank = bankSetup(workload, options.options);
+  const rotate = readFrom === 'rotate' && !local && options.nodes.length > 1;
+  let nextReader = Math.max(
+    0,
+    options.nodes.findIndex((n) => n.id === node.id),
+  );
   const agent = new Agent({ keepAliveTimeout: 10_000, connectTimeout: Math.min(options.timeoutMs, 5_000) });
   const byId = new Map(options.nodes.map((n) => [n.id, n]));
   const session: Session = { contexts: new Map() };
@@ -151,11 +200,15 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
 
   return {
     async invoke(op, signal) {
-      const call = toHttpCall(workload as ReplicaWorkload, op, local, session);
+      const call = toHttpCall(workload as ReplicaWorkload, op, local, session, bank);
       // Not AbortSignal.any + AbortSignal.timeout: on Node 20 that timeout can be collected before it fires.
       const { signal: opSignal, clear } = deadlineSignal(signal, options.timeoutMs);
       try {
         let target = node;
+        if (rotate && call.read) {
+          target = options.nodes[nextReader % options.nodes.length]!;
+          nextReader++;
+        }
         let answer = await send(target, call, opSignal);
         if (answer.kind === 'reply' && answer.status === 421) {
           const leader = byId.get(String(answer.body.leader));
@@ -176,6 +229,16 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
   };
 };
 
+const bankSetup = (workload: string, o: Readonly<Record<string, unknown>>): BankSetup | undefined => {
+  if (workload !== 'bank') return undefined;
+  const { accounts, initialBalance } = o;
+  if (!Array.isArray(accounts) || accounts.length < 2 || !accounts.every((a) => typeof a === 'string' && a !== ''))
+    throw configError('the bank client needs options.accounts: two or more account names', { path: 'accounts' });
+  if (typeof initialBalance !== 'number' || !Number.isSafeInteger(initialBalance) || initialBalance < 0)
+    throw configError('the bank client needs options.initialBalance: an integer >= 0', { path: 'initialBalance' });
+  return { accounts, initialBalance };
+};
+
 const isConnectionRefused = (e: unknown): boolean =>
   (e as { code?: string })?.code === 'ECONNREFUSED' ||
   (e as { cause?: { code?: string } })?.cause?.code === 'ECONNREFUSED';
@@ -192,7 +255,10 @@ const toCompletion = (answer: Answer, call: HttpCall): Completion => {
     return { type: call.read ? 'fail' : 'info', error };
   }
   const { status, body } = answer;
-  if (status >= 200 && status < 300) return call.value ? { type: 'ok', value: call.value(body) } : { type: 'ok' };
+  if (status >= 200 && status < 300) {
+    const term = typeof body.term === 'number' && Number.isSafeInteger(body.term) ? { term: body.term } : {};
+    return call.value ? { type: 'ok', value: call.value(body), ...term } : { type: 'ok', ...term };
+  }
   const error = typeof body.error === 'string' ? body.error : `HTTP ${status}`;
   const definite = body.maybeApplied === false || (status >= 400 && status < 500 && status !== 408);
   if (definite || call.read) return { type: 'fail', error };

@@ -48,12 +48,12 @@ describe('readHistoryFile', () => {
   });
 
   it('honours an explicit format over detection', async () => {
-    const line = '{:process 0, :type :invoke, :f :put, :key "1", :value "a"}\n';
-    const p = write('kv.txt', line + line);
+    const line = (type: string) => `{:process 0, :type :${type}, :f :put, :key "1", :value "a"}\n`;
+    const p = write('kv.txt', line('invoke') + line('ok'));
     expect((await readHistoryFile(p, 'edn'))[1]).toEqual({
       index: 1,
       time: 1,
-      type: 'invoke',
+      type: 'ok',
       process: 0,
       f: 'put',
       key: '1',

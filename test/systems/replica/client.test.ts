@@ -141,11 +141,11 @@ describe('replica clients against a real 3-node cluster', () => {
 
   test('unknown workloads and read modes are config errors', async () => {
     const node = { id: 'n1', host: '127.0.0.1', port: 1, ports: { main: 1 } };
-    await expect(replicaSystem.openClient('bank', node, { timeoutMs: 1, nodes: [], options: {} })).rejects.toThrow(
-      'system replica has no client for workload "bank"',
+    await expect(replicaSystem.openClient('queue', node, { timeoutMs: 1, nodes: [], options: {} })).rejects.toThrow(
+      'system replica has no client for workload "queue"',
     );
     await expect(
       replicaSystem.openClient('set', node, { timeoutMs: 1, nodes: [], options: { readFrom: 'any' } }),
-    ).rejects.toThrow('readFrom: expected leader or local');
+    ).rejects.toThrow('readFrom: expected leader, local or rotate');
   });
 });

@@ -1,0 +1,248 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { packagePath } from '../../src/base/ts-node.ts';
+import { findLeftovers } from '../../src/cluster/registry.ts';
+import { parseJsonlHistory } from '../../src/history/jsonl.ts';
+import { netemMissing } from '../../src/net/netem.ts';
+import { dockerMissing, rootMissing, skipWithout } from '../support/environment.ts';
+import { BIN, expectNothingLeft, faultline, readResults, runDirIn, tempReports } from './helpers.ts';
+
+/**
+ * `faultline run --backend docker` as a user runs it: the replica's nodes in
+ * containers on the run's own network, faults through the engine and the
+ * containers' namespaces. The same runs give the same verdicts as on the
+ * local backend, every preset runs, and a killed run is cleaned up.
+ */
+
+const yamlFile = (name: string, text: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-e2e-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+};
+
+interface Outcome {
+  exitCode: number | undefined;
+  output: string;
+  valid: unknown;
+  claims: Record<string, unknown>;
+  ops: number;
+  faults: string[];
+  backend: string;
+}
+
+const runOn = async (
+  backend: string,
+  cluster: string,
+  workload: string,
+  nemesis: string,
+  opts: { seed: number; timeLimit: string; quiesce?: string },
+): Promise<Outcome> => {
+  const reports = tempReports();
+  const r = await faultline([
+    'run',
+    '--backend',
+    backend,
+    '--cluster',
+    cluster,
+    '--workload',
+    workload,
+    '--nemesis',
+    nemesis,
+    '--time-limit',
+    opts.timeLimit,
+    '--seed',
+    String(opts.seed),
+    ...(opts.quiesce ? ['--quiesce', opts.quiesce] : []),
+    '--reports-dir',
+    reports,
+  ]);
+  const dir = runDirIn(reports, `${cluster}-${workload}-${nemesis}`);
+  const results = readResults(dir);
+  await expectNothingLeft(results.runId);
+  expect(existsSync(join(dir, 'logs', 'n1.log')), 'node logs kept in the run folder').toBe(true);
+  const { ops } = parseJsonlHistory(readFileSync(join(dir, 'history.jsonl'), 'utf8'));
+  return {
+    exitCode: r.exitCode,
+    output: r.all ?? '',
+    valid: results.valid,
+    claims: Object.fromEntries(results.claims.map((c) => [c.name, c.held])),
+    ops: ops.filter((o) => o.type === 'ok').length,
+    faults: [...new Set(ops.filter((o) => o.process === 'nemesis' && o.type === 'info').map((o) => o.f))],
+    backend: results.backend,
+  };
+};
+
+describe.skipIf(skipWithout('docker', dockerMissing()) || skipWithout('root', rootMissing()))(
+  'faultline run --backend docker',
+  () => {
+    // Each pair runs on both backends at once, with the same seed (so the same schedule).
+    const pairs: [string, string, string][] = [
+      ['single-leader-sync', 'register', 'leader-kill'],
+      ['single-leader-sync', 'set', 'isolate-leader'],
+      ['single-leader-async', 'set', 'partition-halves'],
+      ['single-leader-sync', 'register', 'pause-leader'],
+    ];
+    it.each(pairs)(
+      '%s × %s × %s: the same verdicts as on the local backend',
+      async (cluster, workload, nemesis) => {
+        const opts = { seed: 11, timeLimit: '9s' };
+        const [local, docker] = await Promise.all([
+          runOn('local', cluster, workload, nemesis, opts),
+          runOn('docker', cluster, workload, nemesis, opts),
+        ]);
+        expect(docker.backend).toBe('docker');
+        expect(docker.exitCode, docker.output).toBe(local.exitCode);
+        expect(docker.exitCode, docker.output).toBe(0);
+        expect(docker.valid).toBe(local.valid);
+        expect(docker.claims).toEqual(local.claims);
+        // The nemesis really acted on docker (start and stop of its fault), and clients got through.
+        expect(docker.faults.length, docker.output).toBeGreaterThanOrEqual(2);
+        expect(docker.faults.sort()).toEqual(local.faults.sort());
+        expect(docker.ops).toBeGreaterThan(0);
+      },
+      240_000,
+    );
+
+    // Every other preset, once each, short: it runs on docker to the end and leaves nothing.
+    const others: [string, string, string][] = [
+      ['durability-fsync-always', 'set', 'kill-all'],
+      ['durability-fsync-never', 'set', 'kill-random'],
+      ['leaderless-quorum', 'register', 'mixed'],
+      ['leaderless-sloppy', 'set', 'none'],
+      ['multi-leader-crdt', 'counter', 'partition-halves'],
+      ['multi-leader-lww', 'conflicts', 'clock-skew'],
+      ['multi-leader-vv', 'conflicts', 'isolate-leader'],
+      ['single-leader-semi-sync', 'set', 'kill-random'],
+      ['single-leader-unsafe-failover', 'register', 'isolate-leader'],
+    ];
+    it('every other cluster, workload and nemesis preset runs on docker', async () => {
+      const outcomes: string[] = [];
+      // Two at a time: each is mostly waiting on its time limit.
+      for (let i = 0; i < others.length; i += 2) {
+        const batch = others.slice(i, i + 2);
+        const results = await Promise.all(
+          batch.map(([c, w, n]) => runOn('docker', c, w, n, { seed: 5, timeLimit: '4s', quiesce: '1s' })),
+        );
+        results.forEach((r, j) => {
+          const [c, w, n] = batch[j]!;
+          expect([0, 1, 2], `${c} × ${w} × ${n}: ${r.output}`).toContain(r.exitCode);
+          expect(r.output).not.toMatch(/incident/i);
+          expect(r.ops, `${c} × ${w} × ${n}`).toBeGreaterThan(0);
+          outcomes.push(`${c} × ${w} × ${n}: exit ${r.exitCode}`);
+        });
+      }
+      expect(outcomes).toHaveLength(others.length);
+    }, 600_000);
+
+    it('a SIGKILLed docker run leaves containers and a network that `faultline cleanup` removes', async () => {
+      const reports = tempReports();
+      const child = execa(
+        process.execPath,
+        [
+          BIN,
+          'run',
+          '--backend',
+          'docker',
+          '--workload',
+          'set',
+          '--nemesis',
+          'partition-halves',
+          '--time-limit',
+          '5m',
+          '--reports-dir',
+          reports,
+        ],
+        { reject: false, all: true, cwd: packagePath('.') },
+      );
+      let output = '';
+      const runId = await new Promise<string>((resolve, reject) => {
+        child.all?.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const id = /faultline run (\S+):/.exec(output)?.[1];
+          if (id && output.includes('phase: run')) resolve(id);
+        });
+        void child.then(() => reject(new Error(`run ended early:\n${output}`)));
+      });
+      child.kill('SIGKILL');
+      await child;
+      const left = await findLeftovers(runId);
+      expect(left.filter((l) => l.kind === 'container')).toHaveLength(6); // each node and its network holder
+      expect(left.filter((l) => l.kind === 'network')).toHaveLength(1);
+      const cleanup = await faultline(['cleanup', '--run-id', runId]);
+      expect(cleanup.exitCode, cleanup.all).toBe(0);
+      expect(cleanup.stdout).toMatch(/6 containers, 1 network, \d+ temp dirs? removed/);
+      await expectNothingLeft(runId);
+    }, 120_000);
+  },
+);
+
+describe('docker backend: refused before anything starts', () => {
+  const expectRejected = async (args: string[], message: RegExp, env: Record<string, string> = {}) => {
+    const reports = tempReports();
+    rmSync(reports, { recursive: true });
+    const r = await execa(process.execPath, [BIN, 'run', '--backend', 'docker', ...args, '--reports-dir', reports], {
+      reject: false,
+      all: true,
+      cwd: packagePath('.'),
+      env: { FORCE_COLOR: '0', ...env },
+    });
+    expect(r.exitCode, r.all).toBe(3);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/phase: setup/);
+    expect(existsSync(reports)).toBe(false);
+  };
+
+  it('no Docker engine answers: exit 3, saying how to get one', async () => {
+    await expectRejected(
+      [],
+      /no Docker engine answers at unix:\/\/\/nonexistent\/docker\.sock.*apt-get install docker\.io.*dockerd.*DOCKER_HOST/s,
+      {
+        DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+      },
+    );
+  });
+
+  it('a DOCKER_HOST on another machine: exit 3, saying why the engine must be local', async () => {
+    await expectRejected([], /DOCKER_HOST=tcp:\/\/192\.0\.2\.1:2375 is not a local socket/, {
+      DOCKER_HOST: 'tcp://192.0.2.1:2375',
+    });
+  });
+
+  it.skipIf(skipWithout('docker', dockerMissing()))(
+    'a bad subnet backend option, named with its file and line',
+    async () => {
+      const file = yamlFile('run.yaml', 'backend: docker\nbackendOptions:\n  subnet: 10.0.0.0/33\n');
+      await expectRejected(['--config', file], /run\.yaml:3: backendOptions\.subnet: expected an IPv4 subnet/);
+    },
+  );
+
+  it.skipIf(skipWithout('docker', dockerMissing()))(
+    'an image that is not on this machine: nothing is pulled',
+    async () => {
+      const cluster = yamlFile(
+        'mine.yaml',
+        'name: mine\nsystem: replica\nnodes: 3\nimage: faultline-test/absent:never\noptions:\n  topology: single-leader\n  replication: sync\n',
+      );
+      await expectRejected(
+        ['--cluster', cluster],
+        /mine\.yaml:4: image: image "faultline-test\/absent:never" .* not on this machine, and faultline pulls nothing/,
+      );
+    },
+  );
+
+  it.skipIf(skipWithout('docker', dockerMissing()) || netemMissing() === undefined)(
+    'latency where the kernel has no tc netem: exit 3, saying why',
+    async () => {
+      const nemesis = yamlFile('slow.yaml', 'name: slow\nfaults:\n  - kind: shape\n    delay: 100ms\n');
+      await expectRejected(
+        ['--nemesis', nemesis],
+        /slow\.yaml:3: faults\[0\]\.kind: the docker backend cannot inject delay faults here: .*tc netem/,
+      );
+    },
+  );
+});

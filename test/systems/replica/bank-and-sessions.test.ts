@@ -1,0 +1,89 @@
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { replicaSystem } from '../../../src/systems/replica/system.ts';
+import type { Client, ClientOptions, NodeAddress } from '../../../src/systems/system.ts';
+import type { TestCluster } from '../../replica/harness.ts';
+import { FAST, startCluster } from '../../replica/harness.ts';
+
+/**
+ * The replica pieces the session, bank and split-brain checks rely on, on
+ * real clusters: a transfer is one atomic log entry, acknowledgements carry
+ * the leader's term, reads can rotate over the replicas, and a final-phase
+ * client reads a node's own state.
+ */
+const addresses = (c: TestCluster): NodeAddress[] =>
+  c.nodes.map((n) => ({ id: n.id, host: '127.0.0.1', port: n.port, ports: { main: n.port } }));
+
+const open = async (
+  c: TestCluster,
+  workload: string,
+  id: string,
+  extra: Partial<ClientOptions> = {},
+): Promise<Client> => {
+  const nodes = addresses(c);
+  const client = await replicaSystem.openClient(workload, nodes.find((n) => n.id === id)!, {
+    timeoutMs: 2000,
+    nodes,
+    options: {},
+    ...extra,
+  });
+  onTestFinished(() => client.close());
+  return client;
+};
+
+const signal = () => AbortSignal.timeout(10_000);
+const bankOptions = { accounts: ['a0', 'a1', 'a2'], initialBalance: 10 };
+
+describe('replica: bank, terms, rotating and node-local reads', () => {
+  test('single-leader: transfers are atomic, refused when funds are short, and every read adds up', async () => {
+    const c = await startCluster(3, [...FAST, '--replication', 'sync']);
+    const leader = await c.waitForLeader();
+    const follower = c.nodes.find((n) => n.id !== leader)!.id;
+    const bank = await open(c, 'bank', follower, { options: bankOptions });
+    const first = await bank.invoke({ f: 'transfer', value: { from: 'a0', to: 'a1', amount: 4 } }, signal());
+    expect(first).toMatchObject({ type: 'ok', node: leader, term: expect.any(Number) });
+    expect(await bank.invoke({ f: 'transfer', value: { from: 'a2', to: 'a0', amount: 11 } }, signal())).toMatchObject({
+      type: 'fail',
+      error: 'insufficient-funds',
+    });
+    expect(await bank.invoke({ f: 'read', value: null }, signal())).toEqual({
+      type: 'ok',
+      value: { a0: 6, a1: 14, a2: 10 },
+      node: leader,
+    });
+    // The final phase's node-local read: the follower's own state, once it caught up.
+    const local = await open(c, 'bank', follower, { options: bankOptions, localReads: true });
+    const own = await c.eventually(async () => {
+      const r = await local.invoke({ f: 'read', value: null }, signal());
+      return (r.value as Record<string, number>).a0 === 6 ? r : undefined;
+    });
+    expect(own).toEqual({ type: 'ok', value: { a0: 6, a1: 14, a2: 10 }, node: follower });
+  });
+
+  test('topologies without a log refuse transfers: every bank op fails', async () => {
+    const c = await startCluster(2, ['--topology', 'multi-leader'], { links: true });
+    const bank = await open(c, 'bank', 'n1', { options: bankOptions });
+    expect(await bank.invoke({ f: 'transfer', value: { from: 'a0', to: 'a1', amount: 1 } }, signal())).toMatchObject({
+      type: 'fail',
+      error: 'bad-request',
+    });
+    expect(await bank.invoke({ f: 'read', value: null }, signal())).toMatchObject({ type: 'fail' });
+  });
+
+  test('readFrom: rotate sends reads to each node in turn; writes stay with the bound node (and its leader)', async () => {
+    const c = await startCluster(3, [...FAST, '--replication', 'async', '--reads', 'any']);
+    const leader = await c.waitForLeader();
+    const reg = await open(c, 'register', leader, { options: { readFrom: 'rotate' } });
+    expect(await reg.invoke({ f: 'write', key: 'k', value: 1 }, signal())).toMatchObject({ type: 'ok', node: leader });
+    const served = new Set<string>();
+    for (let i = 0; i < 3; i++)
+      served.add(String((await reg.invoke({ f: 'read', key: 'k', value: null }, signal())).node));
+    expect([...served].sort()).toEqual(['n1', 'n2', 'n3']);
+  });
+
+  test('bank clients need their accounts', async () => {
+    const node = { id: 'n1', host: '127.0.0.1', port: 1, ports: { main: 1 } };
+    await expect(replicaSystem.openClient('bank', node, { timeoutMs: 1, nodes: [], options: {} })).rejects.toThrow(
+      'the bank client needs options.accounts',
+    );
+  });
+});

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { onTestFinished } from 'vitest';
+import { packagePath } from '../../src/base/ts-node.ts';
+import { readYamlFile } from '../../src/base/yaml.ts';
+import { cleanupLeftovers } from '../../src/cluster/registry.ts';
+import { parseJsonlHistory } from '../../src/history/jsonl.ts';
+import { planFaults } from '../../src/nemesis/schedule.ts';
+import { nemesisSchema, ownLane } from '../../src/nemesis/spec.ts';
+import { BIN, tempReports } from '../e2e/helpers.ts';
+
+/**
+ * Starts `faultline run <args>` with a long time limit, signals the
+ * controller once the run phase has begun — SIGKILL: no teardown at all;
+ * SIGINT: Ctrl-C — and resolves with the run id and how the controller
+ * ended. Whatever is left is removed when the test ends.
+ */
+export const stopMidRun = async (
+  args: readonly string[],
+  signal: 'SIGKILL' | 'SIGINT',
+  /** How long after the run phase began. */
+  afterMs = 0,
+): Promise<{ runId: string; exitCode: number | undefined; output: string }> => {
+  const reports = tempReports();
+  const child = execa(process.execPath, [BIN, 'run', ...args, '--time-limit', '5m', '--reports-dir', reports], {
+    reject: false,
+    all: true,
+    cwd: packagePath('.'),
+  });
+  let output = '';
+  const runId = await new Promise<string>((resolve, reject) => {
+    child.all?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const id = /faultline run (\S+):/.exec(output)?.[1];
+      if (id && output.includes('phase: run')) resolve(id);
+    });
+    void child.then(() => reject(new Error(`run ended early:\n${output}`)));
+  });
+  onTestFinished(async () => {
+    await cleanupLeftovers({ runId, force: true });
+  });
+  await new Promise((r) => setTimeout(r, afterMs));
+  child.kill(signal);
+  const done = await child;
+  return { runId, exitCode: done.exitCode, output: done.all ?? '' };
+};
+
+/** `stopMidRun` with SIGKILL: resolves with the run id of a controller that could not clean up. */
+export const killMidRun = async (args: readonly string[]): Promise<string> => (await stopMidRun(args, 'SIGKILL')).runId;
+
+/** How many faults of this kind were injected (their start completed) in a run's history. */
+export const faultsIn = (dir: string, f: string): number =>
+  parseJsonlHistory(readFileSync(join(dir, 'history.jsonl'), 'utf8')).ops.filter(
+    (o) => o.process === 'nemesis' && o.f === f && o.type !== 'invoke',
+  ).length;
+
+/** The nemesis events of a run's history (completed starts and stops). */
+export const nemesisEvents = (dir: string) =>
+  parseJsonlHistory(readFileSync(join(dir, 'history.jsonl'), 'utf8')).ops.filter(
+    (o) => o.process === 'nemesis' && o.type !== 'invoke',
+  );
+
+/**
+ * The smallest seed whose fault schedule (as a run draws it) uses every
+ * fault of the nemesis file within `timeLimitMs`, so that one short run
+ * exercises them all.
+ */
+export const seedCovering = async (nemesisFile: string, timeLimitMs: number): Promise<number> => {
+  const nemesis = nemesisSchema.parse((await readYamlFile(nemesisFile)).data);
+  for (let seed = 1; seed < 1000; seed++) {
+    // Which faults are picked does not depend on the node count (their targets do).
+    const planned = planFaults([ownLane(nemesis)], { seed, nodes: ['n1', 'n2', 'n3'], timeLimitMs });
+    if (nemesis.faults.every((_, i) => planned.some((p) => p.faultIndex === i))) return seed;
+  }
+  throw new Error(`no seed below 1000 schedules every fault of ${nemesisFile} within ${timeLimitMs} ms`);
+};
