@@ -195,6 +195,13 @@ const printFailure = (r: CheckResult, ops: readonly Op[], out: (line: string) =>
   out(
     `failing partition ${p.index}${p.key === undefined ? '' : ` (key ${JSON.stringify(p.key)})`}: ${p.opCount} operations`,
   );
+  if (p.precheck) {
+    // Refuted without a search: no linearization to show, only the operation no state accepts.
+    out("  an operation no reachable state accepts, found by the model's pre-check:");
+    out(`    ${describe(p.precheck.id)} — ${p.precheck.why}   (${where(p.precheck.id)})`);
+    printOtherPartitions(r.partitions, p, out);
+    return;
+  }
   const lin = p.linearizations?.[0]?.steps ?? [];
   const endState = lin.length > 0 ? lin[lin.length - 1]!.stateAfter : (p.initialState ?? '?');
   out(

@@ -3,7 +3,7 @@ import { buildEntryList, CALL, type EntryList, INFO_CALL, lift, RETURN, unlift }
 import type { ResolvedModel } from './model.ts';
 import { PartialTracker } from './partial.ts';
 import { StateSpace } from './states.ts';
-import type { Operation } from './types.ts';
+import type { ImpossibleOperation, Operation } from './types.ts';
 
 export type SearchStatus = 'ok' | 'illegal' | 'running';
 
@@ -289,6 +289,14 @@ const randomHashes = (out: Int32Array): Int32Array => {
  * only started exploring proves nothing to the other).
  */
 const SECOND_SEARCH_AFTER = 4096;
+/**
+ * Iterations per operation after which a partition's search pauses for the
+ * model's pre-check (`ModelHooks.impossible`, one pass over the operations).
+ * Most partitions are decided sooner and never pay for it; one whose search
+ * goes on (thousands of crashed writes to interleave before a read of a
+ * value nobody wrote) is refuted there, after a few iterations per operation.
+ */
+const PRECHECK_AFTER_PER_OP = 8;
 
 export class PartitionCheck<S, I, O> {
   readonly searches: PartitionSearch<S, I, O>[];
@@ -296,6 +304,10 @@ export class PartitionCheck<S, I, O> {
   decided: PartitionSearch<S, I, O>;
   private turn = 0;
   private readonly hasInfo: boolean;
+  /** Iterations at which the pre-check runs; Infinity once it has. */
+  private precheckAt: number;
+  /** What the model's pre-check found: the partition is illegal without a search. */
+  impossible: ImpossibleOperation | undefined;
 
   constructor(
     private readonly model: ResolvedModel<S, I, O>,
@@ -306,10 +318,11 @@ export class PartitionCheck<S, I, O> {
     this.searches = [first];
     this.decided = first;
     this.hasInfo = ops.some((o) => o.return === Number.POSITIVE_INFINITY);
+    this.precheckAt = PRECHECK_AFTER_PER_OP * ops.length;
   }
 
   get status(): SearchStatus {
-    return this.decided.status;
+    return this.impossible ? 'illegal' : this.decided.status;
   }
 
   /** Total iterations of every search. */
@@ -321,6 +334,15 @@ export class PartitionCheck<S, I, O> {
 
   /** About `budget` iterations, shared between the searches. */
   run(budget: number): SearchStatus {
+    if (this.impossible) return 'illegal';
+    if (this.precheckAt !== Number.POSITIVE_INFINITY) {
+      const until = this.precheckAt - this.iterations;
+      if (until <= 0) {
+        this.precheckAt = Number.POSITIVE_INFINITY;
+        this.impossible = this.model.impossible(this.ops);
+        if (this.impossible) return 'illegal';
+      } else budget = Math.min(budget, until);
+    }
     if (this.searches.length === 1) {
       const first = this.searches[0]!;
       // Most partitions are decided at once; start the second search only for those that are not.

@@ -31,15 +31,26 @@ const spec = fc
     info: fc.constantFrom(0, 0, 0.03),
     seed: fc.nat(),
   })
-  // Uniform latency with many clients per key is exponentially hard for any checker: keep it small.
-  .map((s) => (s.latency === 'uniform' ? { ...s, clients: Math.min(s.clients, 5) } : s));
+  // Uniform latency with many clients per key is exponentially hard for any checker: keep it small. So are
+  // many concurrent appends (every order is another state; porcupine explores them too): at most 8 clients.
+  .map((s) => (s.latency === 'uniform' ? { ...s, clients: Math.min(s.clients, 5) } : s))
+  .map((s) => (s.shape === 'kv' ? { ...s, clients: Math.min(s.clients, 8) } : s));
+
+/**
+ * A few random histories are still exponentially hard (crashed appends, each
+ * of which may take effect anywhere later): a check may run out of time and
+ * answer unknown, on a loaded machine more often. A wrong verdict fails at
+ * once; unknowns are counted, and only a few are allowed.
+ */
+const CHECK_TIMEOUT_MS = 10_000;
+const MAX_UNKNOWN = 3;
 
 const verdict = (g: SyntheticHistory, options: { partition?: boolean } = {}) => {
   const model =
     options.partition === false
       ? getModel(g.model === 'kv-append' ? 'kv-append' : 'kv', { initial: g.initial, partition: false })
       : resolveCheckerModel(g.history, g.model, g.initial);
-  return checkSync(model, fromHistory(g.history), { timeoutMs: 30_000 }).result;
+  return checkSync(model, fromHistory(g.history), { timeoutMs: CHECK_TIMEOUT_MS }).result;
 };
 
 /** Per process: invoke, then at most one completion, then (after info) never again. */
@@ -66,20 +77,25 @@ const wellFormed = (history: readonly Op[]): void => {
 
 describe('synthetic histories', () => {
   it('are well formed, of the size asked for, and linearizable', () => {
+    let unknown = 0;
     fc.assert(
       fc.property(spec, (s) => {
         const g = generateHistory(s);
         wellFormed(g.history);
         expect(g.history.filter((o) => o.type === 'invoke')).toHaveLength(s.ops);
         expect(g.expected).toBe('valid');
-        expect(verdict(g)).toBe('ok');
+        const v = verdict(g);
+        if (v === 'unknown') unknown++;
+        else expect(v).toBe('ok');
       }),
       { numRuns: 150 },
     );
-  });
+    expect(unknown).toBeLessThanOrEqual(MAX_UNKNOWN);
+  }, 240_000);
 
   it('are not linearizable once a stale read is injected', () => {
     let injected = 0;
+    let unknown = 0;
     fc.assert(
       fc.property(spec, fc.double({ min: 0, max: 1, noNaN: true }), (s, at) => {
         const g = generateHistory({ ...s, violation: true, violationAt: at });
@@ -87,22 +103,27 @@ describe('synthetic histories', () => {
         injected++;
         expect(g.expected).toBe('invalid');
         expect(g.history[g.violation!.index]!.value).toEqual(g.violation!.stale);
-        expect(verdict(g)).toBe('illegal');
+        const v = verdict(g);
+        if (v === 'unknown') unknown++;
+        else expect(v).toBe('illegal');
       }),
       { numRuns: 150 },
     );
     expect(injected).toBeGreaterThan(75);
-  });
+    expect(unknown).toBeLessThanOrEqual(MAX_UNKNOWN);
+  }, 240_000);
 
   it('give the same verdict checked per key and as one map-valued state', () => {
     fc.assert(
       fc.property(spec, fc.boolean(), (s, violation) => {
         const g = generateHistory({ ...s, ops: Math.min(s.ops, 60), clients: Math.min(s.clients, 4), violation });
-        expect(verdict(g, { partition: false })).toBe(verdict(g));
+        const perKey = verdict(g);
+        fc.pre(perKey !== 'unknown');
+        expect(verdict(g, { partition: false })).toBe(perKey);
       }),
       { numRuns: 60 },
     );
-  });
+  }, 120_000);
 
   it('are a function of their spec', () => {
     const s: SyntheticSpec = { shape: 'kv', ops: 200, clients: 7, info: 0.05, violation: true, seed: 42 };
