@@ -12,7 +12,7 @@
  *    least --runs times (V8 has optimised the search by then, as Go is
  *    compiled ahead of time);
  *  - cold: a fresh process per repetition, the first check in it
- *    (bench/lin-cold.ts; reading and parsing not timed, as for Go): what a
+ *    (bench/lin-once.ts; reading and parsing not timed, as for Go): what a
  *    one-off `faultline check` pays;
  *  - Go: porcupine's CheckEvents/CheckOperations through the harness named
  *    by --porcupine (docs/linearizability.md says how to build it), run in
@@ -143,7 +143,7 @@ const coldCheck = (row: {
 }): { ms: number; cpuMs: number } | undefined => {
   const out = spawnSync(
     process.execPath,
-    [...tsNodeArgs(packagePath('bench/lin-cold.ts')), row.file, row.format, row.model, row.initial, String(timeoutMs)],
+    [...tsNodeArgs(packagePath('bench/lin-once.ts')), row.file, row.format, row.model, row.initial, String(timeoutMs)],
     { encoding: 'utf8', timeout: 10 * timeoutMs },
   );
   try {
@@ -463,7 +463,7 @@ const memorySection = (): void => {
   console.log(
     `${pad('history', 24)}${lpad('ops', 7)}  ${pad('expected', 8)}  ${pad('verdict', 8)}${lpad('ms', 10)}${lpad('peak RSS MB', 13)}  reason`,
   );
-  const script = packagePath('bench/lin-memory.ts');
+  const script = packagePath('bench/lin-once.ts');
   for (const row of rows) {
     let out = '';
     try {
