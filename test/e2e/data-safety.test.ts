@@ -126,7 +126,8 @@ describe('a second Ctrl-C', () => {
     await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGINT');
     await child;
-    const test = readdirSync(reports).find((d) => !d.endsWith('.html'))!;
+    // The test's folder: beside it are the runs index (index.html) and its data file.
+    const test = readdirSync(reports, { withFileTypes: true }).find((d) => d.isDirectory())!.name;
     const dir = join(reports, test, readdirSync(join(reports, test))[0]!);
     for (const name of readdirSync(dir)) expect(name.endsWith('.tmp'), name).toBe(false);
     const results = join(dir, 'results.json');

@@ -19,8 +19,8 @@ import { BIN, tempReports } from '../e2e/helpers.ts';
 export const stopMidRun = async (
   args: readonly string[],
   signal: 'SIGKILL' | 'SIGINT',
-  /** How long after the run phase began. */
-  afterMs = 0,
+  /** How long after the run phase began, or the output line to wait for (then 500 ms more). */
+  after: number | RegExp = 0,
 ): Promise<{ runId: string; exitCode: number | undefined; output: string }> => {
   const reports = tempReports();
   const child = execa(process.execPath, [BIN, 'run', ...args, '--time-limit', '5m', '--reports-dir', reports], {
@@ -40,7 +40,15 @@ export const stopMidRun = async (
   onTestFinished(async () => {
     await cleanupLeftovers({ runId, force: true });
   });
-  await new Promise((r) => setTimeout(r, afterMs));
+  if (after instanceof RegExp) {
+    await new Promise<void>((resolve, reject) => {
+      const seen = () => after.test(output) && resolve();
+      child.all?.on('data', seen);
+      seen();
+      void child.then(() => reject(new Error(`run ended before ${after}:\n${output}`)));
+    });
+  }
+  await new Promise((r) => setTimeout(r, typeof after === 'number' ? after : 500));
   child.kill(signal);
   const done = await child;
   return { runId, exitCode: done.exitCode, output: done.all ?? '' };
