@@ -53,7 +53,11 @@ describe('single-leader', () => {
   }, 60_000);
 
   it('unsafe failover under isolate-leader: two leaders at once, a non-linearizable history, lost writes', async () => {
-    const reg = await run('single-leader-unsafe-failover', 'register', 'isolate-leader');
+    // The two runs side by side: the test waits on nodes, not on the CPU.
+    const [reg, set] = await Promise.all([
+      run('single-leader-unsafe-failover', 'register', 'isolate-leader'),
+      run('single-leader-unsafe-failover', 'set', 'isolate-leader'),
+    ]);
     expect(reg.exitCode, reg.output).toBe(0); // its claims allow all of it
     expect(reg.checker<{ valid: unknown }>('linearizable').valid).toBe(false);
     const { ops } = parseJsonlHistory(readFileSync(join(reg.dir, 'history.jsonl'), 'utf8'));
@@ -61,7 +65,6 @@ describe('single-leader', () => {
     const leaders = heals.map((o) => (o.value as { leadersBeforeHeal?: string[] }).leadersBeforeHeal?.length ?? 0);
     expect(Math.max(...leaders), 'nodes calling themselves leader just before a heal').toBeGreaterThanOrEqual(2);
 
-    const set = await run('single-leader-unsafe-failover', 'set', 'isolate-leader');
     expect(set.exitCode, set.output).toBe(0);
     expect(set.checker<{ lost: number }>('set').lost).toBeGreaterThan(0);
   }, 120_000);
@@ -79,12 +82,14 @@ describe('single-leader', () => {
 
 describe('multi-leader', () => {
   it('lww with a skewed clock silently loses acknowledged updates; version vectors keep them as siblings', async () => {
-    const lww = await run('multi-leader-lww', 'conflicts', 'clock-skew', ['--rate', '150']);
+    const [lww, vv] = await Promise.all([
+      run('multi-leader-lww', 'conflicts', 'clock-skew', ['--rate', '150']),
+      run('multi-leader-vv', 'conflicts', 'clock-skew', ['--rate', '150']),
+    ]);
     expect(lww.exitCode, lww.output).toBe(0);
     expect(lww.checker<{ lostUpdates: number }>('conflicts').lostUpdates).toBeGreaterThan(0);
     expect(lww.claim('convergence')?.held).toBe(true);
 
-    const vv = await run('multi-leader-vv', 'conflicts', 'clock-skew', ['--rate', '150']);
     expect(vv.exitCode, vv.output).toBe(0);
     const conflicts = vv.checker<{ lostUpdates: number; siblingReads: number; maxSiblings: number }>('conflicts');
     expect(conflicts.lostUpdates).toBe(0);
@@ -126,11 +131,13 @@ describe('leaderless', () => {
 
 describe('durability', () => {
   it('fsync never loses acknowledged writes when every node is killed at once; fsync always does not', async () => {
-    const never = await run('durability-fsync-never', 'set', 'kill-all');
+    const [never, always] = await Promise.all([
+      run('durability-fsync-never', 'set', 'kill-all'),
+      run('durability-fsync-always', 'set', 'kill-all'),
+    ]);
     expect(never.exitCode, never.output).toBe(0);
     expect(never.checker<{ lost: number }>('set').lost).toBeGreaterThan(0);
 
-    const always = await run('durability-fsync-always', 'set', 'kill-all');
     expect(always.exitCode, always.output).toBe(0);
     expect(always.checker<{ lost: number; acked: number }>('set')).toMatchObject({ lost: 0 });
   }, 120_000);
