@@ -8,7 +8,7 @@ import { faultsIn, killMidRun, nemesisEvents, seedCovering, stopMidRun } from '.
 const missing = binaryMissing('redis-server', 'redis-server') ?? binaryMissing('redis-sentinel', 'redis-sentinel');
 /** Kill the primary, isolate the primary: one short run exercises both. */
 const FAULTS = join(import.meta.dirname, 'faults.yaml');
-const TIME_LIMIT_MS = 14_000;
+const TIME_LIMIT_MS = 18_000;
 
 const run = async (cluster: string, backend: 'local' | 'docker') => {
   const reports = tempReports();
