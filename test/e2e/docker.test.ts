@@ -8,7 +8,7 @@ import { findLeftovers } from '../../src/cluster/registry.ts';
 import { netemMissing } from '../../src/net/netem.ts';
 import { dockerMissing, rootMissing, skipWithout } from '../support/environment.ts';
 import { runOn } from './docker-runs.ts';
-import { BIN, expectNothingLeft, faultline, tempReports } from './helpers.ts';
+import { BIN, expectNothingLeft, faultline, startRun, tempReports } from './helpers.ts';
 
 /**
  * `faultline run --backend docker` as a user runs it: the replica's nodes in
@@ -59,33 +59,10 @@ describe.skipIf(skipWithout('docker', dockerMissing()) || skipWithout('root', ro
 
     it('a SIGKILLed docker run leaves containers and a network that `faultline cleanup` removes', async () => {
       const reports = tempReports();
-      const child = execa(
-        process.execPath,
-        [
-          BIN,
-          'run',
-          '--backend',
-          'docker',
-          '--workload',
-          'set',
-          '--nemesis',
-          'partition-halves',
-          '--time-limit',
-          '5m',
-          '--reports-dir',
-          reports,
-        ],
-        { reject: false, all: true, cwd: packagePath('.') },
-      );
-      let output = '';
-      const runId = await new Promise<string>((resolve, reject) => {
-        child.all?.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const id = /faultline run (\S+):/.exec(output)?.[1];
-          if (id && output.includes('phase: run')) resolve(id);
-        });
-        void child.then(() => reject(new Error(`run ended early:\n${output}`)));
-      });
+      const { child, runId } = await startRun([
+        ...['--backend', 'docker', '--workload', 'set', '--nemesis', 'partition-halves'],
+        ...['--time-limit', '5m', '--reports-dir', reports],
+      ]);
       child.kill('SIGKILL');
       await child;
       const left = await findLeftovers(runId);
