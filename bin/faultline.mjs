@@ -1,7 +1,20 @@
 #!/usr/bin/env node
 // faultline runs from its TypeScript sources through tsx: no build step.
-import { register } from 'tsx/esm/api';
-
+// One exception, for speed: a one-off `faultline check --history FILE` runs
+// from a bundle of that command (bin/bundle.mjs builds it on first use and
+// again whenever a source changed). Anything it does not take (help, a run
+// folder, a malformed option) goes the usual way.
+const args = process.argv.slice(2);
+if (args[0] === 'check' && args.some((a) => a === '--history' || a.startsWith('--history='))) {
+  const { loadCheckHistory } = await import('./bundle.mjs');
+  const command = await loadCheckHistory();
+  const code = command ? await command.checkHistoryMain(args.slice(1)) : undefined;
+  if (code !== undefined) {
+    process.exitCode = code;
+    process.exit();
+  }
+}
+const { register } = await import('tsx/esm/api');
 register();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv);

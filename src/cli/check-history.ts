@@ -1,14 +1,14 @@
 import { writeFile } from 'node:fs/promises';
-import { formatDuration } from '../base/duration.ts';
+import { parseArgs } from 'node:util';
+import { formatDuration, parseDuration } from '../base/duration.ts';
 import { configError, EXIT, FaultlineError, isFaultlineError } from '../base/errors.ts';
 import { printable } from '../base/terminal.ts';
-import { check } from '../checker/linearizable/check.ts';
-import { resolveCheckerModel } from '../checker/linearizable/checker.ts';
+import { checkExplained, resolveCheckerModel } from '../checker/linearizable/checker.ts';
 import { fromHistory } from '../checker/linearizable/from-history.ts';
 import type { CheckResult, PartitionResult } from '../checker/linearizable/types.ts';
 import { getModel } from '../checker/models/index.ts';
 import { parseEdn, toPlain } from '../history/formats/edn.ts';
-import { type HistoryFormat, readHistory } from '../history/formats/index.ts';
+import { HISTORY_FORMATS, type HistoryFormat, readHistory } from '../history/formats/index.ts';
 import type { Op } from '../history/op.ts';
 import { renderLinearizationHtml } from '../report/linearization/index.ts';
 
@@ -92,7 +92,8 @@ const checkHistory = async (options: CheckHistoryOptions, out: (line: string) =>
     `history  ${options.history} (${format}): ${ops.length} ops, ${operations.length} client operations, ${nemesis} nemesis`,
   );
   out(`model    ${model.name}${initial === undefined ? '' : `, initial ${showInitial(initial)}`}`);
-  const result = await check(model, operations, { keepPartial: true, timeoutMs });
+  // Partial linearizations are kept only for the failing partition, in a second pass (see checkExplained).
+  const result = await checkExplained(model, operations, { timeoutMs });
   out(`verdict  ${verdictLine(result, timeoutMs)}`);
   if (result.result === 'illegal') printFailure(result, ops, out);
 
@@ -110,6 +111,55 @@ const checkHistory = async (options: CheckHistoryOptions, out: (line: string) =>
   return result.result === 'ok' ? EXIT.ok : result.result === 'illegal' ? EXIT.violated : EXIT.unknown;
 };
 
+/**
+ * `faultline check --history FILE [options]` without the rest of the CLI:
+ * bin/faultline.mjs runs it from a prebuilt bundle (bin/bundle.mjs), so a
+ * one-off check does not pay for loading every command and the TypeScript
+ * loader. `args` are the arguments after `check`. Returns undefined when
+ * they are anything but a well-formed `--history` check (help, an unknown
+ * or malformed option, a run folder): the full CLI then handles them, with
+ * its own messages.
+ */
+export const checkHistoryMain = async (args: readonly string[]): Promise<number | undefined> => {
+  let values: { history?: string; format?: string; model?: string; initial?: string; timeout?: string; html?: string };
+  try {
+    const parsed = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        history: { type: 'string' },
+        format: { type: 'string' },
+        model: { type: 'string' },
+        initial: { type: 'string' },
+        timeout: { type: 'string' },
+        html: { type: 'string' },
+      },
+    });
+    values = parsed.values;
+  } catch {
+    return undefined;
+  }
+  const format = values.format ?? 'auto';
+  if (values.history === undefined || !(format === 'auto' || HISTORY_FORMATS.includes(format as HistoryFormat))) {
+    return undefined;
+  }
+  let timeoutMs: number | undefined;
+  try {
+    timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout);
+  } catch {
+    return undefined;
+  }
+  return runCheckHistory({
+    history: values.history,
+    format: format as HistoryFormat | 'auto',
+    model: values.model ?? 'cas-register',
+    ...(values.initial !== undefined ? { initial: values.initial } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(values.html ? { html: values.html } : {}),
+  });
+};
+
 /** States can be whole maps: keep terminal lines readable (the HTML shows them in full). */
 const clip = (s: string, max = 160): string => (s.length <= max ? s : `${s.slice(0, max)}…`);
 
@@ -121,7 +171,12 @@ const verdictLine = (r: CheckResult, timeoutMs: number): string => {
   if (r.result === 'ok') return `linearizable (${parts}, ${took})`;
   if (r.result === 'illegal') return `NOT linearizable (${parts}, ${took})`;
   const decided = r.partitions.filter((p) => p.result === 'ok').length;
-  const why = r.reason === 'timeout' ? `timed out after ${formatDuration(timeoutMs)}` : (r.reason ?? 'not decided');
+  const why =
+    r.reason === 'timeout'
+      ? `timed out after ${formatDuration(timeoutMs)}`
+      : r.reason === 'memory'
+        ? 'stopped at its memory budget'
+        : (r.reason ?? 'not decided');
   return `unknown: ${why}; ${decided} of ${r.partitions.length} partitions linearizable so far`;
 };
 
@@ -140,6 +195,13 @@ const printFailure = (r: CheckResult, ops: readonly Op[], out: (line: string) =>
   out(
     `failing partition ${p.index}${p.key === undefined ? '' : ` (key ${JSON.stringify(p.key)})`}: ${p.opCount} operations`,
   );
+  if (p.precheck) {
+    // Refuted without a search: no linearization to show, only the operation no state accepts.
+    out("  an operation no reachable state accepts, found by the model's pre-check:");
+    out(`    ${describe(p.precheck.id)} — ${p.precheck.why}   (${where(p.precheck.id)})`);
+    printOtherPartitions(r.partitions, p, out);
+    return;
+  }
   const lin = p.linearizations?.[0]?.steps ?? [];
   const endState = lin.length > 0 ? lin[lin.length - 1]!.stateAfter : (p.initialState ?? '?');
   out(

@@ -97,6 +97,22 @@ describe('exit codes on hand-made histories', () => {
     expect(page).toContain('0.001 ms'); // jsonl times are ns, shown in ms
   });
 
+  it("1 for a read of a value never written after many crashed writes, named by the model's pre-check", async () => {
+    const spec: Array<[number, Op['type'], string, unknown]> = [];
+    for (let p = 0; p < 400; p++) spec.push([p, 'invoke', 'write', p + 1]);
+    for (let p = 0; p < 400; p++) spec.push([p, 'info', 'write', p + 1]);
+    spec.push([500, 'invoke', 'read', null], [500, 'ok', 'read', 42_000]);
+    const file = write('never-written.edn', formatEdnHistory(ops(spec)));
+    const html = join(dir, 'never-written.html');
+    const { code, text } = await run({ history: file, model: 'cas-register', initial: '0', html, timeoutMs: 60_000 });
+    expect(code).toBe(1);
+    expect(text).toMatch(/verdict {2}NOT linearizable/);
+    expect(text).toContain("an operation no reachable state accepts, found by the model's pre-check:");
+    expect(text).toMatch(/read\(\) → 42000 — pre-check: it reads 42000, which no operation .*\(process 500, op #800\)/);
+    expect(text).not.toContain('the longest linearization covers');
+    expect(readFileSync(html, 'utf8')).toContain("found by the model's pre-check, without a search");
+  });
+
   it('checks each key of a keyed history as its own register, as a run does', async () => {
     const keyed = (key: string, o: Op): Op => ({ ...o, key });
     const history = ops([

@@ -1,24 +1,49 @@
 import { FaultlineError } from '../../base/errors.ts';
 import { type DescribeLimits, describePartition } from './describe.ts';
+import { type QuickStart, quickStart } from './jit.ts';
+import { defaultMemoryBudget, type MemoryWatch, memoryWatch } from './memory.ts';
 import { type Partition, partitionOperations, type ResolvedModel, resolveModel } from './model.ts';
-import { type ParallelRun, shouldUseWorkers, startWorkers } from './parallel.ts';
+import {
+  bundledWorkers,
+  type ParallelRun,
+  shouldUseWorkers,
+  startWorkers,
+  type WorkSource,
+  warmWorkersIdle,
+} from './parallel.ts';
 import { PartitionCheck } from './search.ts';
-import type { AnyModel, CheckOptions, CheckOutcome, CheckResult, Operation, PartitionResult } from './types.ts';
+import type {
+  AnyModel,
+  CheckOptions,
+  CheckOutcome,
+  CheckResult,
+  Operation,
+  PartitionResult,
+  StopReason,
+} from './types.ts';
+import { WARM_UP_FROM_OPS, warmUp } from './warm-up.ts';
 
 /** Iterations of the search between two looks at the clock and the abort signal. */
 const SLICE = 1 << 14;
-/** Iterations each partition gets on its first turn, which settles the easy ones (most of them). */
-const FIRST_TURN = 1 << 15;
-/** At most this many searches are kept between their turns (each holds its cache). */
-const MAX_SUSPENDED = 8;
+/**
+ * Iterations each partition gets on its first turn, which settles the easy
+ * ones (most of them). Small, so that an illegal partition that is quick to
+ * refute (the usual case: porcupine stops every partition at the first
+ * illegal one) is not kept waiting behind slow legal ones.
+ */
+const FIRST_TURN = 1 << 6;
+/** At most this many searches are kept between their turns (each holds its cache; the memory budget watches them). */
+const MAX_SUSPENDED = 64;
 /** How long the async check works before yielding to the event loop (so aborts and timers can fire). */
 const YIELD_EVERY_MS = 20;
 /**
- * Worker threads start (with the tsx loader) and warm up their JIT in a few
- * hundred ms: with `workers: 'auto'`, only checks still running after this
- * long hand partitions to them.
+ * With `workers: 'auto'`, when a check hands partitions to worker threads:
+ * at once when warm workers wait in the pool; once it has used this much CPU
+ * time when they must start from the bundle (tens of ms, then a cold JIT);
+ * later through the tsx loader (hundreds of ms). CPU time, because on a
+ * loaded machine the wall clock says little about how much work is left.
  */
-const WORKERS_AFTER_MS = 500;
+const WORKERS_AFTER_CPU_MS = { warm: 0, bundled: 40, tsx: 300 };
 
 export const DEFAULT_MAX_PARTIAL_LINEARIZATIONS = 32;
 export const DEFAULT_MAX_PARTIAL_STEPS = 20_000;
@@ -28,6 +53,7 @@ export interface ResolvedCheckOptions extends DescribeLimits {
   timeoutMs: number;
   signal: AbortSignal | undefined;
   workers: number | 'auto';
+  maxMemoryBytes: number;
 }
 
 export const resolveCheckOptions = (options: CheckOptions = {}): ResolvedCheckOptions => {
@@ -36,6 +62,12 @@ export const resolveCheckOptions = (options: CheckOptions = {}): ResolvedCheckOp
     throw new FaultlineError('FL_ERR_CONFIG', `timeoutMs must be a positive number, got ${timeoutMs}`);
   const maxPartialLinearizations = options.maxPartialLinearizations ?? DEFAULT_MAX_PARTIAL_LINEARIZATIONS;
   const maxPartialSteps = options.maxPartialSteps ?? DEFAULT_MAX_PARTIAL_STEPS;
+  if (options.maxMemoryBytes !== undefined && !(options.maxMemoryBytes > 0)) {
+    throw new FaultlineError(
+      'FL_ERR_CONFIG',
+      `maxMemoryBytes must be a positive number, got ${options.maxMemoryBytes}`,
+    );
+  }
   if (!(maxPartialLinearizations >= 1) || !(maxPartialSteps >= 1)) {
     throw new FaultlineError('FL_ERR_CONFIG', 'maxPartialLinearizations and maxPartialSteps must be at least 1');
   }
@@ -46,6 +78,7 @@ export const resolveCheckOptions = (options: CheckOptions = {}): ResolvedCheckOp
     maxPartialLinearizations,
     maxPartialSteps,
     workers: options.workers ?? 'auto',
+    maxMemoryBytes: options.maxMemoryBytes ?? defaultMemoryBudget(),
   };
 };
 
@@ -62,26 +95,35 @@ export const check = async <S, I, O>(
   options: CheckOptions = {},
 ): Promise<CheckResult<I, O>> => {
   const run = new CheckRun(model, operations, resolveCheckOptions(options));
+  // After everything that can throw before the `try` (bad options, bad operations): TurboFan must come back on.
+  const turbofan = quickStart();
   let parallel: ParallelRun | undefined;
+  const wantsWorkers = shouldUseWorkers(run.resolved, run.options, run.partitions.length);
+  const after =
+    run.options.workers !== 'auto'
+      ? 0
+      : warmWorkersIdle()
+        ? WORKERS_AFTER_CPU_MS.warm
+        : bundledWorkers()
+          ? WORKERS_AFTER_CPU_MS.bundled
+          : WORKERS_AFTER_CPU_MS.tsx;
   try {
-    while (!run.work(YIELD_EVERY_MS)) {
-      // Workers asked for start as soon as the first slice leaves the check undecided; 'auto' ones once it proves slow.
-      const after = run.options.workers === 'auto' ? WORKERS_AFTER_MS : 0;
-      if (parallel === undefined && performance.now() - run.started > after) {
-        // Still undecided after a while: hand the partitions not yet started to worker threads.
-        const queued = run.queued();
-        if (shouldUseWorkers(run.resolved, run.options, queued.length)) {
-          run.take(queued);
-          parallel = startWorkers(run.resolved, queued, run.options, run.deadline, (settled) => run.absorb(settled));
-        }
+    // A short first pass: most checks end in it; the others hand work to workers early.
+    let budget = wantsWorkers ? 1 : YIELD_EVERY_MS;
+    while (!run.work(budget, turbofan)) {
+      budget = YIELD_EVERY_MS;
+      if (parallel === undefined && wantsWorkers && run.cpuMs() >= after) {
+        parallel = startWorkers(run.resolved, run, run.options, run.deadline, (settled) => run.absorb(settled));
       }
-      if (parallel && run.idle()) await parallel.done;
+      parallel?.wake();
+      if (parallel && run.idle()) await parallel.changed();
       else await new Promise<void>((resolve) => setImmediate(resolve));
     }
   } finally {
+    turbofan('now');
     if (parallel) {
       parallel.cancel();
-      await parallel.done.catch(() => undefined);
+      await parallel.stopped().catch(() => undefined);
     }
   }
   if (parallel?.failure) throw parallel.failure;
@@ -94,26 +136,33 @@ export const checkSync = <S, I, O>(
   operations: readonly Operation<I, O>[],
   options: CheckOptions = {},
 ): CheckResult<I, O> => {
-  const run = new CheckRun(model, operations, resolveCheckOptions(options));
-  while (!run.work(Number.POSITIVE_INFINITY)) {
-    // work() returns after each pass; keep going
+  const turbofan = quickStart();
+  try {
+    const run = new CheckRun(model, operations, resolveCheckOptions(options));
+    while (!run.work(Number.POSITIVE_INFINITY, turbofan)) {
+      // work() returns after each pass; keep going
+    }
+    return run.result();
+  } finally {
+    turbofan('now');
   }
-  return run.result();
 };
 
-/** A partition settled elsewhere (a worker thread), and whether it was cut short by the time budget. */
+/** A partition settled elsewhere (a worker thread), and whether a budget cut it short. */
 export interface SettledPartition<I, O> {
   index: number;
   result: PartitionResult<I, O>;
-  timedOut: boolean;
+  stopped: 'timeout' | 'memory' | undefined;
 }
 
 /** The state of one check: partitions, their searches and results. */
-class CheckRun<I, O> {
+class CheckRun<I, O> implements WorkSource<I, O> {
   readonly resolved: ResolvedModel<unknown, I, O>;
   readonly partitions: Partition<I, O>[];
   readonly results: (PartitionResult<I, O> | undefined)[];
   readonly started = performance.now();
+  /** Set by `cpuMs()`'s first call (a syscall: only checks that may start workers need it). */
+  private cpuStarted: NodeJS.CpuUsage | undefined;
   readonly deadline: number;
   private search: PartitionCheck<unknown, I, O> | undefined;
   private searchIndex = -1;
@@ -126,13 +175,15 @@ class CheckRun<I, O> {
    */
   private readonly queue: number[];
   private readonly budgets: Float64Array;
-  private stopped: 'timeout' | 'aborted' | undefined;
+  private stopped: StopReason | undefined;
+  private readonly memory: MemoryWatch;
   private illegal = -1;
   /** Searches between their turns; past MAX_SUSPENDED, a search is dropped and restarts on its next turn. */
   private readonly suspended = new Map<number, { search: PartitionCheck<unknown, I, O>; started: number }>();
-  /** Partitions handed to worker threads. */
-  private readonly taken: Uint8Array;
-  /** Partitions without a result and not taken. */
+  /** Partitions on a worker thread right now. */
+  private readonly leased: Uint8Array;
+  private leasedCount = 0;
+  /** Partitions without a result and not on a worker. */
   private free: number;
 
   constructor(
@@ -141,34 +192,69 @@ class CheckRun<I, O> {
     readonly options: ResolvedCheckOptions,
   ) {
     validateOperations(operations);
+    if (operations.length >= WARM_UP_FROM_OPS) warmUp();
     this.resolved = resolveModel(model as AnyModel<unknown, I, O>);
     this.partitions = partitionOperations(this.resolved, operations);
     this.results = new Array(this.partitions.length).fill(undefined);
-    this.taken = new Uint8Array(this.partitions.length);
+    this.leased = new Uint8Array(this.partitions.length);
     this.free = this.partitions.length;
     this.queue = this.partitions.map((_, i) => i);
     this.budgets = new Float64Array(this.partitions.length).fill(FIRST_TURN);
     this.deadline = this.started + options.timeoutMs;
+    this.memory = memoryWatch(options.maxMemoryBytes);
   }
+
+  /** CPU time of this process since the first call, in ms (the first call is made right after the first slice). */
+  cpuMs(): number {
+    if (this.cpuStarted === undefined) {
+      this.cpuStarted = process.cpuUsage();
+      return 0;
+    }
+    const used = process.cpuUsage(this.cpuStarted);
+    return (used.user + used.system) / 1000;
+  }
+
+  /** Partitions with a result. */
+  private decided = 0;
 
   finished(): boolean {
-    return this.stopped !== undefined || this.illegal >= 0 || this.results.every((r) => r !== undefined);
+    return this.stopped !== undefined || this.illegal >= 0 || this.decided === this.partitions.length;
   }
 
-  /** Partitions without a result, not being checked here and not handed to workers, in turn order. */
-  queued(): { index: number; partition: Partition<I, O> }[] {
-    return this.queue.flatMap((index) =>
-      this.results[index] || this.taken[index] ? [] : [{ index, partition: this.partitions[index]! }],
-    );
-  }
-
-  /** These partitions are checked elsewhere from now on. */
-  take(partitions: readonly { index: number }[]): void {
-    for (const p of partitions) {
-      this.taken[p.index] = 1;
-      this.suspended.delete(p.index);
+  /**
+   * For a worker: the next partition in turn order that is not being
+   * searched here, preferring one no search here has started (a suspended
+   * search's work is lost when a worker takes its partition).
+   */
+  lease(): { index: number; partition: Partition<I, O>; turn: number } | undefined {
+    if (this.finished()) return undefined;
+    let at = -1;
+    for (let pass = 0; pass < 2 && at < 0; pass++) {
+      for (let k = 0; k < this.queue.length; k++) {
+        const index = this.queue[k]!;
+        if (this.results[index] !== undefined || this.leased[index] === 1 || index === this.searchIndex) continue;
+        if (pass === 0 && this.suspended.has(index)) continue;
+        at = k;
+        break;
+      }
     }
-    this.free -= partitions.length;
+    if (at < 0) return undefined;
+    const index = this.queue.splice(at, 1)[0]!;
+    this.suspended.delete(index);
+    this.leased[index] = 1;
+    this.leasedCount++;
+    this.free--;
+    // A worker runs a partition to its end: pausing it there would lose its search (a worker's state stays
+    // in the worker), and this thread keeps taking turns on the others, so an illegal one is not kept waiting.
+    return { index, partition: this.partitions[index]!, turn: Number.POSITIVE_INFINITY };
+  }
+
+  paused(index: number, iterations: number): void {
+    this.leased[index] = 0;
+    this.leasedCount--;
+    this.free++;
+    this.budgets[index] = 2 * Math.max(this.budgets[index]!, iterations);
+    this.queue.push(index);
   }
 
   /** Nothing left to check in this thread. */
@@ -177,25 +263,35 @@ class CheckRun<I, O> {
   }
 
   absorb(settled: SettledPartition<I, O>): void {
+    if (this.leased[settled.index] === 1) {
+      this.leased[settled.index] = 0;
+      this.leasedCount--;
+    }
+    if (this.results[settled.index] === undefined) this.decided++;
     this.results[settled.index] = settled.result;
     if (settled.result.result === 'illegal' && (this.illegal < 0 || settled.index < this.illegal)) {
       this.illegal = settled.index;
     }
-    if (settled.timedOut) this.stopped ??= 'timeout';
+    if (settled.stopped) this.stopped ??= settled.stopped;
   }
 
-  /** Works for about `budgetMs`; true when the check is decided. */
-  work(budgetMs: number): boolean {
+  /** Works for about `budgetMs`; true when the check is decided. `turbofan` is called once the check is no longer short (see jit.ts). */
+  work(budgetMs: number, turbofan: QuickStart): boolean {
     const until = performance.now() + budgetMs;
     for (;;) {
       if (this.finished()) return true;
       const now = performance.now();
+      turbofan();
       if (now > this.deadline) {
         this.stopped = 'timeout';
         return true;
       }
       if (this.options.signal?.aborted) {
         this.stopped = 'aborted';
+        return true;
+      }
+      if (this.memory.exceeded(now)) {
+        this.stopped = 'memory';
         return true;
       }
       if (now > until || this.idle()) return false;
@@ -208,7 +304,7 @@ class CheckRun<I, O> {
     if (this.search === undefined) {
       let index: number | undefined;
       do index = this.queue.shift();
-      while (index !== undefined && (this.results[index] !== undefined || this.taken[index] === 1));
+      while (index !== undefined && (this.results[index] !== undefined || this.leased[index] === 1));
       if (index === undefined) return;
       const resumed = this.suspended.get(index);
       this.suspended.delete(index);
@@ -227,12 +323,15 @@ class CheckRun<I, O> {
     }
     const search = this.search;
     const index = this.searchIndex;
-    const status = search.run(SLICE);
+    // Up to the end of its turn (a lone partition just runs on).
+    const alone = this.free === 1 && this.leasedCount === 0;
+    const slice = alone ? SLICE : Math.min(SLICE, Math.max(64, this.budgets[index]! - search.iterations));
+    const status = search.run(slice);
     if (status !== 'running') {
       this.settle(status);
       return;
     }
-    if (search.iterations < this.budgets[index]! || this.free === 1) return;
+    if (search.iterations < this.budgets[index]! || alone) return;
     // Its turn is over: to the back of the queue, with twice the budget.
     this.budgets[index] = 2 * search.iterations;
     if (this.suspended.size < MAX_SUSPENDED) this.suspended.set(index, { search, started: this.searchStarted });
@@ -246,6 +345,7 @@ class CheckRun<I, O> {
     const search = this.search!;
     const index = this.searchIndex;
     const partition = this.partitions[index]!;
+    this.decided++;
     this.results[index] = describePartition(
       index,
       partition.key,

@@ -5,7 +5,7 @@ import { getModel, independent, type OpInput } from '../models/index.ts';
 import { check } from './check.ts';
 import { fromHistory } from './from-history.ts';
 import { partitionOperations, withoutPartitioning } from './model.ts';
-import type { AnyModel, CheckOptions, CheckResult, Operation, PartitionResult } from './types.ts';
+import type { AnyModel, CheckOptions, CheckResult, Operation, PartitionResult, StopReason } from './types.ts';
 
 /** What the `linearizable` checker puts in results.json. */
 export interface LinearizableCheckerResult extends CheckerResult {
@@ -22,7 +22,7 @@ export interface LinearizableCheckerResult extends CheckerResult {
   /** One line for humans. */
   summary?: string;
   /** Why `valid` is "unknown". */
-  reason?: 'timeout' | 'aborted';
+  reason?: StopReason;
   /** Partitions the checker could not decide (timeout), when unknown. */
   undecided?: number;
   /** Key of the failing partition, when invalid and the model partitions by key. */
@@ -106,7 +106,17 @@ export const linearizableChecker = (defaults: LinearizableCheckerOptions = {}): 
     if (result.result === 'illegal' && result.failingPartition !== undefined) {
       const failing = result.partitions[result.failingPartition]!;
       if (failing.key !== undefined) out.failingKey = failing.key;
-      out.failure = await explain(model, ops, failing, options, defaults, started);
+      out.failure = await explain(
+        model,
+        ops,
+        failing,
+        {
+          ...options,
+          ...(defaults.maxPartialLinearizations ? { maxPartialLinearizations: defaults.maxPartialLinearizations } : {}),
+          ...(defaults.maxPartialSteps ? { maxPartialSteps: defaults.maxPartialSteps } : {}),
+        },
+        started,
+      );
     }
     out.elapsedMs = performance.now() - started;
     out.summary = summarize(out);
@@ -114,15 +124,39 @@ export const linearizableChecker = (defaults: LinearizableCheckerOptions = {}): 
   },
 });
 
-/** Re-checks the failing partition with partial linearizations kept. */
-const explain = async (
-  model: AnyModel<unknown, OpInput, unknown>,
-  ops: readonly Operation<OpInput, unknown>[],
-  failing: PartitionResult,
-  options: CheckOptions,
-  defaults: LinearizableCheckerOptions,
+export interface ExplainOptions extends CheckOptions {
+  maxPartialLinearizations?: number;
+  maxPartialSteps?: number;
+}
+
+/**
+ * Checks without keeping partial linearizations (cheaper, and the early
+ * exit stays cheap), then, when a partition is illegal, checks that
+ * partition again with them kept, for reports. The result is the first
+ * check's, with the failing partition replaced by the explained one.
+ */
+export const checkExplained = async <I, O>(
+  model: AnyModel<unknown, I, O>,
+  ops: readonly Operation<I, O>[],
+  options: ExplainOptions = {},
+): Promise<CheckResult<I, O>> => {
+  const started = performance.now();
+  const result = await check(model, ops, { ...options, keepPartial: false });
+  if (result.result !== 'illegal' || result.failingPartition === undefined) return result;
+  const failing = result.partitions[result.failingPartition]!;
+  const explained = await explain(model, ops, failing, options, started);
+  const partitions = result.partitions.map((p, i) => (i === result.failingPartition ? explained.partitions[0]! : p));
+  return { ...result, partitions, elapsedMs: performance.now() - started };
+};
+
+/** Re-checks the failing partition with partial linearizations kept; the result has that one partition. */
+const explain = async <I, O>(
+  model: AnyModel<unknown, I, O>,
+  ops: readonly Operation<I, O>[],
+  failing: PartitionResult<I, O>,
+  options: ExplainOptions,
   started: number,
-): Promise<CheckResult> => {
+): Promise<CheckResult<I, O>> => {
   const partitionOps = partitionOperations(model, ops)[failing.index]!.ops;
   const spent = performance.now() - started;
   // The verdict is known; give the explanation what is left of the budget, and at least a few seconds.
@@ -131,11 +165,9 @@ const explain = async (
     ...options,
     timeoutMs,
     keepPartial: true,
-    ...(defaults.maxPartialLinearizations ? { maxPartialLinearizations: defaults.maxPartialLinearizations } : {}),
-    ...(defaults.maxPartialSteps ? { maxPartialSteps: defaults.maxPartialSteps } : {}),
   });
   const found = again.partitions[0]!;
-  const partition: PartitionResult = {
+  const partition: PartitionResult<I, O> = {
     ...found,
     index: failing.index,
     ...(failing.key === undefined ? {} : { key: failing.key }),

@@ -1,9 +1,12 @@
 import { buildEntryList, CALL, candidates, INFO_CALL, lift } from './entries.ts';
+import type { ResolvedModel } from './model.ts';
 import type { PartitionCheck, PartitionSearch } from './search.ts';
 import type {
   CheckOutcome,
   DescribedOperation,
+  ImpossibleOperation,
   LinearizationStep,
+  Operation,
   PartialLinearization,
   PartitionResult,
   StuckOperation,
@@ -37,6 +40,10 @@ export const describePartition = <S, I, O>(
   elapsedMs: number,
   limits: DescribeLimits,
 ): PartitionResult<I, O> => {
+  if (check.impossible) {
+    const { model, ops } = check.decided;
+    return describeImpossible(index, key, model, ops, check.impossible, check.iterations, elapsedMs, limits);
+  }
   const search = check.decided;
   const out: PartitionResult<I, O> = {
     index,
@@ -63,9 +70,7 @@ export const describePartition = <S, I, O>(
     return s;
   };
 
-  const operations: DescribedOperation<I, O>[] = ops
-    .map((o) => ({ ...o, description: cut(model.describeOperation(o.input, o.output)) }))
-    .sort((a, b) => a.call - b.call || a.id - b.id);
+  const operations = describeOperations(model, ops);
 
   const prefixes: Int32Array[] =
     result === 'ok' ? [search.linearized()] : (search.partial?.prefixes() ?? [search.linearized()]);
@@ -105,6 +110,49 @@ export const describePartition = <S, I, O>(
   out.truncated = truncated;
   return out;
 };
+
+/** A partition's operations described, in call order. */
+const describeOperations = <S, I, O>(
+  model: ResolvedModel<S, I, O>,
+  ops: readonly Operation<I, O>[],
+): DescribedOperation<I, O>[] =>
+  ops
+    .map((o) => ({ ...o, description: cut(model.describeOperation(o.input, o.output)) }))
+    .sort((a, b) => a.call - b.call || a.id - b.id);
+
+/**
+ * The result of a partition its model's pre-check proved illegal (the search
+ * had only begun): the operation and why, and with `keepPartial` the same material
+ * as a search failure (no linearization, and that operation stuck, rejected
+ * in whatever state comes first).
+ */
+const describeImpossible = <S, I, O>(
+  index: number,
+  key: string | undefined,
+  model: ResolvedModel<S, I, O>,
+  ops: readonly Operation<I, O>[],
+  found: ImpossibleOperation,
+  steps: number,
+  elapsedMs: number,
+  limits: DescribeLimits,
+): PartitionResult<I, O> => ({
+  index,
+  ...(key === undefined ? {} : { key }),
+  result: 'illegal',
+  opCount: ops.length,
+  stats: { steps, cacheEntries: 0, states: 0, elapsedMs },
+  precheck: found,
+  ...(limits.keepPartial
+    ? {
+        operations: describeOperations(model, ops),
+        initialState: cut(model.describeState(model.init())),
+        linearizations: [{ steps: [] }],
+        longestFor: {},
+        stuck: [{ id: found.id, why: 'illegal' as const }],
+        truncated: false,
+      }
+    : {}),
+});
 
 /**
  * The operations that could come next after `prefix` (calls before the

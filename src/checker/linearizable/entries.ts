@@ -25,7 +25,7 @@ export interface EntryList {
   readonly head: number;
   readonly next: Int32Array;
   readonly prev: Int32Array;
-  readonly kind: Uint8Array;
+  readonly kind: Int32Array;
   /** The operation (index into the partition's operations) of each node. */
   readonly opOf: Int32Array;
   /** For a call node, its return node. */
@@ -34,9 +34,10 @@ export interface EntryList {
 
 export const buildEntryList = (ops: readonly Operation<unknown, unknown>[]): EntryList => {
   const n = ops.length;
-  const times = new Float64Array(2 * n);
+  // Temporaries in module-level scratch space (this is synchronous): a partition's one allocation is its list.
+  const times = scratchTimes(2 * n);
   const callTime = times.subarray(0, n);
-  const returnTime = times.subarray(n);
+  const returnTime = times.subarray(n, 2 * n);
   for (let i = 0; i < n; i++) {
     callTime[i] = ops[i]!.call;
     returnTime[i] = ops[i]!.return;
@@ -44,18 +45,20 @@ export const buildEntryList = (ops: readonly Operation<unknown, unknown>[]): Ent
   // Calls by call time and returns by return time (ties: operation order),
   // then merged with calls first at equal times. Histories usually come
   // sorted by call already, so the sorts are nearly free.
-  const calls = sortedBy(callTime);
-  const returns = sortedBy(returnTime);
+  const order = scratchOrder(3 * n);
+  const calls = sortedBy(callTime, order.subarray(0, n));
+  const returns = sortedBy(returnTime, order.subarray(n, 2 * n));
+  const returnNode = order.subarray(2 * n, 3 * n);
   const size = 2 * n + 1;
   const head = 2 * n;
   // One allocation, several views: small histories are checked by the thousand (one per key).
-  const slab = new Int32Array(4 * size + n);
-  const next = slab.subarray(0, size).fill(-1);
-  const prev = slab.subarray(size, 2 * size).fill(-1);
-  const opOf = slab.subarray(2 * size, 3 * size).fill(-1);
-  const match = slab.subarray(3 * size, 4 * size).fill(-1);
-  const returnNode = slab.subarray(4 * size);
-  const kind = new Uint8Array(size);
+  const slab = new Int32Array(5 * size);
+  slab.fill(-1, 0, 4 * size);
+  const next = slab.subarray(0, size);
+  const prev = slab.subarray(size, 2 * size);
+  const opOf = slab.subarray(2 * size, 3 * size);
+  const match = slab.subarray(3 * size, 4 * size);
+  const kind = slab.subarray(4 * size);
   let c = 0;
   let r = 0;
   let last = head;
@@ -81,15 +84,27 @@ export const buildEntryList = (ops: readonly Operation<unknown, unknown>[]): Ent
   return { n, head, next, prev, kind, opOf, match };
 };
 
+let timesBuffer = new Float64Array(256);
+let orderBuffer = new Int32Array(384);
+
+const scratchTimes = (length: number): Float64Array => {
+  if (timesBuffer.length < length) timesBuffer = new Float64Array(2 * length);
+  return timesBuffer;
+};
+
+const scratchOrder = (length: number): Int32Array => {
+  if (orderBuffer.length < length) orderBuffer = new Int32Array(2 * length);
+  return orderBuffer;
+};
+
 /**
- * Indices 0..n-1 ordered by `times`, ties by index. Insertion sort first:
+ * Indices 0..n-1 ordered by `times`, ties by index, into `order`. Insertion sort first:
  * histories are nearly sorted (returns are out of order by at most the
  * number of concurrent clients), so it is linear in practice; it gives up
  * for a general sort when the input is far from sorted.
  */
-const sortedBy = (times: Float64Array): Int32Array => {
+const sortedBy = (times: Float64Array, order: Int32Array): Int32Array => {
   const n = times.length;
-  const order = new Int32Array(n);
   let moves = 0;
   const maxMoves = 16 * n + 1024;
   for (let i = 0; i < n; i++) {
@@ -99,7 +114,8 @@ const sortedBy = (times: Float64Array): Int32Array => {
       order[j + 1] = order[j]!;
       j--;
       if (++moves > maxMoves) {
-        return Int32Array.from(Array.from({ length: n }, (_, k) => k).sort((a, b) => times[a]! - times[b]! || a - b));
+        order.set(Array.from({ length: n }, (_, k) => k).sort((a, b) => times[a]! - times[b]! || a - b));
+        return order;
       }
     }
     order[j + 1] = i;

@@ -17,7 +17,8 @@
  * and a pure `step(state, input, output)` returning the next state or
  * `ILLEGAL`; `output` is undefined for an operation whose outcome is unknown.
  * Optional: `equal`/`hash` (defaults: structural), `partitionKey` or
- * `partition`, `describeOperation`, `describeState`; or a
+ * `partition`, `describeOperation`, `describeState`, `impossible` (a
+ * linear pre-check that refutes a partition without its search); or a
  * `NondeterministicModel` whose step returns the possible next states.
  */
 export { check, checkSync, resolveCheckOptions } from './check.ts';

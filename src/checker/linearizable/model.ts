@@ -3,6 +3,7 @@ import {
   type AnyModel,
   ILLEGAL,
   type Illegal,
+  type ImpossibleOperation,
   type Model,
   type ModelSpec,
   type NondeterministicModel,
@@ -22,6 +23,8 @@ export interface ResolvedModel<S = unknown, I = unknown, O = unknown> {
   equal(a: S, b: S): boolean;
   hash(state: S): number;
   partitions(ops: readonly Operation<I, O>[]): Partition<I, O>[];
+  /** The model's pre-check of one partition (see `ModelHooks.impossible`); undefined when it has none or finds nothing. */
+  impossible(ops: readonly Operation<I, O>[]): ImpossibleOperation | undefined;
   describeOperation(input: I, output: O | undefined): string;
   describeState(state: S): string;
 }
@@ -55,6 +58,7 @@ const resolveDeterministic = <S, I, O>(model: Model<S, I, O>): ResolvedModel<S, 
   const partition = model.partition?.bind(model);
   const describeOperation = model.describeOperation?.bind(model);
   const describeState = model.describeState?.bind(model);
+  const impossible = model.impossible?.bind(model);
   return {
     name: model.name,
     spec: model.spec,
@@ -67,6 +71,7 @@ const resolveDeterministic = <S, I, O>(model: Model<S, I, O>): ResolvedModel<S, 
       if (partitionKey) return groupByKey(ops, partitionKey);
       return [{ key: undefined, ops: [...ops] }];
     },
+    impossible: impossible ?? (() => undefined),
     describeOperation: describeOperation ?? ((i, o) => `${showValue(i)} → ${showValue(o)}`),
     describeState: describeState ?? showValue,
   };
@@ -119,6 +124,8 @@ export const powersetModel = <S, I, O>(model: NondeterministicModel<S, I, O>): M
     ...(model.partition ? { partition: model.partition.bind(model) } : {}),
     ...(model.partitionKey ? { partitionKey: model.partitionKey.bind(model) } : {}),
     ...(model.describeOperation ? { describeOperation: model.describeOperation.bind(model) } : {}),
+    // Sound over sets too: an operation every reachable state rejects is rejected by every reachable set of them.
+    ...(model.impossible ? { impossible: model.impossible.bind(model) } : {}),
     describeState: (states) =>
       states.length === 1 ? describeState(states[0]!) : `{${states.map(describeState).join(' | ')}}`,
   };

@@ -9,26 +9,36 @@ import type { WorkerReply, WorkerTask } from './worker.ts';
 /**
  * Partitions checked in parallel on worker threads, with early exit.
  *
- * The inline check (check.ts) first gives every partition a short pass, which
- * settles most of them; only what is left after that (hard partitions, at
- * least two of them) comes here, so the start-up of a worker with the tsx
- * loader (tens of ms) is paid only when it can pay off. Workers are pooled
- * and reused across checks, and unref'd so they never keep the process
- * alive. A model crosses threads by its `spec` (user models without one are
- * checked inline). Cancellation (an illegal partition, abort, timeout) goes
- * through a shared flag that the workers look at between slices.
+ * Worker lanes take partitions from the check's own queue (check.ts), turn
+ * by turn as the calling thread does, so both cores work on one history as
+ * porcupine's goroutines do. Workers are pooled and reused across checks,
+ * and unref'd so they never keep the process alive; a check starts them
+ * only once it has proved long enough to pay for their start-up (see
+ * check.ts), or at once when warm ones are idle in the pool. A model
+ * crosses threads by its `spec` (user models without one are checked
+ * inline). Cancellation (an illegal partition, abort, timeout) goes through
+ * a shared flag that the workers look at between slices.
  */
 
+/** Set (to true) by esbuild when this module is part of the CLI's bundle (bin/bundle.mjs). */
+declare const FAULTLINE_BUNDLED: boolean | undefined;
+
 /**
- * Workers do not inherit the tsx loader, and `--import tsx` in a worker's
- * execArgv is not honoured by Node 20: a one-line bootstrap registers tsx
- * in the worker, then imports the TypeScript entry.
+ * What a worker runs. In the bundle, the bundled worker next to it. From the
+ * sources: workers do not inherit the tsx loader, and `--import tsx` in a
+ * worker's execArgv is not honoured by Node 20, so a one-line bootstrap
+ * registers tsx in the worker, then imports the TypeScript entry.
  */
-const bootstrap = `
+const workerEntry = (): URL => {
+  if (typeof FAULTLINE_BUNDLED !== 'undefined' && FAULTLINE_BUNDLED)
+    return new URL('./lin-worker.mjs', import.meta.url);
+  const bootstrap = `
 const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});
 register();
 await import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)});
 `;
+  return new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`);
+};
 
 /** Whether to hand the remaining partitions to workers. */
 export const shouldUseWorkers = (
@@ -51,7 +61,7 @@ interface PooledWorker {
 const pool: PooledWorker[] = [];
 
 const startWorker = (): PooledWorker => {
-  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`));
+  const worker = new Worker(workerEntry());
   const pooled: PooledWorker = { worker, busy: false, onReply: undefined, onFailure: undefined };
   worker.unref();
   worker.on('message', (reply: WorkerReply) => pooled.onReply?.(reply));
@@ -97,10 +107,40 @@ const runOnWorker = (pooled: PooledWorker, task: WorkerTask): Promise<WorkerRepl
 
 let nextTask = 0;
 
+/** Whether pooled workers are idle and started already (a check can then use them at once). */
+export const warmWorkersIdle = (): boolean => pool.some((w) => !w.busy);
+
+/** Whether workers start from the bundle (tens of ms) rather than through the tsx loader (hundreds). */
+export const bundledWorkers = (): boolean => typeof FAULTLINE_BUNDLED !== 'undefined' && FAULTLINE_BUNDLED === true;
+
+/** Where worker lanes get partitions: the check's own queue (check.ts), shared with the calling thread. */
+export interface WorkSource<I, O> {
+  /** The next partition for a worker, and how many iterations it may take (Infinity: to the end); undefined: none now. */
+  lease(): { index: number; partition: Partition<I, O>; turn: number } | undefined;
+  /** A leased partition's turn ended undecided; it goes back to the queue (and restarts wherever it goes next). */
+  paused(index: number, iterations: number): void;
+}
+
+/** A fixed list of partitions as a work source, each checked to the end. */
+export const listSource = <I, O>(partitions: { index: number; partition: Partition<I, O> }[]): WorkSource<I, O> => {
+  const queue = [...partitions];
+  return {
+    lease: () => {
+      const next = queue.shift();
+      return next && { ...next, turn: Number.POSITIVE_INFINITY };
+    },
+    paused: () => undefined,
+  };
+};
+
 /** Partitions being checked on worker threads. */
 export interface ParallelRun {
-  /** Settles when every lane has stopped (all partitions done, or cancelled). */
-  readonly done: Promise<void>;
+  /** Starts lanes again where some have stopped and the source has work. */
+  wake(): void;
+  /** Settles at the next partition a worker settles or pauses, or when a lane stops. */
+  changed(): Promise<void>;
+  /** Settles when no lane is running (all stopped, or cancelled). */
+  stopped(): Promise<void>;
   /** Stops handing out partitions and tells busy workers to stop. Idempotent. */
   cancel(): void;
   /** Set when a worker failed (a model error, a crashed thread). */
@@ -108,43 +148,47 @@ export interface ParallelRun {
 }
 
 /**
- * Starts checking `partitions` on up to `availableParallelism()` workers (or
- * `options.workers`), calling `onSettled` as each finishes (`unknown` when
- * cut short). An illegal partition, an abort or `cancel()` stops the rest.
+ * Checks partitions from `source` on up to `availableParallelism() - 1`
+ * workers (the calling thread checks partitions from the same source), or
+ * `options.workers`, calling `onSettled` as each finishes (`unknown` when cut
+ * short). An illegal partition, an abort or `cancel()` stops the rest.
  */
 export const startWorkers = <I, O>(
   model: ResolvedModel<unknown, I, O>,
-  partitions: { index: number; partition: Partition<I, O> }[],
+  source: WorkSource<I, O>,
   options: ResolvedCheckOptions,
   deadline: number,
   onSettled: (settled: SettledPartition<I, O>) => void,
-  firstTurn = 1 << 18,
 ): ParallelRun => {
   const spec = model.spec as ModelSpec;
   const cancelBuffer = new SharedArrayBuffer(4);
   const flag = new Int32Array(cancelBuffer);
-  const cancel = () => Atomics.store(flag, 0, 1);
+  const cancelled = () => Atomics.load(flag, 0) !== 0;
+  const cancel = () => {
+    Atomics.store(flag, 0, 1);
+    notify();
+  };
   if (options.signal?.aborted) cancel();
   options.signal?.addEventListener('abort', cancel, { once: true });
 
-  // The calling thread keeps checking a partition too: one worker fewer than cores.
-  const wanted = options.workers === 'auto' ? availableParallelism() - 1 : options.workers;
-  const count = Math.max(1, Math.min(wanted, partitions.length));
-  // Round robin with doubling turns, as inline (check.ts): a paused partition goes to the back of the
-  // queue with twice the iterations (it restarts on whichever worker takes it next).
-  const queue = partitions.map((p) => ({ ...p, turn: firstTurn }));
-  const run: { failure: Error | undefined } = { failure: undefined };
+  const count = Math.max(1, options.workers === 'auto' ? availableParallelism() - 1 : options.workers);
+  let active = 0;
+  let failure: Error | undefined;
+  let waiters: (() => void)[] = [];
+  const notify = () => {
+    const w = waiters;
+    waiters = [];
+    for (const resolve of w) resolve();
+  };
   const fail = (e: Error) => {
-    run.failure ??= e;
+    failure ??= e;
     cancel();
   };
 
-  const lane = async (): Promise<void> => {
+  const lane = async (first: { index: number; partition: Partition<I, O>; turn: number }): Promise<void> => {
     let pooled = pool.find((w) => !w.busy) ?? startWorker();
-    for (;;) {
-      const next = queue.shift();
-      if (next === undefined || Atomics.load(flag, 0) !== 0) return;
-      // Alone in the queue: no turn to give up (paused partitions of other lanes come back behind it).
+    let next: typeof first | undefined = first;
+    while (next !== undefined && !cancelled()) {
       const task: WorkerTask = {
         type: 'check',
         task: nextTask++,
@@ -157,8 +201,9 @@ export const startWorkers = <I, O>(
           maxPartialLinearizations: options.maxPartialLinearizations,
           maxPartialSteps: options.maxPartialSteps,
         },
+        maxMemoryBytes: options.maxMemoryBytes,
         budgetMs: deadline - performance.now(),
-        maxIterations: queue.length === 0 ? Number.POSITIVE_INFINITY : next.turn,
+        maxIterations: next.turn,
         cancel: cancelBuffer,
       };
       let reply: WorkerReply;
@@ -173,29 +218,48 @@ export const startWorkers = <I, O>(
         return;
       }
       if (reply.type === 'paused') {
-        queue.push({ ...next, turn: 2 * next.turn });
-        continue;
+        source.paused(next.index, reply.iterations);
+      } else {
+        const result = reply.result as PartitionResult<I, O>;
+        onSettled({
+          index: next.index,
+          result,
+          stopped: reply.stopped === 'timeout' || reply.stopped === 'memory' ? reply.stopped : undefined,
+        });
+        if (result.result === 'illegal') cancel(); // early exit
       }
-      const result = reply.result as PartitionResult<I, O>;
-      onSettled({ index: next.index, result, timedOut: reply.stopped === 'timeout' });
-      if (result.result === 'illegal') cancel(); // early exit
+      notify();
       if (pooled.busy) pooled = pool.find((w) => !w.busy) ?? startWorker();
+      next = cancelled() ? undefined : source.lease();
     }
   };
 
-  // Lanes claim their workers synchronously (runOnWorker marks them busy), so no two share one.
-  const lanes: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) lanes.push(lane());
-  const done = Promise.all(lanes).then(
-    () => undefined,
-    (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
-  );
-  void done.finally(() => options.signal?.removeEventListener('abort', cancel));
+  const wake = () => {
+    while (active < count && !cancelled()) {
+      const first = source.lease();
+      if (first === undefined) return;
+      active++;
+      void lane(first)
+        .catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e))))
+        .finally(() => {
+          active--;
+          notify();
+          if (active === 0) options.signal?.removeEventListener('abort', cancel);
+        });
+    }
+  };
+  wake();
+
+  const changed = () => new Promise<void>((resolve) => waiters.push(resolve));
   return {
-    done,
+    wake,
+    changed,
+    stopped: async () => {
+      while (active > 0) await changed();
+    },
     cancel,
     get failure() {
-      return run.failure;
+      return failure;
     },
   };
 };

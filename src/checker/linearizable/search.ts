@@ -3,7 +3,7 @@ import { buildEntryList, CALL, type EntryList, INFO_CALL, lift, RETURN, unlift }
 import type { ResolvedModel } from './model.ts';
 import { PartialTracker } from './partial.ts';
 import { StateSpace } from './states.ts';
-import type { Operation } from './types.ts';
+import type { ImpossibleOperation, Operation } from './types.ts';
 
 export type SearchStatus = 'ok' | 'illegal' | 'running';
 
@@ -64,13 +64,18 @@ export class PartitionSearch<S, I, O> {
   /** Stack of linearized operations (for partial linearizations). */
   private readonly stackOp: Int32Array;
   /** With `infoLate`, the pass over candidates per position for each stack level (0: determinate, 1: indeterminate). */
-  private readonly stackPass: Uint8Array;
+  private readonly stackPass: Int32Array;
   private pass = 0;
   /**
    * Try indeterminate operations only after every determinate candidate (a
    * second pass before backtracking), instead of in time order as porcupine.
    */
   private readonly infoLate: boolean;
+  /** Words of determinate operations in `bits`. */
+  private readonly finiteWords: number;
+  /** The first determinate word not all ones, and the last non-zero one (see VisitedCache). */
+  private low: number;
+  private high: number;
   private depth = 0;
   private node: number;
   private stateId: number;
@@ -84,41 +89,51 @@ export class PartitionSearch<S, I, O> {
     partial?: PartialOptions,
     options: SearchOptions = {},
   ) {
-    const cacheLimitBytes = options.cacheLimitBytes;
     const n = ops.length;
     this.list = buildEntryList(ops as readonly Operation<unknown, unknown>[]);
     this.space = (options.space as StateSpace<S, I, O> | undefined) ?? new StateSpace(model, ops);
     let finite = 0;
     for (const o of ops) if (o.return !== Number.POSITIVE_INFINITY) finite++;
-    const exactWords = Math.ceil(finite / 32);
+    const finiteWords = Math.ceil(finite / 32);
+    const infoWords = Math.ceil((n - finite) / 32);
     // Only the info-late order reaches small sets of indeterminate operations before their supersets, so only
     // it gains from dominance; in time order every superset would pile up in one probe chain.
     const dominance = (options.infoLate ?? false) && finite < n;
-    const words = Math.max(1, exactWords + Math.ceil((n - finite) / 32));
     // One allocation, several views (see buildEntryList).
-    const slab = new Int32Array(6 * n + words);
+    const slab = new Int32Array(7 * n + finiteWords + infoWords);
     this.opWord = slab.subarray(0, n);
     this.opBit = slab.subarray(n, 2 * n);
     this.opHash = randomHashes(slab.subarray(2 * n, 3 * n));
     this.stackNode = slab.subarray(3 * n, 4 * n);
     this.stackState = slab.subarray(4 * n, 5 * n);
     this.stackOp = slab.subarray(5 * n, 6 * n);
-    this.bits = slab.subarray(6 * n);
-    for (let i = 0, f = 0, u = 0; i < n; i++) {
-      const position = ops[i]!.return === Number.POSITIVE_INFINITY ? exactWords * 32 + u++ : f++;
-      this.opWord[i] = position >>> 5;
-      this.opBit[i] = 1 << (position & 31);
+    this.stackPass = slab.subarray(6 * n, 7 * n);
+    this.bits = slab.subarray(7 * n);
+    this.finiteWords = finiteWords;
+    this.high = -1;
+    this.low = 0;
+    // Determinate operations get bits in call order (so the linearized ones form a prefix and a short window,
+    // see VisitedCache), indeterminate ones after them.
+    const { next, kind, opOf, head } = this.list;
+    let f = 0;
+    let u = finiteWords * 32;
+    for (let node = next[head]!; node !== -1; node = next[node]!) {
+      const k = kind[node];
+      if (k !== CALL && k !== INFO_CALL) continue;
+      const op = opOf[node]!;
+      const position = k === CALL ? f++ : u++;
+      this.opWord[op] = position >>> 5;
+      this.opBit[op] = 1 << (position & 31);
       // Dominance needs dominating entries in the same probe chain: leave indeterminate operations out of the hash.
-      if (dominance && ops[i]!.return === Number.POSITIVE_INFINITY) this.opHash[i] = 0;
+      if (dominance && k === INFO_CALL) this.opHash[op] = 0;
     }
-    this.cache = new VisitedCache(words, dominance ? exactWords : words, 2 * n, cacheLimitBytes);
-    this.stackPass = new Uint8Array(n);
+    this.cache = new VisitedCache(finiteWords, infoWords, dominance, n, options.cacheLimitBytes);
     this.infoLate = (options.infoLate ?? false) && finite < n;
     this.partial = partial ? new PartialTracker(n, partial.budget) : undefined;
     this.initialState = this.space.intern(model.init());
     this.stateId = this.initialState;
     // The starting configuration, so that configurations it dominates are skipped too.
-    this.cache.add(this.bits, VisitedCache.key(0, this.initialState), this.initialState);
+    this.cache.add(this.bits, VisitedCache.key(0, this.initialState), this.initialState, this.low, this.high);
     this.node = this.list.next[this.list.head]!;
   }
 
@@ -148,6 +163,9 @@ export class PartitionSearch<S, I, O> {
     let node = this.node;
     let stateId = this.stateId;
     let bitsHash = this.bitsHash;
+    let low = this.low;
+    let high = this.high;
+    const finiteWords = this.finiteWords;
     let i = 0;
     let status: SearchStatus = 'running';
     for (; i < budget; i++) {
@@ -174,7 +192,16 @@ export class PartitionSearch<S, I, O> {
         stateId = stackState[depth]!;
         pass = stackPass[depth]!;
         const op = opOf[node]!;
-        bits[opWord[op]!]! &= ~opBit[op]!;
+        const w = opWord[op]!;
+        const word = bits[w]! & ~opBit[op]!;
+        bits[w] = word;
+        if (w < finiteWords) {
+          if (w < low) low = w;
+          if (word === 0 && w === high) {
+            do high--;
+            while (high >= 0 && bits[high] === 0);
+          }
+        }
         bitsHash ^= opHash[op]!;
         unlift(list, node);
         node = next[node]!;
@@ -190,9 +217,21 @@ export class PartitionSearch<S, I, O> {
       if (after >= 0 && (after !== stateId || k === CALL)) {
         const w = opWord[op]!;
         const bit = opBit[op]!;
-        bits[w]! |= bit;
+        const word = bits[w]! | bit;
+        bits[w] = word;
+        let newLow = low;
+        let newHigh = high;
+        if (w < finiteWords) {
+          if (w > newHigh) newHigh = w;
+          if (word === -1 && w === newLow) {
+            do newLow++;
+            while (newLow < finiteWords && bits[newLow] === -1);
+          }
+        }
         const h = bitsHash ^ opHash[op]!;
-        if (cache.add(bits, VisitedCache.key(h, after), after)) {
+        if (cache.add(bits, VisitedCache.key(h, after), after, newLow, newHigh)) {
+          low = newLow;
+          high = newHigh;
           bitsHash = h;
           stackNode[depth] = node;
           stackState[depth] = stateId;
@@ -216,6 +255,8 @@ export class PartitionSearch<S, I, O> {
     this.node = node;
     this.stateId = stateId;
     this.bitsHash = bitsHash;
+    this.low = low;
+    this.high = high;
     this.status = status;
     return status;
   }
@@ -248,6 +289,14 @@ const randomHashes = (out: Int32Array): Int32Array => {
  * only started exploring proves nothing to the other).
  */
 const SECOND_SEARCH_AFTER = 4096;
+/**
+ * Iterations per operation after which a partition's search pauses for the
+ * model's pre-check (`ModelHooks.impossible`, one pass over the operations).
+ * Most partitions are decided sooner and never pay for it; one whose search
+ * goes on (thousands of crashed writes to interleave before a read of a
+ * value nobody wrote) is refuted there, after a few iterations per operation.
+ */
+const PRECHECK_AFTER_PER_OP = 8;
 
 export class PartitionCheck<S, I, O> {
   readonly searches: PartitionSearch<S, I, O>[];
@@ -255,6 +304,10 @@ export class PartitionCheck<S, I, O> {
   decided: PartitionSearch<S, I, O>;
   private turn = 0;
   private readonly hasInfo: boolean;
+  /** Iterations at which the pre-check runs; Infinity once it has. */
+  private precheckAt: number;
+  /** What the model's pre-check found: the partition is illegal without a search. */
+  impossible: ImpossibleOperation | undefined;
 
   constructor(
     private readonly model: ResolvedModel<S, I, O>,
@@ -265,10 +318,11 @@ export class PartitionCheck<S, I, O> {
     this.searches = [first];
     this.decided = first;
     this.hasInfo = ops.some((o) => o.return === Number.POSITIVE_INFINITY);
+    this.precheckAt = PRECHECK_AFTER_PER_OP * ops.length;
   }
 
   get status(): SearchStatus {
-    return this.decided.status;
+    return this.impossible ? 'illegal' : this.decided.status;
   }
 
   /** Total iterations of every search. */
@@ -280,6 +334,15 @@ export class PartitionCheck<S, I, O> {
 
   /** About `budget` iterations, shared between the searches. */
   run(budget: number): SearchStatus {
+    if (this.impossible) return 'illegal';
+    if (this.precheckAt !== Number.POSITIVE_INFINITY) {
+      const until = this.precheckAt - this.iterations;
+      if (until <= 0) {
+        this.precheckAt = Number.POSITIVE_INFINITY;
+        this.impossible = this.model.impossible(this.ops);
+        if (this.impossible) return 'illegal';
+      } else budget = Math.min(budget, until);
+    }
     if (this.searches.length === 1) {
       const first = this.searches[0]!;
       // Most partitions are decided at once; start the second search only for those that are not.
@@ -290,8 +353,10 @@ export class PartitionCheck<S, I, O> {
       }
       return status;
     }
-    const s = this.searches[this.turn]!;
-    this.turn = 1 - this.turn;
+    // Three turns in four to the time-order search: it finds linearizations faster, and a legal partition
+    // (the usual case) is only decided by finding one. The info-late one still proves illegal ones soon.
+    const s = this.searches[this.turn === 3 ? 1 : 0]!;
+    this.turn = (this.turn + 1) & 3;
     const status = s.run(budget);
     if (status !== 'running') this.decided = s;
     return status;

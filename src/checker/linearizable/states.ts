@@ -17,7 +17,7 @@ export const tableSize = (n: number): number => {
  *
  * Interning makes the cache key cheap (an int instead of a model state to
  * hash and compare) and the memo means the model's `step`, `hash` and
- * `equal` run once per (state, operation) pair, however many times the
+ * `equal` run about once per (state, operation) pair, however many times the
  * search comes back to it with a different set of linearized operations.
  * Both rely on `step` being pure.
  *
@@ -39,11 +39,13 @@ export class StateSpace<S, I, O> {
   private denseRows: number;
   private readonly maxDenseRows: number;
 
-  // Hashed memo for states past the dense rows: slots of [state, op, next state or -1 when illegal, unused],
-  // interleaved so that a probe touches one cache line; state -1 = empty.
+  /** Hashed memo for states past the dense rows: slots of [state, op, next state + 2 (0 = empty), unused]. */
   private memo: Int32Array;
   private memoMask: number;
   private memoCount = 0;
+  /** The memo before the last doubling (see growMemo). */
+  private previous: Int32Array = NO_MEMO;
+  private previousMask = 0;
   /** Number of model `step` calls (memo misses). */
   stepCalls = 0;
 
@@ -52,21 +54,22 @@ export class StateSpace<S, I, O> {
   constructor(
     private readonly model: ResolvedModel<S, I, O>,
     private readonly ops: readonly Operation<I, O>[],
+    denseLimit = DENSE_MEMO_LIMIT,
   ) {
     this.n = Math.max(1, ops.length);
-    this.maxDenseRows = Math.max(1, Math.floor(DENSE_MEMO_LIMIT / this.n));
-    // About 8 KB to start: enough rows for a register's few states without growing.
-    this.denseRows = Math.min(this.maxDenseRows, Math.max(8, Math.ceil(2048 / this.n)));
-    const memoSize = 16;
-    // One allocation for the starting tables (histories with many small partitions create thousands);
+    this.maxDenseRows = Math.max(1, Math.floor(denseLimit / this.n));
+    // A few rows to start (a register has a handful of states); more as states appear.
+    this.denseRows = Math.min(this.maxDenseRows, 8);
+    // One allocation for the starting tables (a history has a partition per key, often thousands);
     // each is replaced by its own larger array when it grows.
-    const slab = new Int32Array(64 + 128 + this.denseRows * this.n + memoSize * 4);
+    const denseSize = this.denseRows * this.n;
+    const slab = new Int32Array(64 + 128 + 64 + denseSize);
     this.hashes = slab.subarray(0, 64);
     this.index = slab.subarray(64, 192);
     this.indexMask = 127;
-    this.dense = slab.subarray(192, 192 + this.denseRows * this.n);
-    this.memo = slab.subarray(192 + this.denseRows * this.n).fill(-1);
-    this.memoMask = memoSize - 1;
+    this.memo = slab.subarray(192, 256);
+    this.memoMask = 15;
+    this.dense = slab.subarray(256);
   }
 
   get size(): number {
@@ -120,68 +123,82 @@ export class StateSpace<S, I, O> {
     this.denseRows = target;
   }
 
+  /**
+   * Doubles the hashed memo without moving its entries (in a cold process
+   * that loop alone costs more than the search): the full table becomes the
+   * previous one, looked up after the current one, and an entry found there
+   * moves to the current one. What is never asked for again is dropped at
+   * the next doubling.
+   */
+  private growMemo(): void {
+    const size = 2 * (this.memoMask + 1);
+    this.previous = this.memo;
+    this.previousMask = this.memoMask;
+    this.memo = new Int32Array(4 * size);
+    this.memoMask = size - 1;
+    this.memoCount = 0;
+  }
+
+  /** The entry for (state, op) in the previous memo, moved to the current one; -2 when absent. */
+  private fromPrevious(stateId: number, op: number): number {
+    const memo = this.previous;
+    const wrap = memo.length - 1;
+    for (let at = memoSlot(stateId, op, this.previousMask); memo[at + 2] !== 0; at = (at + 4) & wrap) {
+      if (memo[at] === stateId && memo[at + 1] === op) {
+        const result = memo[at + 2]! - 2;
+        this.remember(stateId, op, result);
+        return result;
+      }
+    }
+    return -2;
+  }
+
+  private remember(stateId: number, op: number, result: number): void {
+    if (++this.memoCount * 2 > this.memoMask) this.growMemo();
+    const memo = this.memo;
+    const wrap = memo.length - 1;
+    let at = memoSlot(stateId, op, this.memoMask);
+    while (memo[at + 2] !== 0) at = (at + 4) & wrap;
+    memo[at] = stateId;
+    memo[at + 1] = op;
+    memo[at + 2] = result + 2;
+  }
+
   /** The state after operation `op` in state `stateId`, or -1 when the model rejects it. */
   next(stateId: number, op: number): number {
     if (stateId < this.denseRows) {
       const v = this.dense[stateId * this.n + op]!;
       if (v !== 0) return v - 2;
-      const result = this.compute(stateId, op);
-      // compute() may have grown the dense table; index it again.
-      this.dense[stateId * this.n + op] = result + 2;
-      return result;
+    } else {
+      const memo = this.memo;
+      const wrap = memo.length - 1;
+      for (let at = memoSlot(stateId, op, this.memoMask); memo[at + 2] !== 0; at = (at + 4) & wrap) {
+        if (memo[at] === stateId && memo[at + 1] === op) return memo[at + 2]! - 2;
+      }
     }
-    return this.nextHashed(stateId, op);
+    return this.miss(stateId, op);
   }
 
-  private compute(stateId: number, op: number): number {
+  /** A memo miss: the model steps, the result is interned and remembered. Kept apart from `next` so the search's hot loop stays small. */
+  private miss(stateId: number, op: number): number {
+    if (stateId >= this.denseRows) {
+      const known = this.fromPrevious(stateId, op);
+      if (known !== -2) return known;
+    }
     this.stepCalls++;
     const o = this.ops[op]!;
     const after = this.model.step(this.states[stateId]!, o.input, o.output);
-    return after === ILLEGAL ? -1 : this.intern(after as S);
-  }
-
-  private nextHashed(stateId: number, op: number): number {
-    let mask = this.memoMask;
-    let memo = this.memo;
-    let slot = mix32(Math.imul(stateId, 0x9e3779b1) ^ op) & mask;
-    for (;;) {
-      const at = slot << 2;
-      const s = memo[at]!;
-      if (s === -1) break;
-      if (s === stateId && memo[at + 1] === op) return memo[at + 2]!;
-      slot = (slot + 1) & mask;
-    }
-    const result = this.compute(stateId, op);
-    if (++this.memoCount * 2 > mask) {
-      this.growMemo();
-      mask = this.memoMask;
-      memo = this.memo;
-      slot = mix32(Math.imul(stateId, 0x9e3779b1) ^ op) & mask;
-      while (memo[slot << 2] !== -1) slot = (slot + 1) & mask;
-    }
-    const at = slot << 2;
-    memo[at] = stateId;
-    memo[at + 1] = op;
-    memo[at + 2] = result;
+    const result = after === ILLEGAL ? -1 : this.intern(after as S);
+    // intern() may have grown the tables; index them again.
+    if (stateId < this.denseRows) this.dense[stateId * this.n + op] = result + 2;
+    else this.remember(stateId, op, result);
     return result;
   }
-
-  private growMemo(): void {
-    const size = (this.memoMask + 1) * 2;
-    const mask = size - 1;
-    const memo = new Int32Array(size * 4).fill(-1);
-    const old = this.memo;
-    for (let i = 0; i < old.length; i += 4) {
-      const s = old[i]!;
-      if (s === -1) continue;
-      const o = old[i + 1]!;
-      let slot = mix32(Math.imul(s, 0x9e3779b1) ^ o) & mask;
-      while (memo[slot << 2] !== -1) slot = (slot + 1) & mask;
-      memo[slot << 2] = s;
-      memo[(slot << 2) + 1] = o;
-      memo[(slot << 2) + 2] = old[i + 2]!;
-    }
-    this.memo = memo;
-    this.memoMask = mask;
-  }
 }
+
+/** An empty memo of one slot (never written: growMemo replaces it). */
+const NO_MEMO = new Int32Array(4);
+
+/** Offset of the (state, op) slot in the hashed memo. */
+const memoSlot = (stateId: number, op: number, mask: number): number =>
+  (mix32(Math.imul(stateId, 0x9e3779b1) ^ op) & mask) << 2;

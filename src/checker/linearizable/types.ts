@@ -74,8 +74,28 @@ export interface ModelHooks<S, I, O> {
   describeOperation?(input: I, output: O | undefined): string;
   /** One line for reports, e.g. "3". */
   describeState?(state: S): string;
+  /**
+   * A linear pre-check of one partition's operations: an operation that
+   * could not take effect in any state the partition can reach (a read of a
+   * value that no write could have produced), which makes the partition
+   * illegal without exploring its interleavings. It runs once the
+   * partition's search has taken a few iterations per operation (partitions
+   * decided sooner never pay for it). Must be sound: return an operation
+   * only when it is definite (it has an output) and the model rejects it in
+   * every reachable state; undefined when nothing is found (the search goes
+   * on). Throws as `step` would on an operation the model does not know.
+   */
+  impossible?(ops: readonly Operation<I, O>[]): ImpossibleOperation | undefined;
   /** Present on built-in models so partitions can be checked on worker threads. */
   readonly spec?: ModelSpec;
+}
+
+/** An operation that no linearization can contain, found by a model's pre-check without a search. */
+export interface ImpossibleOperation {
+  /** `Operation.id` */
+  id: number;
+  /** Why, for reports, e.g. "it reads 7, which no write of this partition could have produced, nor is it the initial value". */
+  why: string;
 }
 
 /**
@@ -108,14 +128,23 @@ export interface NondeterministicModel<S = unknown, I = unknown, O = unknown> ex
 
 export type AnyModel<S = unknown, I = unknown, O = unknown> = Model<S, I, O> | NondeterministicModel<S, I, O>;
 
-/** `ok`: linearizable; `illegal`: not; `unknown`: not decided (timeout, abort, or not checked after an early exit). */
+/** `ok`: linearizable; `illegal`: not; `unknown`: not decided (timeout, abort, memory, or not checked after an early exit). */
 export type CheckOutcome = 'ok' | 'illegal' | 'unknown';
+
+/** Why a check stopped before deciding: its time budget, its signal, or its memory budget. */
+export type StopReason = 'timeout' | 'aborted' | 'memory';
 
 export interface CheckOptions {
   /** Budget for the whole check; past it the answer is `unknown` (reason "timeout"). Default: none. */
   timeoutMs?: number;
   /** Aborting makes the answer `unknown` (reason "aborted"). */
   signal?: AbortSignal;
+  /**
+   * Memory the process may reach while checking (resident bytes); past it,
+   * or past 85% of V8's heap limit, the answer is `unknown` (reason
+   * "memory"), never a crash. Default: half the machine's memory, at most 4 GiB.
+   */
+  maxMemoryBytes?: number;
   /**
    * Keep the longest partial linearizations and the operations, as
    * porcupine's verbose mode, for reports. Costs time and memory; bounded by
@@ -174,6 +203,13 @@ export interface PartitionResult<I = unknown, O = unknown> {
   opCount: number;
   /** Search effort, for diagnostics: states visited, cache size, wall time. */
   stats?: { steps: number; cacheEntries: number; states: number; elapsedMs: number; onWorker?: boolean };
+  /**
+   * Set when the model's pre-check (`ModelHooks.impossible`) proved the
+   * partition illegal (`stats.steps`: the few iterations the search had
+   * taken before it ran): the operation and why. With `keepPartial` it is
+   * also the one `stuck` operation, after an empty linearization.
+   */
+  precheck?: ImpossibleOperation;
 
   // The fields below are present only with `keepPartial`.
 
@@ -202,7 +238,7 @@ export interface PartitionResult<I = unknown, O = unknown> {
 export interface CheckResult<I = unknown, O = unknown> {
   result: CheckOutcome;
   /** Why the result is `unknown`. */
-  reason?: 'timeout' | 'aborted';
+  reason?: StopReason;
   /** Model name. */
   model: string;
   /** Number of operations checked (all partitions). */

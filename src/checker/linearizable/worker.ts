@@ -7,9 +7,11 @@ import { parentPort } from 'node:worker_threads';
 import { FaultlineError } from '../../base/errors.ts';
 import { getModel } from '../models/index.ts';
 import { type DescribeLimits, describePartition } from './describe.ts';
+import { memoryWatch } from './memory.ts';
 import { type ResolvedModel, resolveModel } from './model.ts';
 import { PartitionCheck } from './search.ts';
 import type { AnyModel, ModelSpec, Operation, PartitionResult } from './types.ts';
+import { warmUp } from './warm-up.ts';
 
 /** Iterations between two looks at the cancel flag and the clock. */
 const SLICE = 1 << 14;
@@ -24,6 +26,8 @@ export interface WorkerTask {
   limits: DescribeLimits;
   /** Milliseconds left in the check's budget when the task was sent (Infinity: none). */
   budgetMs: number;
+  /** The check's memory budget (see memory.ts). */
+  maxMemoryBytes: number;
   /** Give up after this many iterations, with a `paused` reply (its turn is over; Infinity: no limit). */
   maxIterations: number;
   /** Int32Array over a SharedArrayBuffer: [0] becomes 1 when the check no longer needs answers. */
@@ -31,7 +35,7 @@ export interface WorkerTask {
 }
 
 export type WorkerReply =
-  | { type: 'result'; task: number; result: PartitionResult; stopped: 'timeout' | 'cancelled' | undefined }
+  | { type: 'result'; task: number; result: PartitionResult; stopped: 'timeout' | 'memory' | 'cancelled' | undefined }
   | { type: 'paused'; task: number; iterations: number }
   | { type: 'error'; task: number; message: string; code: string | undefined };
 
@@ -58,6 +62,8 @@ const loadModel = async (spec: ModelSpec): Promise<ResolvedModel> => {
 };
 
 const runTask = async (t: WorkerTask): Promise<WorkerReply> => {
+  // A fresh thread: take every branch of the search once before V8 compiles it (see warm-up.ts).
+  warmUp();
   const model = await loadModel(t.spec);
   const cancel = new Int32Array(t.cancel);
   const started = performance.now();
@@ -66,7 +72,8 @@ const runTask = async (t: WorkerTask): Promise<WorkerReply> => {
     ? { budget: Math.max(2 * t.limits.maxPartialSteps, 2 * t.ops.length) }
     : undefined;
   const check = new PartitionCheck(model, t.ops, partial);
-  let stopped: 'timeout' | 'cancelled' | undefined;
+  const memory = memoryWatch(t.maxMemoryBytes);
+  let stopped: 'timeout' | 'memory' | 'cancelled' | undefined;
   while (check.run(SLICE) === 'running') {
     if (check.iterations >= t.maxIterations) return { type: 'paused', task: t.task, iterations: check.iterations };
     if (Atomics.load(cancel, 0) !== 0) {
@@ -75,6 +82,10 @@ const runTask = async (t: WorkerTask): Promise<WorkerReply> => {
     }
     if (performance.now() > deadline) {
       stopped = 'timeout';
+      break;
+    }
+    if (memory.exceeded(performance.now())) {
+      stopped = 'memory';
       break;
     }
   }

@@ -2,6 +2,7 @@ import { ILLEGAL, type Model } from '../linearizable/types.ts';
 import { KeyedState } from './keyed-state.ts';
 import type { KvOptions } from './kv.ts';
 import { describeOpInput, type OpInput, unknownFunction } from './op-input.ts';
+import { neverAppended } from './precheck.ts';
 
 const FUNCTIONS = ['get', 'put', 'append'] as const;
 
@@ -39,6 +40,7 @@ export const kvAppend = (options: KvOptions = {}): Model<KeyedState, OpInput, un
           throw unknownFunction('kv-append', input, FUNCTIONS);
       }
     },
+    impossible: (ops) => neverAppended(ops, { initial, text, keyOf: requireKey, functions: FUNCTIONS }),
     equal: (a, b) => a.equals(b),
     hash: (s) => s.hash,
     ...(partition ? { partitionKey: requireKey } : {}),

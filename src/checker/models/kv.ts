@@ -1,6 +1,7 @@
 import { ILLEGAL, type Model } from '../linearizable/types.ts';
 import { KeyedState } from './keyed-state.ts';
 import { casArgs, describeOpInput, type OpInput, sameValue, unknownFunction } from './op-input.ts';
+import { neverWritten } from './precheck.ts';
 import { nilReadsAreUnknown } from './register.ts';
 
 export interface KvOptions {
@@ -53,6 +54,14 @@ export const kv = (options: KvOptions = {}): Model<KeyedState, OpInput, unknown>
           throw unknownFunction('kv', input, ['read', 'write', 'cas']);
       }
     },
+    impossible: (ops) =>
+      neverWritten(ops, {
+        model: 'kv',
+        functions: ['read', 'write', 'cas'],
+        initial,
+        nilUnknown,
+        keyOf: (input) => requireKey('kv', input),
+      }),
     equal: (a, b) => a.equals(b),
     hash: (s) => s.hash,
     ...(partition ? { partitionKey: (input: OpInput) => requireKey('kv', input) } : {}),

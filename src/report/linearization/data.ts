@@ -82,6 +82,8 @@ export interface VizPartition {
   longestFor: number[];
   /** Ops (indexes into `ops`) that could not come next after `linearizations[0]`. */
   stuck: Array<{ op: number; why: 'illegal' | 'dead-end' }>;
+  /** When the model's pre-check refuted the partition without a search: why its one stuck op is impossible. */
+  precheck: string | null;
   /** Fault windows overlapping the partition's operations. */
   faults: VizFault[];
   /**
@@ -176,6 +178,7 @@ export const partitionViz = (
     linearizations,
     longestFor,
     stuck: (p.stuck ?? []).filter((s) => at(s.id) >= 0).map((s) => ({ op: at(s.id), why: s.why })),
+    precheck: p.precheck?.why ?? null,
     faults: unit === 'ns' ? faultMarks(times, faults) : [],
     window: null,
   };

@@ -43,6 +43,13 @@ const summaryHtml = (data: VizData): string => {
   if (failing) {
     const lin = failing.linearizations[0] ?? [];
     const where = failing.key === null ? '' : ` (key ${escapeHtml(JSON.stringify(failing.key))})`;
+    const impossible = failing.precheck === null ? undefined : failing.ops[failing.stuck[0]?.op ?? -1];
+    if (impossible) {
+      lines.push(
+        `<p>Partition ${failing.index}${where}: ${failing.opCount} operations; one of them no reachable state accepts (found by the model's pre-check, without a search): process ${impossible.client}: <code>${escapeHtml(clip(impossible.desc))}</code> — ${escapeHtml(clip(failing.precheck!))}</p>`,
+      );
+      return lines.join('\n');
+    }
     const state = clip(lin.length > 0 ? lin[lin.length - 1]!.after : failing.initialState);
     lines.push(
       `<p>Partition ${failing.index}${where}: ${failing.opCount} operations; ${failing.window ? `the drawing shows the ${failing.window.last - failing.window.first} around where the longest linearization stops, in state` : `the longest linearization covers ${lin.length} of them and stops in state`} <code>${escapeHtml(state)}</code>. Operations that could not come next:</p>`,

@@ -128,6 +128,68 @@ describe('check: scheduling partitions', () => {
   });
 });
 
+describe("check: the models' pre-check", () => {
+  /** `n` crashed (info) writes of 1..n, from clients that each crash once, then a definite read of `value`. */
+  const crashedWritesThenRead = (n: number, value: number) => {
+    const ops = Array.from({ length: n }, (_, i) => write(i, i, null, i + 1));
+    const last = read(n, 2 * n, 2 * n + 1, value);
+    return { ops: [...ops, last], last };
+  };
+
+  it('refutes a read of a value never written, after 5,000 crashed writes, without exploring their interleavings', async () => {
+    const { ops, last } = crashedWritesThenRead(5_000, -1);
+    const r = await check(reg, ops, { workers: 0 });
+    expect(r.result).toBe('illegal');
+    const p = r.partitions[0]!;
+    expect(p.precheck).toEqual({ id: last.id, why: expect.stringMatching(/^pre-check: it reads -1/) });
+    // The search had taken a few iterations per operation when the pre-check ran (2^5000 subsets otherwise).
+    expect(p.stats!.steps).toBeLessThanOrEqual(8 * ops.length);
+  });
+
+  it('accepts a read of a value that only a crashed write wrote', async () => {
+    const { ops } = crashedWritesThenRead(5_000, 2_500);
+    const r = await check(reg, ops, { workers: 0, timeoutMs: 60_000 });
+    expect(r.result).toBe('ok');
+    expect(r.partitions[0]!.precheck).toBeUndefined();
+  });
+
+  it('leaves a stale read of a written value to the search, which refutes it', async () => {
+    const r = await check(reg, [write(0, 0, 1, 1), write(0, 2, 3, 2), read(1, 4, 5, 1)]);
+    expect(r.result).toBe('illegal');
+    expect(r.partitions[0]!.precheck).toBeUndefined();
+  });
+
+  it('finds a refuted partition queued behind endless ones, on worker threads too', async () => {
+    const { ops: bad, last } = crashedWritesThenRead(3_000, -1);
+    const ops = [
+      ...slowIllegal(15).map((o) => keyed(o, 'slow1')),
+      ...slowIllegal(15).map((o) => keyed(o, 'slow2')),
+      ...bad.map((o) => keyed(o, 'bad')),
+    ];
+    for (const workers of [0, 2]) {
+      const r = await check(kv({ initial: 0 }), ops, { workers, timeoutMs: 60_000 });
+      expect(r.result).toBe('illegal');
+      const p = r.partitions[r.failingPartition!]!;
+      expect(p.key).toBe('bad');
+      expect(p.precheck?.id).toBe(last.id);
+    }
+  });
+
+  it('with keepPartial, names the operation as a search failure does: stuck after an empty linearization', async () => {
+    const { ops, last } = crashedWritesThenRead(200, 999);
+    const r = await check(reg, ops, { keepPartial: true, workers: 0 });
+    const p = r.partitions[0]!;
+    expect(p.result).toBe('illegal');
+    expect(p.stuck).toEqual([{ id: last.id, why: 'illegal' }]);
+    expect(p.linearizations).toEqual([{ steps: [] }]);
+    expect(p.initialState).toBe('0');
+    expect(p.operations).toHaveLength(201);
+    expect(p.precheck?.why).toMatch(
+      /^pre-check: it reads 999, which no operation of this partition could have written/,
+    );
+  });
+});
+
 describe('check: timeout and abort', () => {
   it('answers unknown when the time budget runs out', async () => {
     const r = await check(reg, slowIllegal(14), { timeoutMs: 50 });

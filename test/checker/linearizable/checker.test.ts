@@ -80,13 +80,14 @@ describe('linearizable checker', () => {
   });
 
   it('answers unknown when its time budget runs out', async () => {
-    // 14 concurrent writes and reads, then an impossible read: a long search.
+    // 14 concurrent writes and reads, then a write and a read of a value it overwrote: a long search.
     const rows: [Process, OpType, string, unknown][] = [];
     for (let i = 0; i < 14; i++) rows.push([i, 'invoke', 'write', i + 1]);
     for (let i = 0; i < 14; i++) rows.push([100 + i, 'invoke', 'read', null]);
     for (let i = 0; i < 14; i++) rows.push([i, 'ok', 'write', i + 1]);
     for (let i = 0; i < 14; i++) rows.push([100 + i, 'ok', 'read', i + 1]);
-    rows.push([200, 'invoke', 'read', null], [200, 'ok', 'read', -1]);
+    rows.push([200, 'invoke', 'write', 15], [200, 'ok', 'write', 15]);
+    rows.push([200, 'invoke', 'read', null], [200, 'ok', 'read', 1]);
     const r = await linearizableChecker().check(history(rows), {
       nodes: [],
       timeoutMs: 50,

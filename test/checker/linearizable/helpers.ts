@@ -38,15 +38,18 @@ export const keyed = (o: Operation<OpInput, unknown>, key: string): Operation<Op
 });
 
 /**
- * `n` writes of distinct values, all concurrent, then a read of a value
- * nobody wrote: illegal, but only after the search tries every order of
- * the writes it can (about 2^n × n cache entries): a history that takes
- * long enough to test timeouts and aborts.
+ * `n` writes of distinct values, all concurrent, then one more write, then
+ * a read of the first value, which that write overwrote: illegal, but only
+ * after the search tries every order of the concurrent writes it can (about
+ * 2^n × n cache entries): a history that takes long enough to test timeouts
+ * and aborts. Every value read was written, so the models' pre-check (a
+ * read of a value nobody wrote) does not shortcut it.
  */
 export const slowIllegal = (n: number): Operation<OpInput, unknown>[] => {
   const ops = Array.from({ length: n }, (_, i) => write(i, 0, 100, i + 1));
   // Reads that pin the writes' order loosely keep the cache from collapsing the search.
   for (let i = 0; i < n; i++) ops.push(read(n + i, 1, 100, i + 1));
-  ops.push(read(2 * n, 200, 300, -1));
+  ops.push(write(2 * n, 150, 160, n + 1));
+  ops.push(read(2 * n, 200, 300, 1));
   return ops;
 };

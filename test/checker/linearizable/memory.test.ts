@@ -4,6 +4,7 @@ import { check } from '../../../src/checker/linearizable/check.ts';
 import { fromHistory } from '../../../src/checker/linearizable/from-history.ts';
 import { PartialTracker } from '../../../src/checker/linearizable/partial.ts';
 import { casRegister } from '../../../src/checker/models/index.ts';
+import { slowIllegal } from './helpers.ts';
 import { type Exec, execute, INITIAL } from './simulate.ts';
 
 /**
@@ -87,5 +88,22 @@ describe('PartialTracker', () => {
     // Budget plus at most one prefix over it, plus the overall longest.
     expect(kept.reduce((sum, p) => sum + p.length, 0)).toBeLessThanOrEqual(1000 + 2 * n);
     expect(kept[0]!.length).toBe(79);
+  });
+});
+
+describe('memory budget', () => {
+  it('answers unknown with the reason instead of running out of memory', async () => {
+    // A search that keeps growing (2^16 orders of concurrent writes), allowed 40 MB more than the process holds now.
+    const r = await check(casRegister({ initial: 0 }), slowIllegal(16), {
+      maxMemoryBytes: process.memoryUsage.rss() + 40 * 1024 * 1024,
+      workers: 0,
+      timeoutMs: 120_000,
+    });
+    expect(r.result).toBe('unknown');
+    expect(r.reason).toBe('memory');
+  });
+
+  it('rejects a budget that is not a positive number', async () => {
+    await expect(check(casRegister({ initial: 0 }), [], { maxMemoryBytes: 0 })).rejects.toThrow(/maxMemoryBytes/);
   });
 });

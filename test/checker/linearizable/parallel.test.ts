@@ -4,7 +4,7 @@ import { createRandom } from '../../../src/base/random.ts';
 import { check, resolveCheckOptions } from '../../../src/checker/linearizable/check.ts';
 import { fromHistory } from '../../../src/checker/linearizable/from-history.ts';
 import { resolveModel } from '../../../src/checker/linearizable/model.ts';
-import { closeWorkers, startWorkers } from '../../../src/checker/linearizable/parallel.ts';
+import { closeWorkers, listSource, startWorkers } from '../../../src/checker/linearizable/parallel.ts';
 import type { Operation } from '../../../src/checker/linearizable/types.ts';
 import { independent, kv, register } from '../../../src/checker/models/index.ts';
 import type { OpInput } from '../../../src/checker/models/op-input.ts';
@@ -66,12 +66,12 @@ describe('check on worker threads', () => {
     const settled: unknown[] = [];
     const run = startWorkers(
       resolveModel(kv({ initial: INITIAL })),
-      [{ index: 0, partition: { key: undefined, ops: broken } }],
+      listSource([{ index: 0, partition: { key: undefined, ops: broken } }]),
       resolveCheckOptions({ workers: 1 }),
       Number.POSITIVE_INFINITY,
       (s) => settled.push(s),
     );
-    await run.done;
+    await run.stopped();
     expect(settled).toEqual([]);
     expect(run.failure?.message).toMatch(/cannot check operation f="frobnicate"/);
     expect((run.failure as FaultlineError).code).toBe('FL_ERR_CONFIG');

@@ -66,34 +66,35 @@ describe('entry list', () => {
 
 describe('visited cache', () => {
   it('finds an exact configuration again, and tells states apart', () => {
-    const cache = new VisitedCache(2, 2, 4);
+    const cache = new VisitedCache(2, 0, false, 4);
     const bits = Int32Array.of(5, 1);
-    expect(cache.add(bits, 42, 3)).toBe(true);
-    expect(cache.add(bits, 42, 3)).toBe(false);
-    expect(cache.add(bits, 42, 4)).toBe(true);
-    expect(cache.add(Int32Array.of(5, 3), 42, 3)).toBe(true);
+    expect(cache.addBits(bits, 42, 3)).toBe(true);
+    expect(cache.addBits(bits, 42, 3)).toBe(false);
+    expect(cache.addBits(bits, 42, 4)).toBe(true);
+    expect(cache.addBits(Int32Array.of(5, 3), 42, 3)).toBe(true);
   });
 
   it('treats a configuration with extra indeterminate operations as visited', () => {
     // Word 0: determinate operations, word 1: indeterminate ones.
-    const cache = new VisitedCache(2, 1, 4);
-    expect(cache.add(Int32Array.of(7, 0b01), 9, 1)).toBe(true);
-    expect(cache.add(Int32Array.of(7, 0b11), 9, 1)).toBe(false); // superset of indeterminate ones: dominated
-    expect(cache.add(Int32Array.of(7, 0b10), 9, 1)).toBe(true); // not a superset
-    expect(cache.add(Int32Array.of(6, 0b11), 9, 1)).toBe(true); // other determinate set
+    const cache = new VisitedCache(1, 1, true, 4);
+    expect(cache.addBits(Int32Array.of(7, 0b01), 9, 1)).toBe(true);
+    expect(cache.addBits(Int32Array.of(7, 0b11), 9, 1)).toBe(false); // superset of indeterminate ones: dominated
+    expect(cache.addBits(Int32Array.of(7, 0b10), 9, 1)).toBe(true); // not a superset
+    expect(cache.addBits(Int32Array.of(6, 0b11), 9, 1)).toBe(true); // other determinate set
   });
 
   it('grows past its first size', () => {
-    const cache = new VisitedCache(1, 1, 1);
-    for (let i = 0; i < 10_000; i++) expect(cache.add(Int32Array.of(i), VisitedCache.key(i * 7919, 0), 0)).toBe(true);
+    const cache = new VisitedCache(1, 0, false, 1);
+    for (let i = 0; i < 10_000; i++)
+      expect(cache.addBits(Int32Array.of(i), VisitedCache.key(i * 7919, 0), 0)).toBe(true);
     for (let i = 0; i < 10_000; i += 97)
-      expect(cache.add(Int32Array.of(i), VisitedCache.key(i * 7919, 0), 0)).toBe(false);
+      expect(cache.addBits(Int32Array.of(i), VisitedCache.key(i * 7919, 0), 0)).toBe(false);
     expect(cache.count).toBe(10_000);
   });
 
   it('stops storing at its byte limit', () => {
-    const cache = new VisitedCache(1, 1, 1, 64 * 1024);
-    for (let i = 0; i < 100_000; i++) cache.add(Int32Array.of(i), VisitedCache.key(i, 0), 0);
+    const cache = new VisitedCache(1, 0, false, 1, 64 * 1024);
+    for (let i = 0; i < 100_000; i++) cache.addBits(Int32Array.of(i), VisitedCache.key(i, 0), 0);
     expect(cache.full).toBe(true);
     expect(cache.bytes).toBeLessThanOrEqual(64 * 1024);
   });
