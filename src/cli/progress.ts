@@ -97,6 +97,11 @@ export const createProgress = (stream: NodeJS.WriteStream, config: ResolvedRunCo
     },
     onOp(op: Op) {
       run.onOp?.(op);
+      // A CI log gets a line per fault start and heal: the status line every 5 s misses short faults.
+      if (!tty && op.process === 'nemesis' && op.type === 'info' && /^(start|stop)-/.test(op.f)) {
+        const [verb, kind] = op.f.startsWith('start-') ? ['start', op.f.slice(6)] : ['heal', op.f.slice(5)];
+        stream.write(`fault: ${verb} ${printable(describe(kind, op.value))}\n`);
+      }
     },
     onIncident(message) {
       clearLine();

@@ -18,29 +18,44 @@ export const nextProcess = (recorder: Recorder): number =>
  * Final reads: every node's own state (node-local reads), once all faults
  * are healed — each of `reads` on every node. Each read is retried until it
  * succeeds or the phase's budget runs out: a node still catching up may
- * refuse at first.
+ * refuse at first. A node can also answer from behind (a follower restarted
+ * late has its log back but has not yet heard how much of it is committed),
+ * so while the nodes' answers differ, every node is read again, until they
+ * agree or the budget runs out. Checkers judge each node's latest final read.
  */
 export const readEachNode = async (ctx: FinalPhaseContext, reads: readonly ClientOp[]): Promise<void> => {
   let process = nextProcess(ctx.recorder);
   const deadline = performance.now() + Math.max(10_000, ctx.opTimeoutMs * 5);
-  for (const node of ctx.addresses) {
-    const client = await ctx.open(node, { localReads: true });
-    try {
-      for (const op of reads) {
-        while (!ctx.signal.aborted) {
-          const call = { process, op, node: node.id, timeoutMs: ctx.opTimeoutMs };
-          const { completion } = await invokeRecorded(ctx.recorder, client, call, ctx.signal);
-          if (completion.type === 'info') process += 1;
-          if (completion.type === 'ok' || performance.now() > deadline) break;
-          await sleep(250, ctx.signal);
+  for (;;) {
+    const answers: string[] = [];
+    for (const node of ctx.addresses) {
+      const client = await ctx.open(node, { localReads: true });
+      const values: string[] = [];
+      try {
+        for (const op of reads) {
+          while (!ctx.signal.aborted) {
+            const call = { process, op, node: node.id, timeoutMs: ctx.opTimeoutMs };
+            const { completion } = await invokeRecorded(ctx.recorder, client, call, ctx.signal);
+            if (completion.type === 'info') process += 1;
+            if (completion.type === 'ok') values.push(canonical(completion.value));
+            if (completion.type === 'ok' || performance.now() > deadline) break;
+            await sleep(250, ctx.signal);
+          }
         }
+      } finally {
+        await client.close().catch(() => {});
       }
-    } finally {
-      await client.close().catch(() => {});
+      answers.push(values.join('\n'));
+      process += 1;
     }
-    process += 1;
+    if (ctx.signal.aborted || performance.now() > deadline || answers.every((a) => a === answers[0])) return;
+    await sleep(500, ctx.signal);
   }
 };
+
+/** A read's value in a form equal for equal states: sets and sibling lists in any order compare equal. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) => (Array.isArray(v) ? v.map((x) => JSON.stringify(x)).sort() : v));
 
 /**
  * Final writes (registers): every key written once through each node in

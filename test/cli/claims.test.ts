@@ -15,7 +15,7 @@ import { screenshotPath } from '../fixtures/screenshots.ts';
  * `faultline claims` over every replica preset, with short runs, reproduces
  * the table docs/topologies.md includes: every cell's status (held,
  * allowed, ...) is the same; the figures are one run's measurements and are
- * not compared. Three runs at a time (each mostly waits on its nodes).
+ * not compared. Four runs at a time (each mostly waits on its nodes).
  */
 describe('faultline claims', () => {
   it('over every replica preset reproduces the claims table in docs/topologies.md', async () => {
@@ -31,7 +31,7 @@ describe('faultline claims', () => {
       '--quiesce',
       '1s',
       '--parallel',
-      '3',
+      '4',
       '--reports-dir',
       reports,
     ]);

@@ -11,8 +11,8 @@ import { screenshotPath } from '../fixtures/screenshots.ts';
  * The compare the issue names, run as a user would: sync and async
  * replication under leader kills, 5 seeds of 20 s each. Async loses
  * acknowledged writes (an interval above zero), sync loses none, both keep
- * their claims (exit 0), and the page draws in chromium. Two runs go at once
- * (--parallel 2): the sync and async runs of one seed side by side.
+ * their claims (exit 0), and the page draws in chromium. Four runs go at once
+ * (--parallel 4): two seeds' sync and async runs side by side.
  */
 describe('faultline compare', () => {
   it('single-leader-sync vs single-leader-async under leader-kill: async loses writes, sync none', async () => {
@@ -32,7 +32,7 @@ describe('faultline compare', () => {
       '--seed',
       '9',
       '--parallel',
-      '2',
+      '4',
       '--reports-dir',
       reports,
     ]);

@@ -57,8 +57,13 @@ describe('progress', () => {
     p.onStart?.({ runId: 'r2', dir: '/tmp/y', config });
     p.onPhase?.('run');
     p.onIncident?.('node n3 did not restart');
+    p.onOp?.(op({ process: 'nemesis', type: 'invoke', f: 'start-pause', value: null }));
+    p.onOp?.(op({ process: 'nemesis', type: 'info', f: 'start-pause', value: { targets: ['n1'] } }));
+    p.onOp?.(op({ process: 'nemesis', type: 'info', f: 'stop-pause', value: { targets: ['n1'] } }));
     p.stop();
     expect(text()).toContain('phase: run\n');
+    expect(text()).toContain('fault: start pause n1\nfault: heal pause n1\n');
+    expect(text().match(/fault: /g)).toHaveLength(2); // the invocation is not a line of its own
     expect(text()).toContain('warning: node n3 did not restart\n');
     expect(text()).not.toContain('\u001b[');
   });

@@ -47,7 +47,8 @@ const runAndKillController = async (runId: string, args: string[]): Promise<Cont
     });
     controller.once('exit', (code) => reject(new Error(`controller exited early (${code})`)));
   });
-  controller.kill('SIGKILL');
+  // With --exit the controller exits by itself: a SIGKILL could land before its exit handler starts the reaper.
+  if (!args.includes('--exit')) controller.kill('SIGKILL');
   await exited;
   return JSON.parse(line) as ControllerReport;
 };

@@ -26,7 +26,9 @@ const treeWithEscapee = async () => {
     }
   });
   let children: number[] = [];
-  for (let i = 0; i < 100 && children.length === 0; i++) {
+  // Until the child has become `sleep`: before that exec, setsid may not have moved it out of the group yet.
+  const escaped = (pid: number) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep';
+  for (let i = 0; i < 250 && !(children.length === 1 && escaped(children[0]!)); i++) {
     children = descendantsOf(root.pid!);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -1,11 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { packagePath } from '../../src/base/ts-node.ts';
 import { formatHistoryLine, HISTORY_FORMAT_VERSION } from '../../src/history/jsonl.ts';
 import { resolveRunConfig } from '../../src/run/resolve.ts';
-import { BIN, expectNothingLeft, faultline, tempReports } from './helpers.ts';
+import { expectNothingLeft, faultline, startRun, tempReports } from './helpers.ts';
 
 /**
  * Data safety through the real CLI: malformed histories are refused with
@@ -107,26 +105,23 @@ describe('files faultline does not own', () => {
 describe('a second Ctrl-C', () => {
   it('never leaves a 0-byte or half-written results.json or report.html', async () => {
     const reports = tempReports();
-    const child = execa(
-      process.execPath,
-      [BIN, 'run', '--nemesis', 'none', '--time-limit', '5m', '--seed', '9', '--reports-dir', reports],
-      { reject: false, all: true, cwd: packagePath('.') },
-    );
-    let output = '';
-    const runId = await new Promise<string>((resolve, reject) => {
-      child.all?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const id = /faultline run (\S+):/.exec(output)?.[1];
-        if (id && output.includes('phase: run')) resolve(id);
-      });
-      void child.then(() => reject(new Error(`run ended early:\n${output}`)));
-    });
+    const { child, runId } = await startRun([
+      '--nemesis',
+      'none',
+      '--time-limit',
+      '5m',
+      '--seed',
+      '9',
+      '--reports-dir',
+      reports,
+    ]);
     await new Promise((r) => setTimeout(r, 1500));
     child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGINT');
     await child;
-    const test = readdirSync(reports).find((d) => !d.endsWith('.html'))!;
+    // The test's folder: beside it are the runs index (index.html) and its data file.
+    const test = readdirSync(reports, { withFileTypes: true }).find((d) => d.isDirectory())!.name;
     const dir = join(reports, test, readdirSync(join(reports, test))[0]!);
     for (const name of readdirSync(dir)) expect(name.endsWith('.tmp'), name).toBe(false);
     const results = join(dir, 'results.json');

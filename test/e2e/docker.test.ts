@@ -1,20 +1,21 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { packagePath } from '../../src/base/ts-node.ts';
 import { findLeftovers } from '../../src/cluster/registry.ts';
-import { parseJsonlHistory } from '../../src/history/jsonl.ts';
 import { netemMissing } from '../../src/net/netem.ts';
 import { dockerMissing, rootMissing, skipWithout } from '../support/environment.ts';
-import { BIN, expectNothingLeft, faultline, readResults, runDirIn, tempReports } from './helpers.ts';
+import { runOn } from './docker-runs.ts';
+import { BIN, expectNothingLeft, faultline, startRun, tempReports } from './helpers.ts';
 
 /**
  * `faultline run --backend docker` as a user runs it: the replica's nodes in
  * containers on the run's own network, faults through the engine and the
  * containers' namespaces. The same runs give the same verdicts as on the
- * local backend, every preset runs, and a killed run is cleaned up.
+ * local backend (every other preset runs in docker-presets.test.ts), and a
+ * killed run is cleaned up.
  */
 
 const yamlFile = (name: string, text: string): string => {
@@ -23,58 +24,6 @@ const yamlFile = (name: string, text: string): string => {
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;
-};
-
-interface Outcome {
-  exitCode: number | undefined;
-  output: string;
-  valid: unknown;
-  claims: Record<string, unknown>;
-  ops: number;
-  faults: string[];
-  backend: string;
-}
-
-const runOn = async (
-  backend: string,
-  cluster: string,
-  workload: string,
-  nemesis: string,
-  opts: { seed: number; timeLimit: string; quiesce?: string },
-): Promise<Outcome> => {
-  const reports = tempReports();
-  const r = await faultline([
-    'run',
-    '--backend',
-    backend,
-    '--cluster',
-    cluster,
-    '--workload',
-    workload,
-    '--nemesis',
-    nemesis,
-    '--time-limit',
-    opts.timeLimit,
-    '--seed',
-    String(opts.seed),
-    ...(opts.quiesce ? ['--quiesce', opts.quiesce] : []),
-    '--reports-dir',
-    reports,
-  ]);
-  const dir = runDirIn(reports, `${cluster}-${workload}-${nemesis}`);
-  const results = readResults(dir);
-  await expectNothingLeft(results.runId);
-  expect(existsSync(join(dir, 'logs', 'n1.log')), 'node logs kept in the run folder').toBe(true);
-  const { ops } = parseJsonlHistory(readFileSync(join(dir, 'history.jsonl'), 'utf8'));
-  return {
-    exitCode: r.exitCode,
-    output: r.all ?? '',
-    valid: results.valid,
-    claims: Object.fromEntries(results.claims.map((c) => [c.name, c.held])),
-    ops: ops.filter((o) => o.type === 'ok').length,
-    faults: [...new Set(ops.filter((o) => o.process === 'nemesis' && o.type === 'info').map((o) => o.f))],
-    backend: results.backend,
-  };
 };
 
 describe.skipIf(skipWithout('docker', dockerMissing()) || skipWithout('root', rootMissing()))(
@@ -108,66 +57,12 @@ describe.skipIf(skipWithout('docker', dockerMissing()) || skipWithout('root', ro
       240_000,
     );
 
-    // Every other preset, once each, short: it runs on docker to the end and leaves nothing.
-    const others: [string, string, string][] = [
-      ['durability-fsync-always', 'set', 'kill-all'],
-      ['durability-fsync-never', 'set', 'kill-random'],
-      ['leaderless-quorum', 'register', 'mixed'],
-      ['leaderless-sloppy', 'set', 'none'],
-      ['multi-leader-crdt', 'counter', 'partition-halves'],
-      ['multi-leader-lww', 'conflicts', 'clock-skew'],
-      ['multi-leader-vv', 'conflicts', 'isolate-leader'],
-      ['single-leader-semi-sync', 'set', 'kill-random'],
-      ['single-leader-unsafe-failover', 'register', 'isolate-leader'],
-    ];
-    it('every other cluster, workload and nemesis preset runs on docker', async () => {
-      const outcomes: string[] = [];
-      // Two at a time: each is mostly waiting on its time limit.
-      for (let i = 0; i < others.length; i += 2) {
-        const batch = others.slice(i, i + 2);
-        const results = await Promise.all(
-          batch.map(([c, w, n]) => runOn('docker', c, w, n, { seed: 5, timeLimit: '4s', quiesce: '1s' })),
-        );
-        results.forEach((r, j) => {
-          const [c, w, n] = batch[j]!;
-          expect([0, 1, 2], `${c} × ${w} × ${n}: ${r.output}`).toContain(r.exitCode);
-          expect(r.output).not.toMatch(/incident/i);
-          expect(r.ops, `${c} × ${w} × ${n}`).toBeGreaterThan(0);
-          outcomes.push(`${c} × ${w} × ${n}: exit ${r.exitCode}`);
-        });
-      }
-      expect(outcomes).toHaveLength(others.length);
-    }, 600_000);
-
     it('a SIGKILLed docker run leaves containers and a network that `faultline cleanup` removes', async () => {
       const reports = tempReports();
-      const child = execa(
-        process.execPath,
-        [
-          BIN,
-          'run',
-          '--backend',
-          'docker',
-          '--workload',
-          'set',
-          '--nemesis',
-          'partition-halves',
-          '--time-limit',
-          '5m',
-          '--reports-dir',
-          reports,
-        ],
-        { reject: false, all: true, cwd: packagePath('.') },
-      );
-      let output = '';
-      const runId = await new Promise<string>((resolve, reject) => {
-        child.all?.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const id = /faultline run (\S+):/.exec(output)?.[1];
-          if (id && output.includes('phase: run')) resolve(id);
-        });
-        void child.then(() => reject(new Error(`run ended early:\n${output}`)));
-      });
+      const { child, runId } = await startRun([
+        ...['--backend', 'docker', '--workload', 'set', '--nemesis', 'partition-halves'],
+        ...['--time-limit', '5m', '--reports-dir', reports],
+      ]);
       child.kill('SIGKILL');
       await child;
       const left = await findLeftovers(runId);

@@ -45,3 +45,24 @@ export const expectNothingLeft = async (runId: string): Promise<void> => {
     throw new Error(`run ${runId} left behind: ${JSON.stringify(left)}`);
   }
 };
+
+/**
+ * Starts `faultline run <args>` in the background and resolves once its run
+ * phase has begun, with the child, the run id and the output so far (it
+ * keeps growing: `output()` reads it later).
+ */
+export const startRun = async (args: readonly string[]) => {
+  const child = execa(process.execPath, [BIN, 'run', ...args], { reject: false, all: true, cwd: packagePath('.') });
+  let output = '';
+  child.all?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const runId = await new Promise<string>((resolve, reject) => {
+    child.all?.on('data', () => {
+      const id = /faultline run (\S+):/.exec(output)?.[1];
+      if (id && output.includes('phase: run')) resolve(id);
+    });
+    void child.then(() => reject(new Error(`run ended early:\n${output}`)));
+  });
+  return { child, runId, output: () => output };
+};

@@ -1,43 +1,24 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { packagePath } from '../../src/base/ts-node.ts';
 import { findLeftovers } from '../../src/cluster/registry.ts';
 import { parseJsonlHistory } from '../../src/history/jsonl.ts';
-import { BIN, expectNothingLeft, faultline, readResults, runDirIn, tempReports } from './helpers.ts';
+import { expectNothingLeft, faultline, readResults, runDirIn, startRun, tempReports } from './helpers.ts';
 
 /** Starts a long run in the background and resolves with its run id once the run phase has begun. */
-const startLongRun = async (reports: string) => {
-  const child = execa(
-    process.execPath,
-    [
-      BIN,
-      'run',
-      '--workload',
-      'set',
-      '--nemesis',
-      'partition-halves',
-      '--time-limit',
-      '5m',
-      '--seed',
-      '5',
-      '--reports-dir',
-      reports,
-    ],
-    { reject: false, all: true, cwd: packagePath('.') },
-  );
-  let output = '';
-  const runId = await new Promise<string>((resolve, reject) => {
-    child.all?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const id = /faultline run (\S+):/.exec(output)?.[1];
-      if (id && output.includes('phase: run')) resolve(id);
-    });
-    void child.then(() => reject(new Error(`run ended early:\n${output}`)));
-  });
-  return { child, runId };
-};
+const startLongRun = async (reports: string) =>
+  startRun([
+    '--workload',
+    'set',
+    '--nemesis',
+    'partition-halves',
+    '--time-limit',
+    '5m',
+    '--seed',
+    '5',
+    '--reports-dir',
+    reports,
+  ]);
 
 const waitForOps = async (dir: string, count: number) => {
   for (let i = 0; i < 100; i++) {

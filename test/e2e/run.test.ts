@@ -67,27 +67,20 @@ describe('faultline run', () => {
     return { exitCode: r.exitCode, output: r.all, results, set, dir };
   };
 
-  it('single-leader-sync loses no acknowledged write under leader kill, over several seeds', async () => {
-    for (const seed of [1, 2, 3]) {
-      const { exitCode, set, results, output } = await setRun('single-leader-sync', seed);
-      expect(exitCode, output).toBe(0);
-      expect(set.acked).toBeGreaterThan(100);
-      expect(set.lost).toBe(0);
-      expect(results.claims.find((c) => c.name === 'lostWrites')?.held).toBe(true);
-    }
-  }, 240_000);
+  // Side by side, one seed: `faultline compare` (test/cli/compare.test.ts) measures the loss over five paired seeds.
+  it('under leader kill, single-leader-sync loses no acknowledged write; the losses of async are reported as allowed and it still exits 0', async () => {
+    const [sync, async] = await Promise.all([setRun('single-leader-sync', 1), setRun('single-leader-async', 1)]);
+    expect(sync.exitCode, sync.output).toBe(0);
+    expect(sync.set.acked).toBeGreaterThan(100);
+    expect(sync.set.lost).toBe(0);
+    expect(sync.results.claims.find((c) => c.name === 'lostWrites')?.held).toBe(true);
 
-  it('single-leader-async loses acknowledged writes under leader kill, reports them, and still exits 0', async () => {
-    const lost: number[] = [];
-    for (const seed of [1, 2, 3]) {
-      const { exitCode, set, results, output } = await setRun('single-leader-async', seed);
-      expect(exitCode, output).toBe(0);
-      expect(results.valid).toBe(true);
-      expect(results.claims.find((c) => c.name === 'lostWrites')).toMatchObject({ expected: 'allowed', held: true });
-      expect(set.converged).toBe(true);
-      lost.push(set.lost);
-    }
-    // "Most seeded runs": an unlucky schedule can kill a leader with nothing in flight.
-    expect(lost.filter((n) => n > 0).length, `lost per seed: ${lost.join(', ')}`).toBeGreaterThanOrEqual(2);
-  }, 240_000);
+    expect(async.exitCode, async.output).toBe(0);
+    expect(async.results.valid).toBe(true);
+    expect(async.results.claims.find((c) => c.name === 'lostWrites')).toMatchObject({
+      expected: 'allowed',
+      held: true,
+    });
+    expect(async.set.converged).toBe(true);
+  }, 120_000);
 });

@@ -18,18 +18,23 @@ import { createLinkMesh } from '../../src/net/mesh.ts';
 
 const MAIN = packagePath('src/replica/main.ts');
 
+/**
+ * Ports below the kernel's ephemeral range (32768–60999 here), picked at
+ * random and checked free: a port the kernel handed out (port 0) and we let
+ * go can be taken again at once by an outgoing connection or another test
+ * file's cluster before the node binds it.
+ */
 export const freePorts = async (n: number): Promise<number[]> => {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
+  const servers: ReturnType<typeof createServer>[] = [];
+  while (servers.length < n) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const s = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) servers.push(s);
+  }
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;

@@ -114,7 +114,7 @@ describe.skipIf(!haveChromium)('run report in chromium', () => {
       })`);
       for (const n of inked as number[]) expect(n).toBeGreaterThan(200);
       const windows = await o.page.locator('.tv-faults button').allTextContents();
-      expect(windows).toEqual([`partition: isolate n1 ${HOSTILE}`.slice(0, 79) + '…', 'kill n1']);
+      expect(windows).toEqual([`${`partition: isolate n1 ${HOSTILE}`.slice(0, 79)}…`, 'kill n1']);
       await o.page.locator('#time').screenshot({ path: join(SHOTS, 'set-run-time-view.png') });
     });
 

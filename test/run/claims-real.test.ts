@@ -49,10 +49,17 @@ const withClaims = (reports: string, preset: string, claims: Record<string, unkn
 
 describe('session guarantees on the replica', () => {
   it('async follower reads violate read-your-writes and monotonic reads; ryw reads keep read-your-writes', async () => {
-    const any = await run(
-      ['--cluster', 'single-leader-async', '--workload', 'session', '--nemesis', 'none'],
-      'single-leader-async-session-none',
-    );
+    // Side by side: both runs mostly wait on their nodes.
+    const [any, ryw] = await Promise.all([
+      run(
+        ['--cluster', 'single-leader-async', '--workload', 'session', '--nemesis', 'none'],
+        'single-leader-async-session-none',
+      ),
+      run(
+        ['--cluster', 'single-leader-async-ryw', '--workload', 'session', '--nemesis', 'none'],
+        'single-leader-async-ryw-session-none',
+      ),
+    ]);
     expect(any.exitCode, any.output).toBe(0); // measured, not claimed
     const session = any.results.checkers.session as SessionCheckerResult;
     expect(session.guarantees.readYourWrites.violations).toBeGreaterThan(0);
@@ -60,10 +67,6 @@ describe('session guarantees on the replica', () => {
     expect(session.violations.find((v) => v.guarantee === 'readYourWrites')?.node).toMatch(/^n\d$/);
     expect(any.claim('readYourWrites')).toMatchObject({ expected: false, held: true });
 
-    const ryw = await run(
-      ['--cluster', 'single-leader-async-ryw', '--workload', 'session', '--nemesis', 'none'],
-      'single-leader-async-ryw-session-none',
-    );
     expect(ryw.exitCode, ryw.output).toBe(0);
     expect(ryw.claim('readYourWrites')).toMatchObject({ expected: true, held: true });
     expect((ryw.results.checkers.session as SessionCheckerResult).reads).toBeGreaterThan(100);
@@ -75,21 +78,23 @@ describe('a stale-read bound', () => {
     const bound = { staleReads: { maxMs: 100 }, convergence: true };
     const rest = 'workload: conflicts\nnemesis: partition-halves\nrate: 200';
     const quorumReports = tempReports();
-    const quorum = await run(
-      ['-c', withClaims(quorumReports, 'leaderless-quorum', bound, rest)],
-      'leaderless-quorum-conflicts-partition-halves',
-    );
+    const sloppyReports = tempReports();
+    const [quorum, sloppy] = await Promise.all([
+      run(
+        ['-c', withClaims(quorumReports, 'leaderless-quorum', bound, rest)],
+        'leaderless-quorum-conflicts-partition-halves',
+      ),
+      run(
+        ['-c', withClaims(sloppyReports, 'leaderless-sloppy', bound, rest)],
+        'leaderless-sloppy-conflicts-partition-halves',
+      ),
+    ]);
     expect(quorum.exitCode, quorum.output).toBe(0);
     expect(quorum.claim('staleReads')).toMatchObject({
       held: true,
       bounds: [{ measure: 'max staleness (ms)', bound: 100, measured: 0, held: true }],
     });
 
-    const sloppyReports = tempReports();
-    const sloppy = await run(
-      ['-c', withClaims(sloppyReports, 'leaderless-sloppy', bound, rest)],
-      'leaderless-sloppy-conflicts-partition-halves',
-    );
     expect(sloppy.exitCode, sloppy.output).toBe(1);
     const claim = sloppy.claim('staleReads')!;
     expect(claim.held).toBe(false);
@@ -107,7 +112,13 @@ describe('split brain and fencing', () => {
       { splitBrain: 'none', fencing: true },
       'workload: set\nnemesis: isolate-leader',
     );
-    const unsafe = await run(['-c', file], 'single-leader-unsafe-failover-set-isolate-leader');
+    const [unsafe, safe] = await Promise.all([
+      run(['-c', file], 'single-leader-unsafe-failover-set-isolate-leader'),
+      run(
+        ['--cluster', 'single-leader-sync', '--workload', 'set', '--nemesis', 'isolate-leader'],
+        'single-leader-sync-set-isolate-leader',
+      ),
+    ]);
     expect(unsafe.exitCode, unsafe.output).toBe(1);
     const sb = unsafe.results.checkers['split-brain'] as SplitBrainCheckerResult;
     expect(sb.termsReported).toBe(true);
@@ -116,10 +127,6 @@ describe('split brain and fencing', () => {
     expect(unsafe.claim('splitBrain')?.held).toBe(false);
     expect(unsafe.claim('fencing')?.held).toBe(false);
 
-    const safe = await run(
-      ['--cluster', 'single-leader-sync', '--workload', 'set', '--nemesis', 'isolate-leader'],
-      'single-leader-sync-set-isolate-leader',
-    );
     expect(safe.exitCode, safe.output).toBe(0);
     expect(safe.claim('splitBrain')).toMatchObject({ expected: 'none', held: true });
     expect(safe.claim('fencing')).toMatchObject({ expected: true, held: true });

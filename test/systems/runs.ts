@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { onTestFinished } from 'vitest';
-import { packagePath } from '../../src/base/ts-node.ts';
 import { readYamlFile } from '../../src/base/yaml.ts';
 import { cleanupLeftovers } from '../../src/cluster/registry.ts';
 import { parseJsonlHistory } from '../../src/history/jsonl.ts';
 import { planFaults } from '../../src/nemesis/schedule.ts';
 import { nemesisSchema, ownLane } from '../../src/nemesis/spec.ts';
-import { BIN, tempReports } from '../e2e/helpers.ts';
+import { startRun, tempReports } from '../e2e/helpers.ts';
 
 /**
  * Starts `faultline run <args>` with a long time limit, signals the
@@ -19,28 +17,23 @@ import { BIN, tempReports } from '../e2e/helpers.ts';
 export const stopMidRun = async (
   args: readonly string[],
   signal: 'SIGKILL' | 'SIGINT',
-  /** How long after the run phase began. */
-  afterMs = 0,
+  /** How long after the run phase began, or the output line to wait for (then 500 ms more). */
+  after: number | RegExp = 0,
 ): Promise<{ runId: string; exitCode: number | undefined; output: string }> => {
   const reports = tempReports();
-  const child = execa(process.execPath, [BIN, 'run', ...args, '--time-limit', '5m', '--reports-dir', reports], {
-    reject: false,
-    all: true,
-    cwd: packagePath('.'),
-  });
-  let output = '';
-  const runId = await new Promise<string>((resolve, reject) => {
-    child.all?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const id = /faultline run (\S+):/.exec(output)?.[1];
-      if (id && output.includes('phase: run')) resolve(id);
-    });
-    void child.then(() => reject(new Error(`run ended early:\n${output}`)));
-  });
+  const { child, runId, output } = await startRun([...args, '--time-limit', '5m', '--reports-dir', reports]);
   onTestFinished(async () => {
     await cleanupLeftovers({ runId, force: true });
   });
-  await new Promise((r) => setTimeout(r, afterMs));
+  if (after instanceof RegExp) {
+    await new Promise<void>((resolve, reject) => {
+      const seen = () => after.test(output()) && resolve();
+      child.all?.on('data', seen);
+      seen();
+      void child.then(() => reject(new Error(`run ended before ${after}:\n${output()}`)));
+    });
+  }
+  await new Promise((r) => setTimeout(r, typeof after === 'number' ? after : 500));
   child.kill(signal);
   const done = await child;
   return { runId, exitCode: done.exitCode, output: done.all ?? '' };

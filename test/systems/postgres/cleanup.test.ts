@@ -1,12 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { packagePath } from '../../../src/base/ts-node.ts';
 import { isLive } from '../../../src/cluster/process-tree.ts';
 import { findLeftovers } from '../../../src/cluster/registry.ts';
 import { parseJsonlHistory } from '../../../src/history/jsonl.ts';
-import { BIN, expectNothingLeft, faultline, readResults, runDirIn, tempReports } from '../../e2e/helpers.ts';
+import { expectNothingLeft, faultline, readResults, runDirIn, startRun, tempReports } from '../../e2e/helpers.ts';
 import { skipWithout } from '../../support/environment.ts';
 import { postgresMissing } from './cluster.ts';
 
@@ -14,27 +12,10 @@ const TEST = 'postgres-async-set-leader-kill';
 
 /** A long postgres run in the background, once it has recorded some operations. */
 const startLongRun = async (reports: string) => {
-  const child = execa(
-    process.execPath,
-    [BIN, 'run', '--cluster', 'postgres-async', '--workload', 'set', '--nemesis', 'leader-kill'].concat([
-      '--time-limit',
-      '5m',
-      '--seed',
-      '3',
-      '--reports-dir',
-      reports,
-    ]),
-    { reject: false, all: true, cwd: packagePath('.') },
-  );
-  let output = '';
-  const runId = await new Promise<string>((resolve, reject) => {
-    child.all?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const id = /faultline run (\S+):/.exec(output)?.[1];
-      if (id && output.includes('phase: run')) resolve(id);
-    });
-    void child.then(() => reject(new Error(`run ended early:\n${output}`)));
-  });
+  const { child, runId } = await startRun([
+    ...['--cluster', 'postgres-async', '--workload', 'set', '--nemesis', 'leader-kill'],
+    ...['--time-limit', '5m', '--seed', '3', '--reports-dir', reports],
+  ]);
   const dir = runDirIn(reports, TEST);
   for (let i = 0; i < 200; i++) {
     const file = join(dir, 'history.jsonl');
