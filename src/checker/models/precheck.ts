@@ -1,6 +1,7 @@
 import { showValue } from '../linearizable/model.ts';
 import { deepHash } from '../linearizable/structural.ts';
 import type { ImpossibleOperation, Operation } from '../linearizable/types.ts';
+import { lowerBound, upperBound } from '../sorted.ts';
 import { casArgs, type OpInput, sameValue, unknownFunction } from './op-input.ts';
 
 /**
@@ -175,17 +176,13 @@ interface KeyOps {
 
 /** The first get of a key without puts whose value is shorter or longer than the appends around it allow. */
 const outOfLength = (k: KeyOps, o: AppendPrecheck): ImpossibleOperation | undefined => {
-  const { appends } = k;
-  const byReturn = sortedBy(appends, (a) => a.return);
-  const byCall = sortedBy(appends, (a) => a.call);
-  // Total length of the first i appends in each order.
-  const returned = prefixLengths(byReturn, appends, o);
-  const called = prefixLengths(byCall, appends, o);
+  const returned = lengthsBy(k.appends, (a) => a.return, o);
+  const called = lengthsBy(k.appends, (a) => a.call, o);
   const base = o.initial.length;
   for (const get of k.gets) {
     // Intervals are closed: an append that returned exactly when the get was called may still follow it.
-    const must = base + returned[count(byReturn, (i) => appends[i]!.return < get.call)]!;
-    const may = base + called[count(byCall, (i) => appends[i]!.call <= get.return)]!;
+    const must = base + returned.total[lowerBound(returned.times, get.call)]!;
+    const may = base + called.total[upperBound(called.times, get.return)]!;
     const read = o.text(get.output).length;
     if (read < must || read > may) {
       return {
@@ -197,36 +194,20 @@ const outOfLength = (k: KeyOps, o: AppendPrecheck): ImpossibleOperation | undefi
   return undefined;
 };
 
-/** Indexes of `xs` in ascending order of `key`. */
-const sortedBy = <T>(xs: readonly T[], key: (x: T) => number): number[] =>
-  xs
-    .map((_, i) => i)
-    .sort((a, b) => {
-      const ka = key(xs[a]!);
-      const kb = key(xs[b]!);
-      return ka < kb ? -1 : ka > kb ? 1 : a - b;
-    });
-
-const prefixLengths = (
-  order: readonly number[],
+/** The appends' times in ascending order, and the total length of the first i of them in that order. */
+const lengthsBy = (
   appends: readonly Operation<OpInput, unknown>[],
+  time: (a: Operation<OpInput, unknown>) => number,
   o: AppendPrecheck,
-): Float64Array => {
-  const out = new Float64Array(order.length + 1);
-  for (let i = 0; i < order.length; i++) out[i + 1] = out[i]! + o.text(appends[order[i]!]!.input.value).length;
-  return out;
-};
-
-/** How many leading entries of `xs` (on which `pred` holds for a prefix) satisfy `pred`. */
-const count = <T>(xs: readonly T[], pred: (x: T) => boolean): number => {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (pred(xs[mid]!)) lo = mid + 1;
-    else hi = mid;
+): { times: Float64Array; total: Float64Array } => {
+  const sorted = appends.map((a) => ({ at: time(a), n: o.text(a.input.value).length })).sort((x, y) => x.at - y.at);
+  const times = new Float64Array(sorted.length);
+  const total = new Float64Array(sorted.length + 1);
+  for (let i = 0; i < sorted.length; i++) {
+    times[i] = sorted[i]!.at;
+    total[i + 1] = total[i]! + sorted[i]!.n;
   }
-  return lo;
+  return { times, total };
 };
 
 /** A key's appended texts, looked up by length and content. Empty texts change nothing and are left out. */
