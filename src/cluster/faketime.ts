@@ -86,16 +86,19 @@ export const clockCapability = (system: System): true | string => {
   return missing ? `system ${system.name} has no clock control of its own, and ${missing}` : true;
 };
 
-/** The setting as libfaketime reads it: a signed offset in seconds, then an optional rate ("+1.500 x2"). */
+/**
+ * The setting as libfaketime reads it: a signed offset in seconds, then the
+ * rate ("+1.500 x2"). The rate is always written, x1 included: libfaketime
+ * keeps the last rate it read when a setting has none, so a drift healed to
+ * "+0.000" would go on drifting.
+ */
 export const formatClockSetting = (setting: ClockSetting): string => {
   if (!Number.isFinite(setting.offsetMs)) throw new RangeError(`clock offset must be finite, got ${setting.offsetMs}`);
   const seconds = setting.offsetMs / 1000;
   const offset = `${seconds < 0 ? '-' : '+'}${Math.abs(seconds).toFixed(3)}`;
-  if (setting.rate === undefined || setting.rate === 1) return offset;
-  if (!(setting.rate > 0 && Number.isFinite(setting.rate))) {
-    throw new RangeError(`clock rate must be a positive number, got ${setting.rate}`);
-  }
-  return `${offset} x${setting.rate}`;
+  const rate = setting.rate ?? 1;
+  if (!(rate > 0 && Number.isFinite(rate))) throw new RangeError(`clock rate must be a positive number, got ${rate}`);
+  return `${offset} x${rate}`;
 };
 
 /** Reads a setting back (for tests and for tools that show a node's clock). */
@@ -103,7 +106,8 @@ export const parseClockSetting = (text: string): ClockSetting => {
   const m = /^\s*([+-]\d+(?:\.\d+)?)(?:\s+x(\d+(?:\.\d+)?))?\s*$/.exec(text);
   if (!m) throw new Error(`not a faultline clock setting: ${JSON.stringify(text)}`);
   const offsetMs = Math.round(Number(m[1]) * 1000);
-  return m[2] === undefined ? { offsetMs } : { offsetMs, rate: Number(m[2]) };
+  const rate = m[2] === undefined ? 1 : Number(m[2]);
+  return rate === 1 ? { offsetMs } : { offsetMs, rate };
 };
 
 /**

@@ -19,12 +19,14 @@ import { createToySystem } from '../fixtures/toy-system.ts';
 import { binaryMissing, skipWithout } from '../support/environment.ts';
 
 describe('libfaketime settings', () => {
-  test('offsets are signed seconds with millisecond precision; a rate is appended as xR', () => {
-    expect(formatClockSetting({ offsetMs: 0 })).toBe('+0.000');
-    expect(formatClockSetting({ offsetMs: 10_000 })).toBe('+10.000');
-    expect(formatClockSetting({ offsetMs: -250 })).toBe('-0.250');
+  test('offsets are signed seconds with millisecond precision; the rate always follows as xR, x1 included', () => {
+    // libfaketime keeps the last rate it read when a setting has none: a healed drift must say x1.
+    expect(formatClockSetting({ offsetMs: 0 })).toBe('+0.000 x1');
+    expect(formatClockSetting({ offsetMs: 10_000 })).toBe('+10.000 x1');
+    expect(formatClockSetting({ offsetMs: -250 })).toBe('-0.250 x1');
     expect(formatClockSetting({ offsetMs: 1500, rate: 2 })).toBe('+1.500 x2');
-    expect(formatClockSetting({ offsetMs: 1500, rate: 1 })).toBe('+1.500');
+    expect(formatClockSetting({ offsetMs: 1500, rate: 1 })).toBe('+1.500 x1');
+    expect(parseClockSetting('+0.000')).toEqual({ offsetMs: 0 });
     for (const s of [{ offsetMs: 123 }, { offsetMs: -90_000 }, { offsetMs: 5, rate: 1.001 }]) {
       expect(parseClockSetting(formatClockSetting(s))).toEqual(s);
     }
