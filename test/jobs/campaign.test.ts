@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FaultlineError } from '../../src/base/errors.ts';
 import {
   campaignExitCode,
   expandMatrix,
@@ -16,6 +15,7 @@ import {
 } from '../../src/jobs/campaign.ts';
 import { campaignSchema, loadCampaign } from '../../src/jobs/campaign-file.ts';
 import type { CampaignResults, CampaignRun } from '../../src/report/job-results.ts';
+import { rejection } from '../support/rejection.ts';
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -27,14 +27,6 @@ const file = async (text: string): Promise<string> => {
   const f = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
   await writeFile(f, text);
   return f;
-};
-const rejection = async (p: Promise<unknown>): Promise<FaultlineError> => {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(FaultlineError);
-  return e as FaultlineError;
 };
 
 const spec = (over: Record<string, unknown> = {}) =>

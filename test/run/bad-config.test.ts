@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDocument, stringify } from 'yaml';
-import { FaultlineError } from '../../src/base/errors.ts';
+import type { FaultlineError } from '../../src/base/errors.ts';
 import { flagScalar } from '../../src/base/schema.ts';
 import { type RunField, runFields } from '../../src/run/config.ts';
 import { RUN_FLAGS, type RunOptions, resolveRunConfig } from '../../src/run/resolve.ts';
+import { rejection } from '../support/rejection.ts';
 
 /**
  * The corpus of bad input: every run option with wrong types and
@@ -26,16 +27,6 @@ const tempDir = (): string => {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-bad-'));
   dirs.push(dir);
   return dir;
-};
-
-const rejection = async (p: Promise<unknown>): Promise<FaultlineError> => {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(FaultlineError);
-    return e as FaultlineError;
-  }
-  throw new Error('expected a FaultlineError');
 };
 
 /** Resolves a run file holding `{key: value}` (after a comment line, so the key is on line 2). */

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FaultlineError } from '../../src/base/errors.ts';
 import { packagePath } from '../../src/base/ts-node.ts';
 import { formatSchedule } from '../../src/nemesis/schedule.ts';
 import { resolveRunConfig } from '../../src/run/resolve.ts';
+import { rejection } from '../support/rejection.ts';
 
 /** The nemesis side of a run's config: composition, lanes, --schedule, and refusals before anything starts. */
 const dirs: string[] = [];
@@ -21,15 +21,6 @@ const write = (dir: string, name: string, text: string): string => {
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;
-};
-const rejection = async (p: Promise<unknown>): Promise<FaultlineError> => {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(FaultlineError);
-    return e as FaultlineError;
-  }
-  throw new Error('expected a FaultlineError');
 };
 
 describe('nemesis composition', () => {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FaultlineError } from '../../src/base/errors.ts';
 import { resolveRunConfig } from '../../src/run/resolve.ts';
+import { rejection } from '../support/rejection.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -15,16 +15,6 @@ const tempFile = (name: string, text: string): string => {
   const file = join(dir, name);
   writeFileSync(file, text);
   return file;
-};
-
-const rejection = async (p: Promise<unknown>): Promise<FaultlineError> => {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(FaultlineError);
-    return e as FaultlineError;
-  }
-  throw new Error('expected a FaultlineError');
 };
 
 describe('resolveRunConfig', () => {

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FaultlineError } from '../../src/base/errors.ts';
 import { createRandom } from '../../src/base/random.ts';
 import { createClock } from '../../src/base/time.ts';
 import { createRecorder } from '../../src/history/recorder.ts';
@@ -10,6 +9,7 @@ import { resolveRunConfig } from '../../src/run/resolve.ts';
 import type { Client, ClientOp, NodeAddress } from '../../src/systems/system.ts';
 import { clientOptionsOf, getWorkload, systemClientOf, workloadNames } from '../../src/workload/index.ts';
 import type { ResolvedWorkload, WorkloadPreset } from '../../src/workload/spec.ts';
+import { rejection } from '../support/rejection.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -21,15 +21,6 @@ const presetFile = (text: string): string => {
   const file = join(dir, 'w.yaml');
   writeFileSync(file, text);
   return file;
-};
-const rejection = async (p: Promise<unknown>): Promise<FaultlineError> => {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(FaultlineError);
-    return e as FaultlineError;
-  }
-  throw new Error('expected a FaultlineError');
 };
 
 const preset = (over: Partial<WorkloadPreset>): WorkloadPreset => ({

@@ -1,8 +1,7 @@
-import { describe, expect, onTestFinished, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { replicaSystem } from '../../../src/systems/replica/system.ts';
-import type { Client, ClientOptions, NodeAddress } from '../../../src/systems/system.ts';
-import type { TestCluster } from '../../replica/harness.ts';
 import { FAST, startCluster } from '../../replica/harness.ts';
+import { open, signal } from './clients.ts';
 
 /**
  * The replica pieces the session, bank and split-brain checks rely on, on
@@ -10,27 +9,6 @@ import { FAST, startCluster } from '../../replica/harness.ts';
  * the leader's term, reads can rotate over the replicas, and a final-phase
  * client reads a node's own state.
  */
-const addresses = (c: TestCluster): NodeAddress[] =>
-  c.nodes.map((n) => ({ id: n.id, host: '127.0.0.1', port: n.port, ports: { main: n.port } }));
-
-const open = async (
-  c: TestCluster,
-  workload: string,
-  id: string,
-  extra: Partial<ClientOptions> = {},
-): Promise<Client> => {
-  const nodes = addresses(c);
-  const client = await replicaSystem.openClient(workload, nodes.find((n) => n.id === id)!, {
-    timeoutMs: 2000,
-    nodes,
-    options: {},
-    ...extra,
-  });
-  onTestFinished(() => client.close());
-  return client;
-};
-
-const signal = () => AbortSignal.timeout(10_000);
 const bankOptions = { accounts: ['a0', 'a1', 'a2'], initialBalance: 10 };
 
 describe('replica: bank, terms, rotating and node-local reads', () => {

@@ -1,30 +1,7 @@
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { replicaSystem } from '../../../src/systems/replica/system.ts';
-import type { Client, ClientOptions, NodeAddress } from '../../../src/systems/system.ts';
-import type { TestCluster } from '../../replica/harness.ts';
 import { FAST, freePorts, startCluster } from '../../replica/harness.ts';
-
-const addresses = (c: TestCluster): NodeAddress[] =>
-  c.nodes.map((n) => ({ id: n.id, host: '127.0.0.1', port: n.port, ports: { main: n.port } }));
-
-const open = async (
-  c: TestCluster,
-  workload: string,
-  id: string,
-  extra: Partial<ClientOptions> = {},
-): Promise<Client> => {
-  const nodes = addresses(c);
-  const client = await replicaSystem.openClient(workload, nodes.find((n) => n.id === id)!, {
-    timeoutMs: 2000,
-    nodes,
-    options: {},
-    ...extra,
-  });
-  onTestFinished(() => client.close());
-  return client;
-};
-
-const signal = () => AbortSignal.timeout(10_000);
+import { addresses, open, signal } from './clients.ts';
 
 describe('replica clients against a real 3-node cluster', () => {
   test('register, set, redirects, local reads, leader, status and clock', async () => {
