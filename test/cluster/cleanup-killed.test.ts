@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { packagePath, tsNodeArgs } from '../../src/base/ts-node.ts';
 import { connectEngine } from '../../src/cluster/docker/engine.ts';
 import { ensureBaseImage } from '../../src/cluster/docker/image.ts';
 import { LABEL_RUN, LABEL_TOKEN } from '../../src/cluster/markers.ts';
@@ -11,7 +9,7 @@ import { cleanupLeftovers, findLeftovers } from '../../src/cluster/registry.ts';
 import { chainNameFor } from '../../src/net/iptables.ts';
 import { faultline } from '../e2e/helpers.ts';
 import { dockerMissing, rootMissing, skipWithout } from '../support/environment.ts';
-import { isAlive, newRunId } from './helpers.ts';
+import { isAlive, newRunId, runAndKillController } from './helpers.ts';
 
 /**
  * A controller SIGKILLed in the middle of a run gets no chance to tear
@@ -20,38 +18,6 @@ import { isAlive, newRunId } from './helpers.ts';
  * nothing that is not faultline's: a container and a network without its
  * labels, or with a run id but no valid token, survive.
  */
-
-interface ControllerReport {
-  pids: Record<string, number | undefined>;
-  runDir: string;
-  containers?: Record<string, string>;
-  network?: string;
-}
-
-/** Starts the toy controller, waits for its report, then SIGKILLs it (unless it exits by itself). */
-const runAndKillController = async (runId: string, args: string[]): Promise<ControllerReport> => {
-  const controller: ChildProcess = spawn(
-    process.execPath,
-    [...tsNodeArgs(packagePath('test/fixtures/toy-controller.ts')), runId, ...args],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  onTestFinished(() => {
-    controller.kill('SIGKILL');
-  });
-  const exited = new Promise<void>((resolve) => controller.once('exit', () => resolve()));
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    controller.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]!);
-    });
-    controller.once('exit', (code) => reject(new Error(`controller exited early (${code})`)));
-  });
-  // With --exit the controller exits by itself: a SIGKILL could land before its exit handler starts the reaper.
-  if (!args.includes('--exit')) controller.kill('SIGKILL');
-  await exited;
-  return JSON.parse(line) as ControllerReport;
-};
 
 const kinds = (items: readonly { kind: string }[]) => items.map((l) => l.kind).sort();
 

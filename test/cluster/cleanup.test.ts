@@ -5,11 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { FaultlineError } from '../../src/base/errors.ts';
-import { packagePath, tsNodeArgs } from '../../src/base/ts-node.ts';
 import { type Leftover, selectRemovable } from '../../src/cluster/leftovers.ts';
 import { makeRunTempDir, RUN_ID_ENV, runMarkerEnv, runToken } from '../../src/cluster/markers.ts';
 import { cleanupLeftovers, findLeftovers } from '../../src/cluster/registry.ts';
-import { isAlive, newRunId, pidsOf, upToyCluster } from './helpers.ts';
+import { isAlive, newRunId, pidsOf, runAndKillController, upToyCluster } from './helpers.ts';
 
 const leftover = (runId: string, kind: string, controllerAlive: boolean): Leftover => ({
   kind,
@@ -115,27 +114,11 @@ describe('leftover processes', () => {
   test('cleanup removes the nodes and temp dir of a controller that was SIGKILLed', async () => {
     const runId = newRunId();
     onTestFinished(() => cleanupLeftovers({ runId, force: true }).then(() => {}));
-    const controller = spawn(process.execPath, [...tsNodeArgs(packagePath('test/fixtures/toy-controller.ts')), runId], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    onTestFinished(() => {
-      controller.kill('SIGKILL');
-    });
-    const exited = new Promise<void>((resolve) => controller.once('exit', () => resolve()));
-    const line = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      controller.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        if (out.includes('\n')) resolve(out.split('\n')[0]!);
-      });
-      controller.once('exit', (code) => reject(new Error(`controller exited early (${code})`)));
-    });
-    const { pids, runDir } = JSON.parse(line) as { pids: Record<string, number>; runDir: string };
-    const nodePids = Object.values(pids);
+    // SIGKILLed once it has reported its nodes.
+    const { pids, runDir } = await runAndKillController(runId);
+    const nodePids = Object.values(pids).filter((p) => p !== undefined);
     expect(nodePids).toHaveLength(3);
 
-    controller.kill('SIGKILL');
-    await exited;
     // The nodes outlive their controller: that is the problem cleanup solves.
     for (const pid of nodePids) expect(isAlive(pid)).toBe(true);
     const found = await findLeftovers(runId);

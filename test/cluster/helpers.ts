@@ -1,7 +1,9 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, onTestFinished } from 'vitest';
 import { FaultlineError } from '../../src/base/errors.ts';
+import { packagePath, tsNodeArgs } from '../../src/base/ts-node.ts';
 import type { FaultKind } from '../../src/cluster/backend.ts';
 import type { Leftover } from '../../src/cluster/leftovers.ts';
 import { createLocalBackend, type LocalBackend, type LocalBackendOptions } from '../../src/cluster/local.ts';
@@ -80,4 +82,36 @@ export const expectFaultline = async (p: Promise<unknown>, code: string): Promis
   expect(e).toBeInstanceOf(FaultlineError);
   expect((e as FaultlineError).code).toBe(code);
   return e as FaultlineError;
+};
+
+export interface ControllerReport {
+  pids: Record<string, number | undefined>;
+  runDir: string;
+  containers?: Record<string, string>;
+  network?: string;
+}
+
+/** Starts the toy controller, waits for its report, then SIGKILLs it (unless it exits by itself). */
+export const runAndKillController = async (runId: string, args: string[] = []): Promise<ControllerReport> => {
+  const controller: ChildProcess = spawn(
+    process.execPath,
+    [...tsNodeArgs(packagePath('test/fixtures/toy-controller.ts')), runId, ...args],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  onTestFinished(() => {
+    controller.kill('SIGKILL');
+  });
+  const exited = new Promise<void>((resolve) => controller.once('exit', () => resolve()));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    controller.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    controller.once('exit', (code) => reject(new Error(`controller exited early (${code})`)));
+  });
+  // With --exit the controller exits by itself: a SIGKILL could land before its exit handler starts the reaper.
+  if (!args.includes('--exit')) controller.kill('SIGKILL');
+  await exited;
+  return JSON.parse(line) as ControllerReport;
 };

@@ -330,7 +330,7 @@
         if (Number.isNaN(l) || (filter && !passes(i))) continue;
         const o = mt[i] & 3;
         const px = Math.floor((t0[i] - state.x0) * scale);
-        const py = Math.floor(p.ph * (1 - (Math.log10(l > floorLat ? l : floorLat) - loExp) / span));
+        const py = Math.floor(p.ph * (1 - (Math.log10(Math.max(l, floorLat)) - loExp) / span));
         if (px < 0 || px >= W || py < 0 || py >= H) continue;
         const cell = py * W + px;
         const bit = 1 << o;

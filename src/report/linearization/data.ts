@@ -1,4 +1,5 @@
 import type { CheckOutcome, CheckResult, PartitionResult } from '../../checker/linearizable/types.ts';
+import { lowerBound } from '../../checker/sorted.ts';
 import { describeFault, type FaultWindow } from '../../history/faults.ts';
 
 /**
@@ -184,18 +185,6 @@ export const partitionViz = (
   };
 };
 
-/** Number of entries < x in a sorted array. */
-const below = (sorted: readonly number[], x: number): number => {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-};
-
 /** Where each fault window lies among the partition's instants: a window between instants i-1 and i sits at i - 0.5. */
 const faultMarks = (times: readonly number[], faults: readonly FaultWindow[]): VizFault[] => {
   if (times.length === 0) return [];
@@ -206,8 +195,8 @@ const faultMarks = (times: readonly number[], faults: readonly FaultWindow[]): V
     .map((w) => ({
       f: w.f,
       label: describeFault(w),
-      from: below(times, w.start) - 0.5,
-      to: Number.isFinite(w.end) ? below(times, w.end) - 0.5 : times.length + 0.5,
+      from: lowerBound(times, w.start) - 0.5,
+      to: Number.isFinite(w.end) ? lowerBound(times, w.end) - 0.5 : times.length + 0.5,
       before: w.start < first,
       after: w.end > last,
     }));
