@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, rmSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { configError } from './errors.ts';
@@ -11,15 +11,32 @@ import { configError } from './errors.ts';
  * 0-byte one), and a run folder is created exclusively.
  */
 
+/**
+ * Temp files being written now. A second Ctrl-C exits the process mid-write;
+ * the exit hook removes them so no `.tmp` is left beside the results.
+ */
+const pending = new Set<string>();
+let exitHooked = false;
+const removePending = (): void => {
+  for (const tmp of pending) rmSync(tmp, { force: true });
+};
+
 /** Writes `data` to `file` through a temp file in the same folder and a rename. */
 export const writeFileAtomic = async (file: string, data: string | Uint8Array): Promise<void> => {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', removePending);
+  }
+  pending.add(tmp);
   try {
     await writeFile(tmp, data);
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
+  } finally {
+    pending.delete(tmp);
   }
 };
 

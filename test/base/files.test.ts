@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultlineError } from '../../src/base/errors.ts';
 import { checkWritableDir, makeDirExclusive, writeFileAtomic } from '../../src/base/files.ts';
@@ -36,6 +37,25 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(blocked, 'data')).rejects.toThrow();
     expect(readFileSync(f, 'utf8')).toBe('old');
     expect(readdirSync(d).sort()).toEqual(['blocked', 'report.html']);
+  });
+
+  it('a process that exits mid-write (a second Ctrl-C) leaves no temp file', async () => {
+    const d = temp();
+    // The child starts a large write and exits as soon as its temp file exists, before the rename.
+    const script = `
+      import { readdirSync } from 'node:fs';
+      import { writeFileAtomic } from ${JSON.stringify(join(process.cwd(), 'src/base/files.ts'))};
+      void writeFileAtomic(${JSON.stringify(join(d, 'results.json'))}, Buffer.alloc(400e6, 97));
+      const poll = setInterval(() => {
+        if (readdirSync(${JSON.stringify(d)}).some((n) => n.endsWith('.tmp'))) process.exit(130);
+      }, 0);
+      setTimeout(() => { clearInterval(poll); process.exit(0); }, 10000);
+    `;
+    const r = await execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      reject: false,
+    });
+    expect(r.exitCode, r.stderr).toBe(130);
+    expect(readdirSync(d).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 });
 
