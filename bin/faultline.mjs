@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 // faultline runs from its TypeScript sources through tsx: no build step.
 // One exception, for speed: a one-off `faultline check --history FILE` runs
 // from a bundle of that command (bin/bundle.mjs builds it on first use and

@@ -11,6 +11,8 @@ import {
   type RegisterRead,
   type RegisterWrite,
   readRegisterHistory,
+  type ValueId,
+  valueIdText,
 } from './register-history.ts';
 import { lowerBound } from './sorted.ts';
 
@@ -192,12 +194,12 @@ const checkKey = (k: KeyHistory, h: RegisterHistory, tally: Tally): void => {
   }
   const finals = [...latest.values()];
   const signatures = new Set(
-    finals.map((r) => (r.ids === undefined ? '\u0000malformed' : [...r.ids].sort().join('\u0000'))),
+    finals.map((r) => (r.ids === undefined ? '\u0000malformed' : r.ids.map(valueIdText).sort().join('\u0000'))),
   );
   if (signatures.size > 1) tally.divergentKeys.push(k.key);
   if (finals.some((r) => (r.ids?.length ?? 0) > 1)) tally.siblingKeys.push(k.key);
 
-  const surviving = new Set<string>();
+  const surviving = new Set<ValueId>();
   for (const r of finals) for (const id of r.ids ?? []) surviving.add(id);
   if (surviving.size === 0) {
     if (ok.length > 0) tally.unjudgedKeys.push(k.key);

@@ -18,7 +18,7 @@ export interface RegisterWrite {
   /** The value it writes (a cas writes `to`). */
   value: unknown;
   /** `valueId(value)`. */
-  id: string;
+  id: ValueId;
   outcome: Outcome;
   /** ns */
   invoke: number;
@@ -39,7 +39,7 @@ export interface RegisterRead {
   /** The value as returned. */
   value: unknown;
   /** The distinct value ids it returned (several: siblings); undefined when the value is malformed. */
-  ids: string[] | undefined;
+  ids: ValueId[] | undefined;
   /** ns */
   invoke: number;
   complete: number;
@@ -71,29 +71,37 @@ export interface RegisterHistory {
 /** Key used for ops that carry none. */
 export const NO_KEY = '';
 
-/** A stable identity for a scalar value; undefined for anything else (arrays, objects, NaN). */
-export const valueId = (v: unknown): string | undefined => {
-  if (v === null) return 'null';
+/**
+ * A scalar value as a Map key: the value itself (Map keys compare by
+ * SameValueZero, so 1, "1", true and null stay apart and -0 is 0). Not a
+ * string built per value: a million-operation history would build a million.
+ */
+export type ValueId = string | number | boolean | null;
+
+/** A stable identity for a scalar value; undefined for anything else (arrays, objects, NaN, ±Infinity). */
+export const valueId = (v: unknown): ValueId | undefined => {
   switch (typeof v) {
     case 'number':
-      return Number.isFinite(v) ? `n:${v === 0 ? 0 : v}` : undefined;
+      return Number.isFinite(v) ? (v === 0 ? 0 : v) : undefined;
     case 'string':
-      return `s:${v}`;
     case 'boolean':
-      return `b:${v}`;
+      return v;
     default:
-      return undefined;
+      return v === null ? null : undefined;
   }
 };
 
+/** An id as text that keeps its type ("n:1" is not "s:1"), for signatures built by joining ids. */
+export const valueIdText = (id: ValueId): string => (id === null ? 'null' : `${typeof id}:${id}`);
+
 /** The distinct ids of a read value: one scalar, or a non-empty array of scalar siblings. */
-export const readIds = (v: unknown): string[] | undefined => {
+export const readIds = (v: unknown): ValueId[] | undefined => {
   if (!Array.isArray(v)) {
     const id = valueId(v);
     return id === undefined ? undefined : [id];
   }
   if (v.length === 0) return undefined;
-  const ids = new Set<string>();
+  const ids = new Set<ValueId>();
   for (const x of v) {
     const id = valueId(x);
     if (id === undefined) return undefined;
@@ -180,7 +188,7 @@ const casTarget = (v: unknown): unknown => (Array.isArray(v) && v.length === 2 ?
 export const initialWrite = (key: string): RegisterWrite => ({
   key,
   value: null,
-  id: 'null',
+  id: null,
   outcome: 'ok',
   invoke: 0,
   complete: 0,
@@ -196,12 +204,18 @@ export const initialWrite = (key: string): RegisterWrite => ({
  * written twice (values are meant to be unique), the write that completed
  * last stands for it: it makes the fewest reads look stale.
  */
-export const producers = (k: KeyHistory): Map<string, RegisterWrite> => {
-  const byId = new Map<string, RegisterWrite>([['null', initialWrite(k.key)]]);
+export const producers = (k: KeyHistory): ReadonlyMap<ValueId, RegisterWrite> => {
+  let byId = producersMemo.get(k);
+  if (byId !== undefined) return byId;
+  byId = new Map<ValueId, RegisterWrite>([[null, initialWrite(k.key)]]);
   for (const w of k.writes) {
     if (w.outcome === 'fail') continue;
     const prev = byId.get(w.id);
     if (prev === undefined || w.complete >= prev.complete) byId.set(w.id, w);
   }
+  producersMemo.set(k, byId);
   return byId;
 };
+
+/** staleness, session and conflicts each ask for a key's producers: built once per key history. */
+const producersMemo = new WeakMap<KeyHistory, Map<ValueId, RegisterWrite>>();

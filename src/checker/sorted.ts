@@ -23,3 +23,42 @@ export const upperBound = (sorted: ArrayLike<number>, x: number): number => {
   }
   return lo;
 };
+
+/**
+ * lowerBound(sorted, x), searched outward from `hint` (an earlier answer):
+ * O(log d) for an answer d places away. Checkers that walk reads in
+ * roughly time order find each answer next to the previous one.
+ */
+export const lowerBoundFrom = (sorted: ArrayLike<number>, x: number, hint: number): number => {
+  const n = sorted.length;
+  const h = Math.min(Math.max(hint, 0), n);
+  // The answer lies in [lo, hi].
+  let lo: number;
+  let hi: number;
+  let step = 1;
+  if (h === 0 || sorted[h - 1]! < x) {
+    lo = h;
+    hi = h;
+    while (hi < n && sorted[hi]! < x) {
+      lo = hi + 1;
+      hi += step;
+      step *= 2;
+    }
+    if (hi > n) hi = n;
+  } else {
+    hi = h - 1;
+    lo = hi;
+    while (lo > 0 && sorted[lo - 1]! >= x) {
+      hi = lo - 1;
+      lo -= step;
+      step *= 2;
+    }
+    if (lo < 0) lo = 0;
+  }
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+};

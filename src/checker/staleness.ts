@@ -10,8 +10,9 @@ import {
   type RegisterRead,
   type RegisterWrite,
   readRegisterHistory,
+  type ValueId,
 } from './register-history.ts';
-import { lowerBound, upperBound } from './sorted.ts';
+import { lowerBoundFrom, upperBound } from './sorted.ts';
 
 /**
  * The `staleness` checker: how far behind the register reads were.
@@ -157,6 +158,8 @@ interface Tally {
   unexpectedValues: Set<string>;
   stale: StaleRead[];
   byNode: Map<string, { reads: number; staleReads: number }>;
+  /** The first few entries of byNode, for a lookup without hashing. */
+  recentNodes: [string, { reads: number; staleReads: number }][];
   tReads: number[];
   tConsistent: number[];
   /** Per point of `afterNs`. */
@@ -177,6 +180,7 @@ export const checkStaleness = (
     unexpectedValues: new Set(),
     stale: [],
     byNode: new Map(),
+    recentNodes: [],
     tReads: new Array(T_EDGES_MS.length).fill(0),
     tConsistent: new Array(T_EDGES_MS.length).fill(0),
     curveReads: new Array(afterMs.length).fill(0),
@@ -271,18 +275,21 @@ const checkKey = (k: KeyHistory, tally: Tally): void => {
     const next = sufMin[i + 1]!;
     sufMin[i] = next >= 0 && byInvoke[next]!.complete <= byInvoke[i]!.complete ? next : i;
   }
-  // The same writes by completion, for "the latest acknowledged before t" and the offline count.
-  const byComplete = [...ok].sort((a, b) => a.complete - b.complete);
+  // The same writes by completion, for "the latest acknowledged before t" and the offline count
+  // (rankByComplete[j]: where byComplete[j] sits in byInvoke).
+  const rankByComplete = Int32Array.from(byInvoke.keys()).sort(
+    (a, b) => byInvoke[a]!.complete - byInvoke[b]!.complete || a - b,
+  );
+  const byComplete = Array.from(rankByComplete, (i) => byInvoke[i]!);
   const completes = Float64Array.from(byComplete, (w) => w.complete);
+  const invokesByComplete = Float64Array.from(byComplete, (w) => w.invoke);
 
   const staleHere: StaleRead[] = [];
+  // Reads come in roughly time order: each curve point's search starts where the last read's ended.
+  const hints = new Int32Array(tally.afterNs.length);
   for (const read of k.reads) {
     tally.reads++;
-    let node = tally.byNode.get(read.node);
-    if (node === undefined) {
-      node = { reads: 0, staleReads: 0 };
-      tally.byNode.set(read.node, node);
-    }
+    const node = nodeTally(tally, read.node);
     node.reads++;
     const from = freshestProducer(read, byId);
     if (from === undefined) {
@@ -305,8 +312,8 @@ const checkKey = (k: KeyHistory, tally: Tally): void => {
       });
     }
 
-    // t-visibility: the latest write acknowledged before the read began.
-    const j = lowerBound(completes, read.invoke) - 1;
+    // t-visibility: the latest write acknowledged before the read began (the curve's point t = 0).
+    const j = lowerBoundFrom(completes, read.invoke, hints[0]!) - 1;
     if (j >= 0) {
       const w = byComplete[j]!;
       const bucket = upperBound(T_EDGES_MS, (read.invoke - w.complete) / NS_PER_MS) - 1;
@@ -317,18 +324,31 @@ const checkKey = (k: KeyHistory, tally: Tally): void => {
     // The curve: per t, the latest write acknowledged at least t before the read (strictly before for t = 0).
     for (let p = 0; p < tally.afterNs.length; p++) {
       const t = tally.afterNs[p]!;
-      const jt = lowerBound(completes, read.invoke - t + (t > 0 ? 1 : 0)) - 1;
+      const jt = t === 0 ? j : lowerBoundFrom(completes, read.invoke - t + 1, hints[p]!) - 1;
+      hints[p] = jt + 1;
       if (jt < 0) break; // larger t only goes further back
       tally.curveReads[p]!++;
-      if (!(from.complete < byComplete[jt]!.invoke)) tally.curveConsistent[p]!++;
+      if (!(from.complete < invokesByComplete[jt]!)) tally.curveConsistent[p]!++;
     }
   }
-  countVersionsBehind(staleHere, byInvoke, invokes, byComplete);
+  countVersionsBehind(staleHere, byInvoke, invokes, byComplete, rankByComplete);
   for (const s of staleHere) tally.stale.push(s);
 };
 
+/** A node's counts; a short list scanned before the map, as a cluster has a handful of nodes. */
+const nodeTally = (tally: Tally, name: string): { reads: number; staleReads: number } => {
+  for (const [n, counts] of tally.recentNodes) if (n === name) return counts;
+  let counts = tally.byNode.get(name);
+  if (counts === undefined) {
+    counts = { reads: 0, staleReads: 0 };
+    tally.byNode.set(name, counts);
+  }
+  if (tally.recentNodes.length < 8) tally.recentNodes.push([name, counts]);
+  return counts;
+};
+
 /** The write behind the freshest value a read returned, or undefined if any value has no possible write. */
-const freshestProducer = (read: RegisterRead, byId: Map<string, RegisterWrite>): RegisterWrite | undefined => {
+const freshestProducer = (read: RegisterRead, byId: ReadonlyMap<ValueId, RegisterWrite>): RegisterWrite | undefined => {
   if (read.ids === undefined) return undefined;
   let best: RegisterWrite | undefined;
   for (const id of read.ids) {
@@ -350,22 +370,27 @@ const countVersionsBehind = (
   byInvoke: readonly RegisterWrite[],
   invokes: Float64Array,
   byComplete: readonly RegisterWrite[],
+  rankByComplete: Int32Array,
 ): void => {
   if (stale.length === 0) return;
-  const rank = new Map<RegisterWrite, number>();
-  byInvoke.forEach((w, i) => {
-    rank.set(w, i);
-  });
   const tree = new Fenwick(byInvoke.length);
-  const queries = [...stale].sort((a, b) => a.read.invoke - b.read.invoke);
   let next = 0;
-  for (const q of queries) {
+  for (const q of inInvokeOrder(stale)) {
     while (next < byComplete.length && byComplete[next]!.complete < q.read.invoke) {
-      tree.add(rank.get(byComplete[next]!)!);
+      tree.add(rankByComplete[next]!);
       next++;
     }
     q.versionsBehind = next - tree.prefix(upperBound(invokes, q.from.complete));
   }
+};
+
+/** Stale reads sorted by invoke; they were found in read order, which is nearly that already. */
+const inInvokeOrder = (stale: StaleRead[]): StaleRead[] => {
+  for (let i = 1; i < stale.length; i++) {
+    if (stale[i - 1]!.read.invoke > stale[i]!.read.invoke)
+      return [...stale].sort((a, b) => a.read.invoke - b.read.invoke);
+  }
+  return stale;
 };
 
 /** Counts over positions 0..n-1: add one at a position, count positions < end. */

@@ -26,21 +26,41 @@ export const outcomeOf = (pair: OpPair): Outcome => {
  * are skipped. Tolerates broken histories: a second invoke on a busy process
  * leaves the first unfinished, a completion with no open invoke is ignored.
  */
-export const pairClientOps = (history: readonly Op[]): OpPair[] => {
+export const pairClientOps = (history: readonly Op[]): readonly OpPair[] => {
+  const known = pairsMemo.get(history);
+  if (known !== undefined && known.length === history.length) return known.pairs;
+  const pairs = pairOps(history);
+  pairsMemo.set(history, { length: history.length, pairs });
+  return pairs;
+};
+
+/**
+ * Pairs by history array (and its length, should it grow): most checkers and
+ * the report pair the same history, a million operations each time.
+ */
+const pairsMemo = new WeakMap<readonly Op[], { length: number; pairs: readonly OpPair[] }>();
+
+const pairOps = (history: readonly Op[]): OpPair[] => {
   const pairs: OpPair[] = [];
-  const open = new Map<number, OpPair>();
+  // Open pairs by process: an array for the usual small process numbers, a map for any other.
+  const small: (OpPair | undefined)[] = [];
+  const other = new Map<number, OpPair>();
+  const isSmall = (p: number) => Number.isInteger(p) && p >= 0 && p < 65_536;
   for (const op of history) {
-    if (typeof op.process !== 'number') continue;
+    const p = op.process;
+    if (typeof p !== 'number') continue;
     if (op.type === 'invoke') {
-      const pair: OpPair = { process: op.process, f: op.f, invoke: op, completion: undefined };
-      open.set(op.process, pair);
+      const pair: OpPair = { process: p, f: op.f, invoke: op, completion: undefined };
+      if (isSmall(p)) small[p] = pair;
+      else other.set(p, pair);
       pairs.push(pair);
       continue;
     }
-    const pair = open.get(op.process);
+    const pair = isSmall(p) ? small[p] : other.get(p);
     if (pair === undefined) continue;
     pair.completion = op;
-    open.delete(op.process);
+    if (isSmall(p)) small[p] = undefined;
+    else other.delete(p);
   }
   return pairs;
 };

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadChecker } from '../../src/checker/index.ts';
 import { quantiles } from '../../src/checker/quantiles.ts';
-import { checkStaleness } from '../../src/checker/staleness.ts';
+import { checkStaleness, VISIBILITY_AFTER_MS } from '../../src/checker/staleness.ts';
 import type { Op } from '../../src/history/op.ts';
 import { RegisterHistory } from './register-ops.ts';
 
@@ -118,6 +118,22 @@ describe('staleness checker', () => {
     const r = checkStaleness(h.ops);
     expect(r.staleReads).toBe(0);
     expect(r.unexpected).toBe(0);
+  });
+
+  it('tells values apart by type: a write of 1 does not produce "1", true or "null"; -0 reads as 0', () => {
+    const h = new RegisterHistory()
+      .write('k', 1, 0, 1)
+      .write('b', true, 0, 1)
+      .write('z', 0, 0, 1)
+      .read('k', '1', 2, 3)
+      .read('b', 'true', 2, 3)
+      .read('k', 'null', 2, 3)
+      .read('k', 1, 2, 3)
+      .read('b', true, 2, 3)
+      .read('z', -0, 2, 3);
+    const r = checkStaleness(h.ops);
+    expect(r).toMatchObject({ reads: 6, unexpected: 3, staleReads: 0 });
+    expect([...r.unexpectedValues].sort()).toEqual(['"1"', '"null"', '"true"']);
   });
 
   it('reports values nobody wrote (never written, written only by a failed write, malformed) as unexpected', () => {
@@ -290,6 +306,31 @@ const bruteForce = (e: Executed, ops: readonly Op[]): [number, number][] => {
   return out;
 };
 
+/** The t-visibility curve by its definition, quadratically: per t, [reads, consistent]. */
+const bruteForceCurve = (e: Executed, ops: readonly Op[]): [number, number][] =>
+  VISIBILITY_AFTER_MS.map((t) => {
+    let reads = 0;
+    let consistent = 0;
+    for (const r of e.reads) {
+      const value = ops[r.index]!.value;
+      const from =
+        value === null
+          ? { complete: 0 }
+          : e.writes.filter((w) => w.value === value && w.key === r.key).sort((a, b) => b.complete - a.complete)[0]!;
+      const before = e.writes.filter(
+        (w) => w.ok && w.key === r.key && (t === 0 ? w.complete < r.invoke : w.complete <= r.invoke - t * 1e6),
+      );
+      if (before.length === 0) continue;
+      // The latest acknowledged write at least t before the read (ties: the later invoked).
+      const latest = before.reduce((a, b) =>
+        b.complete > a.complete || (b.complete === a.complete && b.invoke >= a.invoke) ? b : a,
+      );
+      reads++;
+      if (!(from.complete < latest.invoke)) consistent++;
+    }
+    return [reads, consistent];
+  });
+
 describe('property: histories of a real register', () => {
   const specs = fc.array(spec, { minLength: 1, maxLength: 60 });
 
@@ -320,6 +361,19 @@ describe('property: histories of a real register', () => {
       { numRuns: 300 },
     );
     expect(mutated).toBeGreaterThan(50);
+  });
+
+  it('agree with the quadratic definition on the t-visibility curve', () => {
+    fc.assert(
+      fc.property(specs, fc.array(fc.nat(), { maxLength: 5 }), (s, picks) => {
+        const e = execute(s);
+        let ops = e.ops;
+        for (const p of picks) ops = withStaleRead({ ...e, ops }, p) ?? ops;
+        const curve = checkStaleness(ops).tVisibilityCurve.map((p) => [p.reads, p.consistent]);
+        expect(curve).toEqual(bruteForceCurve(e, ops));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('agree with the quadratic definition on versionsBehind and staleMs', () => {

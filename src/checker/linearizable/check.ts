@@ -194,7 +194,8 @@ class CheckRun<I, O> implements WorkSource<I, O> {
     validateOperations(operations);
     if (operations.length >= WARM_UP_FROM_OPS) warmUp();
     this.resolved = resolveModel(model as AnyModel<unknown, I, O>);
-    this.partitions = partitionOperations(this.resolved, operations);
+    // By the model as given, not the resolved one: an explanation re-check finds these partitions again.
+    this.partitions = partitionOperations(model as AnyModel<unknown, I, O>, operations);
     this.results = new Array(this.partitions.length).fill(undefined);
     this.leased = new Uint8Array(this.partitions.length);
     this.free = this.partitions.length;

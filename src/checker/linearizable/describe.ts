@@ -70,8 +70,6 @@ export const describePartition = <S, I, O>(
     return s;
   };
 
-  const operations = describeOperations(model, ops);
-
   const prefixes: Int32Array[] =
     result === 'ok' ? [search.linearized()] : (search.partial?.prefixes() ?? [search.linearized()]);
   if (result === 'illegal' && prefixes.length === 0) prefixes.push(new Int32Array(0));
@@ -102,23 +100,73 @@ export const describePartition = <S, I, O>(
     linearizations.push({ steps });
   }
 
-  out.operations = operations;
+  const stuck = result === 'illegal' ? stuckAfter(search, prefixes[0]!) : undefined;
+  const focus = stuck?.[0]?.id ?? linearizations[0]?.steps.at(-1)?.id;
+  const shown = result === 'illegal' ? around(ops, focus, stuck ?? []) : { ops, window: undefined };
+  out.operations = describeOperations(model, shown.ops);
+  if (shown.window) out.operationsWindow = shown.window;
   out.initialState = describeState(search.initialState);
   out.linearizations = linearizations;
   out.longestFor = longestFor;
-  if (result === 'illegal') out.stuck = stuckAfter(search, prefixes[0]!);
+  if (stuck) out.stuck = stuck;
   out.truncated = truncated;
   return out;
+};
+
+/** Most operations of an illegal partition described: a person reads the failure where linearization stops. */
+export const MAX_DESCRIBED_OPERATIONS = 10_000;
+
+/**
+ * The operations to describe of an illegal partition: all of them, or past
+ * MAX_DESCRIBED_OPERATIONS those around `focus` in call order, and the stuck ones.
+ * (Describing 200,000 operations of one key costs seconds and 30 MB of
+ * results.json for a view that draws 2,000.)
+ */
+const around = <I, O>(
+  ops: readonly Operation<I, O>[],
+  focus: number | undefined,
+  stuck: readonly StuckOperation[],
+): { ops: readonly Operation<I, O>[]; window: PartitionResult['operationsWindow'] } => {
+  if (ops.length <= MAX_DESCRIBED_OPERATIONS) return { ops, window: undefined };
+  const sorted = isInCallOrder(ops) ? ops : [...ops].sort(byCall);
+  let center = sorted.findIndex((o) => o.id === focus);
+  if (center < 0) center = sorted.length - 1;
+  const first = Math.max(0, Math.min(center - MAX_DESCRIBED_OPERATIONS / 2, sorted.length - MAX_DESCRIBED_OPERATIONS));
+  const last = first + MAX_DESCRIBED_OPERATIONS;
+  const kept = sorted.slice(first, last);
+  const inWindow = new Set(kept.map((o) => o.id));
+  const stuckIds = new Set(stuck.map((s) => s.id));
+  for (const o of sorted) if (stuckIds.has(o.id) && !inWindow.has(o.id)) kept.push(o);
+  return { ops: kept, window: { first, last, of: sorted.length } };
+};
+
+const byCall = (a: Operation<unknown, unknown>, b: Operation<unknown, unknown>): number =>
+  a.call - b.call || a.id - b.id;
+
+const isInCallOrder = (ops: readonly Operation<unknown, unknown>[]): boolean => {
+  for (let i = 1; i < ops.length; i++) if (byCall(ops[i - 1]!, ops[i]!) > 0) return false;
+  return true;
 };
 
 /** A partition's operations described, in call order. */
 const describeOperations = <S, I, O>(
   model: ResolvedModel<S, I, O>,
   ops: readonly Operation<I, O>[],
-): DescribedOperation<I, O>[] =>
-  ops
-    .map((o) => ({ ...o, description: cut(model.describeOperation(o.input, o.output)) }))
-    .sort((a, b) => a.call - b.call || a.id - b.id);
+): DescribedOperation<I, O>[] => {
+  // A failing partition can hold 100,000s of operations: one object shape, no spread, no sort when in order.
+  const out = ops.map(
+    (o): DescribedOperation<I, O> => ({
+      id: o.id,
+      clientId: o.clientId,
+      input: o.input,
+      call: o.call,
+      output: o.output,
+      return: o.return,
+      description: cut(model.describeOperation(o.input, o.output)),
+    }),
+  );
+  return isInCallOrder(out) ? out : out.sort(byCall);
+};
 
 /**
  * The result of a partition its model's pre-check proved illegal (the search
@@ -142,17 +190,26 @@ const describeImpossible = <S, I, O>(
   opCount: ops.length,
   stats: { steps, cacheEntries: 0, states: 0, elapsedMs },
   precheck: found,
-  ...(limits.keepPartial
-    ? {
-        operations: describeOperations(model, ops),
-        initialState: cut(model.describeState(model.init())),
-        linearizations: [{ steps: [] }],
-        longestFor: {},
-        stuck: [{ id: found.id, why: 'illegal' as const }],
-        truncated: false,
-      }
-    : {}),
+  ...(limits.keepPartial ? impossibleMaterial(model, ops, found) : {}),
 });
+
+const impossibleMaterial = <S, I, O>(
+  model: ResolvedModel<S, I, O>,
+  ops: readonly Operation<I, O>[],
+  found: ImpossibleOperation,
+): Partial<PartitionResult<I, O>> => {
+  const stuck: StuckOperation[] = [{ id: found.id, why: 'illegal' }];
+  const shown = around(ops, found.id, stuck);
+  return {
+    operations: describeOperations(model, shown.ops),
+    ...(shown.window ? { operationsWindow: shown.window } : {}),
+    initialState: cut(model.describeState(model.init())),
+    linearizations: [{ steps: [] }],
+    longestFor: {},
+    stuck,
+    truncated: false,
+  };
+};
 
 /**
  * The operations that could come next after `prefix` (calls before the

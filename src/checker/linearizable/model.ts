@@ -136,9 +136,22 @@ export const partitionOperations = <I, O>(
   model: AnyModel<unknown, I, O> | ResolvedModel<unknown, I, O>,
   ops: readonly Operation<I, O>[],
 ): Partition<I, O>[] => {
+  const byModel = partitionMemo.get(ops);
+  const known = byModel?.get(model);
+  if (known !== undefined) return known as Partition<I, O>[];
   const resolved = 'partitions' in model ? model : resolveModel(model);
-  return resolved.partitions(ops).filter((p) => p.ops.length > 0);
+  const partitions = resolved.partitions(ops).filter((p) => p.ops.length > 0);
+  if (byModel === undefined) partitionMemo.set(ops, new WeakMap([[model, partitions]]));
+  else byModel.set(model, partitions);
+  return partitions;
 };
+
+/**
+ * Partitions by operations array and model: a failing check is explained by
+ * checking its failing partition again, and partitioning a million
+ * operations a second time costs half a second. Treated as read-only.
+ */
+const partitionMemo = new WeakMap<object, WeakMap<object, readonly object[]>>();
 
 /** The same model checking everything as one partition (to re-check a single partition's operations). */
 export const withoutPartitioning = <S, I, O>(model: AnyModel<S, I, O>): AnyModel<S, I, O> =>

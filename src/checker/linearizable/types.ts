@@ -213,8 +213,14 @@ export interface PartitionResult<I = unknown, O = unknown> {
 
   // The fields below are present only with `keepPartial`.
 
-  /** The partition's operations, in call order. */
+  /**
+   * The partition's operations, in call order. An illegal partition of more
+   * than MAX_DESCRIBED_OPERATIONS keeps those around where linearization
+   * stops (and every stuck one): see `operationsWindow`.
+   */
   operations?: DescribedOperation<I, O>[];
+  /** When `operations` is a window: positions [first, last) of the partition's `of` operations in call order. */
+  operationsWindow?: { first: number; last: number; of: number };
   /** The initial model state, described. */
   initialState?: string;
   /**

@@ -125,7 +125,10 @@ const narrow = (p: PartitionResult): { p: PartitionResult; window: VizPartition[
   const last = first + MAX_ILLEGAL_OPS;
   const keep = new Set(ops.slice(first, last).map((o) => o.id));
   for (const s of p.stuck ?? []) keep.add(s.id);
-  return { p: { ...p, operations: ops.filter((o) => keep.has(o.id)) }, window: { first, last, of: ops.length } };
+  // The checker may have described only a window already: positions count in the whole partition.
+  const offset = p.operationsWindow?.first ?? 0;
+  const window = { first: offset + first, last: offset + last, of: p.operationsWindow?.of ?? ops.length };
+  return { p: { ...p, operations: ops.filter((o) => keep.has(o.id)) }, window };
 };
 
 const formatTime = (t: number, unit: 'ns' | 'ordinal'): string => {

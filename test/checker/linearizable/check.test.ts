@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { check, checkSync } from '../../../src/checker/linearizable/check.ts';
+import { MAX_DESCRIBED_OPERATIONS } from '../../../src/checker/linearizable/describe.ts';
 import {
   type CheckResult,
   ILLEGAL,
@@ -8,6 +9,7 @@ import {
   type Operation,
 } from '../../../src/checker/linearizable/types.ts';
 import { casRegister, kv, register } from '../../../src/checker/models/index.ts';
+import { buildVizData } from '../../../src/report/linearization/index.ts';
 import { cas, keyed, op, read, slowIllegal, write } from './helpers.ts';
 
 const reg = register({ initial: 0 });
@@ -252,6 +254,29 @@ describe('check: keepPartial', () => {
     expect(p.longestFor![ids[0]!]).toBe(0);
     expect(p.longestFor![ids[3]!]).toBeUndefined();
     expect(p.truncated).toBe(false);
+  });
+
+  it('describes only the operations around the failure of a partition too long to read', async () => {
+    // 12,000 sequential writes; after the 7,000th, a read of the first value: stuck there.
+    const many: Operation[] = [];
+    for (let i = 0; i < 12_000; i++) {
+      many.push(write(0, 4 * i, 4 * i + 1, i + 1));
+      if (i === 6_999) many.push(read(1, 4 * i + 2, 4 * i + 3, 1));
+    }
+    const stale = many[7_000]!;
+    const r = await check(reg, many, { keepPartial: true, workers: 0 });
+    expect(r.result).toBe('illegal');
+    const p = r.partitions[0]!;
+    expect(p.opCount).toBe(12_001);
+    expect(p.operations!.length).toBe(MAX_DESCRIBED_OPERATIONS);
+    expect(p.operationsWindow).toEqual({ first: 2_000, last: 12_000, of: 12_001 });
+    expect(p.stuck).toEqual([{ id: stale.id, why: 'illegal' }]);
+    expect(p.operations!.some((o) => o.id === stale.id)).toBe(true);
+    // The report's narrower window counts positions in the whole partition.
+    const viz = buildVizData({ result: r }).partitions[0]!;
+    expect(viz.window!.of).toBe(12_001);
+    expect(viz.window!.first).toBeGreaterThanOrEqual(2_000);
+    expect(viz.ops.some((o) => o.id === stale.id)).toBe(true);
   });
 
   it('gives a full linearization for a linearizable partition', async () => {
