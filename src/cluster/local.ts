@@ -1,4 +1,4 @@
-import { chmod, copyFile, mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { configError, FaultlineError, unsupported } from '../base/errors.ts';
@@ -16,6 +16,7 @@ import {
   type System,
 } from '../systems/system.ts';
 import { type Backend, type Capabilities, type ClusterSpec, type NodeLogs, plansFault } from './backend.ts';
+import { copyLogs, createBackendDown } from './down.ts';
 import {
   clockCapability,
   faketimeEnv,
@@ -190,7 +191,6 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
   const stopGraceMs = options.stopGraceMs ?? 5_000;
   const startAttempts = Math.max(1, options.startAttempts ?? 3);
   let state: State | undefined;
-  let downing: Promise<void> | undefined;
 
   // Last resort if the controller exits without `down` (uncaught error,
   // process.exit): SIGKILL every node synchronously. A SIGKILLed controller
@@ -202,6 +202,14 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       removeSysvSegmentsSync(sysvSegmentsOf([...roots, ...descendants]).map((s) => s.id));
     }
   };
+  const shutdown = createBackendDown<State>({
+    backend: 'local',
+    onExit,
+    release: () => {
+      state = undefined;
+    },
+    nodeFiles: 'data',
+  });
 
   const mustBeUp = (): State => {
     if (!state) throw new FaultlineError('FL_ERR_BACKEND', 'the local backend is not up: call up() first');
@@ -398,19 +406,8 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
     return st.firewall;
   };
 
-  const down = async (downOptions: { keepLogsIn?: string } = {}): Promise<void> => {
-    const st = state;
-    if (!st) return;
-    downing ??= (async () => {
-      const failures: string[] = [];
-      const step = async (label: string, undo: () => Promise<unknown> | unknown) => {
-        try {
-          await undo();
-        } catch (e) {
-          failures.push(`${label}: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      };
-      st.closing = true;
+  const down = (downOptions: { keepLogsIn?: string } = {}): Promise<void> =>
+    shutdown.run(state, async (st, step) => {
       const nodes = [...st.nodes.values()];
       // Heal first, so that nodes shutting down gracefully can still talk.
       await step('heal', async () => {
@@ -424,34 +421,9 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
       });
       await step('close link proxies', () => Promise.all([...st.meshes.values()].map((m) => m.close())));
       await step('remove firewall rules', () => st.firewall?.close());
-      if (downOptions.keepLogsIn) {
-        const dest = downOptions.keepLogsIn;
-        await step('copy logs', async () => {
-          await mkdir(dest, { recursive: true });
-          for (const n of nodes) {
-            const to = path.join(dest, `${n.id}.log`);
-            if (path.resolve(to) === path.resolve(n.logPath)) continue;
-            await copyFile(n.logPath, to).catch((e: NodeJS.ErrnoException) => {
-              if (e.code !== 'ENOENT') throw e;
-            });
-          }
-        });
-      }
-      await step('remove data dirs', () =>
-        st.ownsRunDir
-          ? rm(st.runDir, { recursive: true, force: true })
-          : rm(path.join(st.runDir, 'data'), { recursive: true, force: true }),
-      );
-      process.off('exit', onExit);
-      state = undefined;
-      if (failures.length > 0) {
-        throw new FaultlineError('FL_ERR_BACKEND', `local backend down did not finish cleanly: ${failures.join('; ')}`);
-      }
-    })().finally(() => {
-      downing = undefined;
+      const keep = downOptions.keepLogsIn;
+      if (keep) await step('copy logs', () => copyLogs(keep, nodes));
     });
-    return downing;
-  };
 
   return {
     name: 'local',
@@ -482,7 +454,7 @@ export const createLocalBackend = (options: LocalBackendOptions = {}): LocalBack
         localFirewallMissing() === undefined;
       const fakeClock = !spec.system.setClock && plansFault(spec, 'clock') && clockCapability(spec.system) === true;
       state = st;
-      process.on('exit', onExit);
+      shutdown.arm();
       try {
         if (spec.workDir) {
           st.runDir = path.resolve(spec.workDir);

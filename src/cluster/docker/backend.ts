@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { createWriteStream, existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { configError, FaultlineError, unsupported } from '../../base/errors.ts';
@@ -12,6 +12,7 @@ import { type Grudge, type Link, type LinkShape, validateGrudge } from '../../ne
 import { applyNetem, clearNetem } from '../../net/netem.ts';
 import { type LaunchContext, type NodeAddress, type NodeId, type NodeLaunch, portNames } from '../../systems/system.ts';
 import { type Backend, type ClusterSpec, type NodeLogs, plansFault } from '../backend.ts';
+import { copyLogs, createBackendDown } from '../down.ts';
 import {
   CLOCK_FILE,
   clockCapability,
@@ -168,7 +169,6 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
   const stopGraceMs = options.stopGraceMs ?? 5_000;
   const subnet = options.subnet === undefined ? undefined : validateSubnet(options.subnet);
   let state: State | undefined;
-  let downing: Promise<void> | undefined;
 
   // Last resort if the controller exits without `down` (an uncaught error,
   // process.exit): a detached reaper removes the run's containers and
@@ -186,6 +186,15 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       // nothing more can be done from an exit handler
     }
   };
+  const shutdown = createBackendDown<State>({
+    backend: 'docker',
+    onExit,
+    release: () => {
+      state = undefined;
+    },
+    nodeFiles: 'nodes',
+    errorText,
+  });
 
   const mustBeUp = (): State => {
     if (!state) throw new FaultlineError('FL_ERR_BACKEND', 'the docker backend is not up: call up() first');
@@ -446,19 +455,8 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
 
   // ---------------------------------------------------------------- down
 
-  const down = async (downOptions: { keepLogsIn?: string } = {}): Promise<void> => {
-    const st = state;
-    if (!st) return;
-    downing ??= (async () => {
-      const failures: string[] = [];
-      const step = async (label: string, undo: () => Promise<unknown> | unknown) => {
-        try {
-          await undo();
-        } catch (e) {
-          failures.push(`${label}: ${errorText(e)}`);
-        }
-      };
-      st.closing = true;
+  const down = (downOptions: { keepLogsIn?: string } = {}): Promise<void> =>
+    shutdown.run(state, async (st, step) => {
       const nodes = [...st.nodes.values()];
       // Heal first, so that nodes shutting down gracefully can still talk.
       await step('heal', async () => {
@@ -477,19 +475,8 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
         ),
       );
       await step('finish logs', () => Promise.all(nodes.map((n) => within(n.logged, 2000))));
-      if (downOptions.keepLogsIn) {
-        const dest = downOptions.keepLogsIn;
-        await step('copy logs', async () => {
-          await mkdir(dest, { recursive: true });
-          for (const n of nodes) {
-            const to = path.join(dest, `${n.id}.log`);
-            if (path.resolve(to) === path.resolve(n.logPath)) continue;
-            await copyFile(n.logPath, to).catch((e: NodeJS.ErrnoException) => {
-              if (e.code !== 'ENOENT') throw e;
-            });
-          }
-        });
-      }
+      const keep = downOptions.keepLogsIn;
+      if (keep) await step('copy logs', () => copyLogs(keep, nodes));
       st.abort.abort();
       await step('remove containers', () =>
         Promise.all(
@@ -502,24 +489,7 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       await step('remove network', async () => {
         if (st.network) await tolerate(st.engine.getNetwork(st.network.id).remove());
       });
-      await step('remove data dirs', () =>
-        st.ownsRunDir
-          ? rm(st.runDir, { recursive: true, force: true })
-          : rm(path.join(st.runDir, 'nodes'), { recursive: true, force: true }),
-      );
-      process.off('exit', onExit);
-      state = undefined;
-      if (failures.length > 0) {
-        throw new FaultlineError(
-          'FL_ERR_BACKEND',
-          `docker backend down did not finish cleanly: ${failures.join('; ')}`,
-        );
-      }
-    })().finally(() => {
-      downing = undefined;
     });
-    return downing;
-  };
 
   return {
     name: 'docker',
@@ -550,7 +520,7 @@ export const createDockerBackend = (options: DockerBackendOptions = {}): DockerB
       // Every node's exit watch and log stream listen on it.
       setMaxListeners(0, st.abort.signal);
       state = st;
-      process.on('exit', onExit);
+      shutdown.arm();
       try {
         const baseImage = await ensureBaseImage(engine);
         if (st.useBase) st.image = baseImage;
