@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkPerf, MAX_BUCKETS, perfChecker } from '../../src/checker/perf.ts';
+import { faultWindows } from '../../src/history/faults.ts';
 import { HistoryBuilder } from '../fixtures/history-builder.ts';
 
 describe('perf checker', () => {
@@ -101,6 +103,61 @@ describe('perf checker', () => {
     expect(r.availability.outside).toEqual({ ok: 3, fail: 0, info: 0, total: 3, share: 1 });
     expect(r.availability.overall.total).toBe(7);
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  });
+
+  it('counts availability per window as the definition says, for overlapping and open windows (property)', () => {
+    const kinds = ['partition', 'kill', 'pause'] as const;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: 1000 }), outcome: fc.constantFrom('ok', 'fail', 'info') }), {
+          maxLength: 40,
+        }),
+        fc.array(
+          fc.record({
+            kind: fc.constantFrom(...kinds),
+            start: fc.integer({ min: 0, max: 1000 }),
+            len: fc.option(fc.integer({ min: 0, max: 400 })),
+          }),
+          { maxLength: 6 },
+        ),
+        (ops, faults) => {
+          // One lane per fault kind, so windows of different kinds overlap freely.
+          const events: { at: number; f: string; start: boolean }[] = [];
+          const lastEnd = new Map<string, number>();
+          for (const w of [...faults].sort((a, b) => a.start - b.start)) {
+            if (w.start <= (lastEnd.get(w.kind) ?? -1)) continue;
+            events.push({ at: w.start, f: w.kind, start: true });
+            const end = w.len === null ? Number.POSITIVE_INFINITY : w.start + w.len;
+            lastEnd.set(w.kind, end);
+            if (Number.isFinite(end)) events.push({ at: end, f: w.kind, start: false });
+          }
+          const b = new HistoryBuilder();
+          const items = [
+            ...events.map((e) => ({
+              at: e.at,
+              add: () => b.nemesis(`${e.start ? 'start' : 'stop'}-${e.f}`, e.start ? { targets: ['n1'] } : null),
+            })),
+            ...ops.map((o) => ({ at: o.at, add: () => b.op(0, 'invoke', 'write', 1).op(0, o.outcome, 'write', 1) })),
+          ].sort((x, y) => x.at - y.at);
+          for (const it of items) {
+            b.at(it.at);
+            it.add();
+          }
+          const history = b.ops;
+          const r = checkPerf(history);
+          const windows = faultWindows(history);
+          const completions = history.filter((op) => op.process !== 'nemesis' && op.type !== 'invoke');
+          windows.forEach((w, i) => {
+            const inside = completions.filter((op) => op.time >= w.start && op.time <= w.end);
+            expect(r.availability.windows[i]!.total).toBe(inside.length);
+            expect(r.availability.windows[i]!.ok).toBe(inside.filter((op) => op.type === 'ok').length);
+          });
+          const outside = completions.filter((op) => !windows.some((w) => op.time >= w.start && op.time <= w.end));
+          expect(r.availability.outside.total).toBe(outside.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('is valid and empty on an empty history', () => {
