@@ -32,13 +32,13 @@ import type { Claims } from '../src/run/config.ts';
 import { bigRegisterHistory, bigSetHistory } from '../test/fixtures/big-history.ts';
 import { CHROMIUM, launchBrowser } from '../test/fixtures/browser.ts';
 
-// The checkers run in the CLI's process, which node starts with the flags on bin/faultline.mjs's
-// first line (a larger young generation: at a million operations scavenges otherwise take a third
+// The checkers run in the CLI's process, which bin/faultline.mjs's second line starts with node
+// flags (a larger young generation: at a million operations scavenges otherwise take a third
 // of the time). Measure under the same flags: run again with them when this process lacks them.
 const cliFlags = (
-  readFileSync(fileURLToPath(new URL('../bin/faultline.mjs', import.meta.url)), 'utf8')
-    .split('\n')[0]!
-    .match(/node (.*)$/)?.[1] ?? ''
+  /exec node ((?:--\S+ )*)"\$0"/.exec(
+    readFileSync(fileURLToPath(new URL('../bin/faultline.mjs', import.meta.url)), 'utf8'),
+  )?.[1] ?? ''
 )
   .split(' ')
   .filter((f) => f.startsWith('--'));
