@@ -1,4 +1,3 @@
-import { buildEntryList, CALL, candidates, INFO_CALL, lift } from './entries.ts';
 import type { ResolvedModel } from './model.ts';
 import type { PartitionCheck, PartitionSearch } from './search.ts';
 import type {
@@ -217,18 +216,25 @@ const impossibleMaterial = <S, I, O>(
  * or it leads nowhere (the search exhausted every continuation).
  */
 const stuckAfter = <S, I, O>(search: PartitionSearch<S, I, O>, prefix: Int32Array): StuckOperation[] => {
-  const list = buildEntryList(search.ops as never);
-  const callNode = new Int32Array(list.n);
-  for (let node = 0; node < 2 * list.n; node++) {
-    if (list.kind[node] === CALL || list.kind[node] === INFO_CALL) callNode[list.opOf[node]!] = node;
-  }
+  const { ops } = search;
+  const done = new Uint8Array(ops.length);
   let state = search.initialState;
   for (const op of prefix) {
-    lift(list, callNode[op]!);
+    done[op] = 1;
     state = search.space.next(state, op);
   }
-  return candidates(list).map((op) => ({
-    id: search.ops[op]!.id,
+  // The entry list after lifting the prefix, without building it: the first remaining return is
+  // the earliest return of a determinate operation left, and the calls before it (calls come
+  // first at equal times) are what could come next. Nothing when no such return is left.
+  let firstReturn = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < ops.length; i++) if (!done[i] && ops[i]!.return < firstReturn) firstReturn = ops[i]!.return;
+  if (firstReturn === Number.POSITIVE_INFINITY) return [];
+  const next: number[] = [];
+  for (let i = 0; i < ops.length; i++) if (!done[i] && ops[i]!.call <= firstReturn) next.push(i);
+  // In list order: by call time, ties by operation order.
+  next.sort((a, b) => ops[a]!.call - ops[b]!.call || a - b);
+  return next.map((op) => ({
+    id: ops[op]!.id,
     why: search.space.next(state, op) < 0 ? 'illegal' : 'dead-end',
   }));
 };

@@ -256,6 +256,21 @@ describe('check: keepPartial', () => {
     expect(p.truncated).toBe(false);
   });
 
+  it('counts a call at the very time of the first remaining return among the stuck (calls come first)', async () => {
+    const w1 = write(0, 0, 10, 1);
+    const r9 = read(1, 5, 15, 9);
+    const r7 = read(2, 15, 16, 7); // called when r9 returns: concurrent with it
+    const later = [write(3, 100, 110, 9), write(3, 200, 210, 7)];
+    const r = await check(reg, [w1, r9, r7, ...later], { keepPartial: true, workers: 0 });
+    expect(r.result).toBe('illegal');
+    const p = r.partitions[0]!;
+    expect(p.linearizations![0]!.steps.map((s) => s.id)).toEqual([w1.id]);
+    expect(p.stuck).toEqual([
+      { id: r9.id, why: 'illegal' },
+      { id: r7.id, why: 'illegal' },
+    ]);
+  });
+
   it('describes only the operations around the failure of a partition too long to read', async () => {
     // 12,000 sequential writes; after the 7,000th, a read of the first value: stuck there.
     const many: Operation[] = [];
