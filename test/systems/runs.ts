@@ -59,12 +59,14 @@ export const nemesisEvents = (dir: string) =>
  * fault of the nemesis file within `timeLimitMs`, so that one short run
  * exercises them all.
  */
-export const seedCovering = async (nemesisFile: string, timeLimitMs: number): Promise<number> => {
+export const seedCovering = async (nemesisFile: string, timeLimitMs: number, from = 1): Promise<number> => {
   const nemesis = nemesisSchema.parse((await readYamlFile(nemesisFile)).data);
-  for (let seed = 1; seed < 1000; seed++) {
+  for (let seed = from; seed < from + 1000; seed++) {
     // Which faults are picked does not depend on the node count (their targets do).
     const planned = planFaults([ownLane(nemesis)], { seed, nodes: ['n1', 'n2', 'n3'], timeLimitMs });
     if (nemesis.faults.every((_, i) => planned.some((p) => p.faultIndex === i))) return seed;
   }
-  throw new Error(`no seed below 1000 schedules every fault of ${nemesisFile} within ${timeLimitMs} ms`);
+  throw new Error(
+    `no seed in [${from}, ${from + 1000}) schedules every fault of ${nemesisFile} within ${timeLimitMs} ms`,
+  );
 };

@@ -10,9 +10,9 @@ const missing = binaryMissing('redis-server', 'redis-server') ?? binaryMissing('
 const FAULTS = join(import.meta.dirname, 'faults.yaml');
 const TIME_LIMIT_MS = 18_000;
 
-const run = async (cluster: string, backend: 'local' | 'docker') => {
+const run = async (cluster: string, backend: 'local' | 'docker', from = 1) => {
   const reports = tempReports();
-  const seed = await seedCovering(FAULTS, TIME_LIMIT_MS);
+  const seed = await seedCovering(FAULTS, TIME_LIMIT_MS, from);
   const r = await faultline([
     'run',
     ...['--cluster', cluster, '--workload', 'set', '--nemesis', FAULTS, '--backend', backend],
@@ -28,7 +28,18 @@ const run = async (cluster: string, backend: 'local' | 'docker') => {
     .filter((o) => o.f === 'stop-partition')
     .map((o) => (o.value as { leadersBeforeHeal: string[] }).leadersBeforeHeal);
   const lost = results.claims.find((c) => c.name === 'lostWrites')!;
-  return { r, results, leaders, lost, lostCount: Number(/^(\d+) of/.exec(lost.detail)?.[1]) };
+  return { r, results, leaders, lost, lostCount: Number(/^(\d+) of/.exec(lost.detail)?.[1]), seed };
+};
+
+/**
+ * Whether the isolated primary acknowledges writes that Sentinel's failover
+ * then discards depends on timing (clients reconnecting, the demotion at
+ * heal) that a loaded machine stretches: like Jepsen, run again with the
+ * next seed before calling the loss absent.
+ */
+const runUntilLoss = async (cluster: string, backend: 'local' | 'docker') => {
+  const first = await run(cluster, backend);
+  return first.lostCount > 0 ? first : run(cluster, backend, first.seed + 1);
 };
 
 describe.skipIf(skipWithout('redis with sentinel', missing))(
@@ -36,14 +47,14 @@ describe.skipIf(skipWithout('redis with sentinel', missing))(
   () => {
     describe.skipIf(skipWithout('root (local partitions of redis)', rootMissing()))('local backend', () => {
       it('redis-sentinel: acknowledged writes lost and two primaries at once, reported as allowed; nodes converge', async () => {
-        const { r, results, leaders, lost, lostCount } = await run('redis-sentinel', 'local');
+        const { r, results, leaders, lost, lostCount } = await runUntilLoss('redis-sentinel', 'local');
         expect(r.exitCode, r.all).toBe(0);
         // The isolated primary keeps taking writes from clients while the others promote a replica.
         expect(leaders.some((l) => l.length === 2)).toBe(true);
         expect(lostCount).toBeGreaterThan(0);
         expect(lost).toMatchObject({ held: true, detail: expect.stringMatching(/\(allowed by this topology\)$/) });
         expect(results.claims.find((c) => c.name === 'convergence')).toMatchObject({ held: true });
-      }, 150_000);
+      }, 240_000);
 
       it('redis-sentinel-wait: WAIT 1 leaves the isolated primary’s writes unconfirmed (info); measured the same way', async () => {
         const { r, results, lost } = await run('redis-sentinel-wait', 'local');
@@ -56,11 +67,11 @@ describe.skipIf(skipWithout('redis with sentinel', missing))(
 
     describe.skipIf(skipWithout('docker', dockerMissing()))('docker backend', () => {
       it('redis-sentinel: acknowledged writes lost under isolation, reported as allowed', async () => {
-        const { r, lost, lostCount } = await run('redis-sentinel', 'docker');
+        const { r, lost, lostCount } = await runUntilLoss('redis-sentinel', 'docker');
         expect(r.exitCode, r.all).toBe(0);
         expect(lostCount).toBeGreaterThan(0);
         expect(lost.held).toBe(true);
-      }, 180_000);
+      }, 300_000);
     });
 
     it('a SIGKILLed controller leaves both processes of every node, which `faultline cleanup` finds and removes', async () => {
