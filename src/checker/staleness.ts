@@ -158,8 +158,6 @@ interface Tally {
   unexpectedValues: Set<string>;
   stale: StaleRead[];
   byNode: Map<string, { reads: number; staleReads: number }>;
-  /** The first few entries of byNode, for a lookup without hashing. */
-  recentNodes: [string, { reads: number; staleReads: number }][];
   tReads: number[];
   tConsistent: number[];
   /** Per point of `afterNs`. */
@@ -180,7 +178,6 @@ export const checkStaleness = (
     unexpectedValues: new Set(),
     stale: [],
     byNode: new Map(),
-    recentNodes: [],
     tReads: new Array(T_EDGES_MS.length).fill(0),
     tConsistent: new Array(T_EDGES_MS.length).fill(0),
     curveReads: new Array(afterMs.length).fill(0),
@@ -289,7 +286,11 @@ const checkKey = (k: KeyHistory, tally: Tally): void => {
   const hints = new Int32Array(tally.afterNs.length);
   for (const read of k.reads) {
     tally.reads++;
-    const node = nodeTally(tally, read.node);
+    let node = tally.byNode.get(read.node);
+    if (node === undefined) {
+      node = { reads: 0, staleReads: 0 };
+      tally.byNode.set(read.node, node);
+    }
     node.reads++;
     const from = freshestProducer(read, byId);
     if (from === undefined) {
@@ -333,18 +334,6 @@ const checkKey = (k: KeyHistory, tally: Tally): void => {
   }
   countVersionsBehind(staleHere, byInvoke, invokes, byComplete, rankByComplete);
   for (const s of staleHere) tally.stale.push(s);
-};
-
-/** A node's counts; a short list scanned before the map, as a cluster has a handful of nodes. */
-const nodeTally = (tally: Tally, name: string): { reads: number; staleReads: number } => {
-  for (const [n, counts] of tally.recentNodes) if (n === name) return counts;
-  let counts = tally.byNode.get(name);
-  if (counts === undefined) {
-    counts = { reads: 0, staleReads: 0 };
-    tally.byNode.set(name, counts);
-  }
-  if (tally.recentNodes.length < 8) tally.recentNodes.push([name, counts]);
-  return counts;
 };
 
 /** The write behind the freshest value a read returned, or undefined if any value has no possible write. */

@@ -42,25 +42,19 @@ const pairsMemo = new WeakMap<readonly Op[], { length: number; pairs: readonly O
 
 const pairOps = (history: readonly Op[]): OpPair[] => {
   const pairs: OpPair[] = [];
-  // Open pairs by process: an array for the usual small process numbers, a map for any other.
-  const small: (OpPair | undefined)[] = [];
-  const other = new Map<number, OpPair>();
-  const isSmall = (p: number) => Number.isInteger(p) && p >= 0 && p < 65_536;
+  const open = new Map<number, OpPair>();
   for (const op of history) {
-    const p = op.process;
-    if (typeof p !== 'number') continue;
+    if (typeof op.process !== 'number') continue;
     if (op.type === 'invoke') {
-      const pair: OpPair = { process: p, f: op.f, invoke: op, completion: undefined };
-      if (isSmall(p)) small[p] = pair;
-      else other.set(p, pair);
+      const pair: OpPair = { process: op.process, f: op.f, invoke: op, completion: undefined };
+      open.set(op.process, pair);
       pairs.push(pair);
       continue;
     }
-    const pair = isSmall(p) ? small[p] : other.get(p);
+    const pair = open.get(op.process);
     if (pair === undefined) continue;
     pair.completion = op;
-    if (isSmall(p)) small[p] = undefined;
-    else other.delete(p);
+    open.delete(op.process);
   }
   return pairs;
 };

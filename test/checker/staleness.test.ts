@@ -291,15 +291,18 @@ const withStaleRead = (e: Executed, pick: number): Op[] | undefined => {
   return e.ops.map((op) => (op.index === r.index ? { ...op, value: old.value } : op));
 };
 
+/** The write whose value read `r` returned in `ops` (the latest-completing one), or the initial state. */
+const producerOf = (e: Executed, ops: readonly Op[], r: Executed['reads'][number]): { complete: number } => {
+  const value = ops[r.index]!.value;
+  if (value === null) return { complete: 0 };
+  return e.writes.filter((w) => w.value === value && w.key === r.key).sort((a, b) => b.complete - a.complete)[0]!;
+};
+
 /** The definition, quadratically: per stale read, [versionsBehind, staleMs]. */
 const bruteForce = (e: Executed, ops: readonly Op[]): [number, number][] => {
   const out: [number, number][] = [];
   for (const r of e.reads) {
-    const value = ops[r.index]!.value;
-    const from =
-      value === null
-        ? { complete: 0 }
-        : e.writes.filter((w) => w.value === value && w.key === r.key).sort((a, b) => b.complete - a.complete)[0]!;
+    const from = producerOf(e, ops, r);
     const sup = e.writes.filter((x) => x.ok && x.key === r.key && x.invoke > from.complete && x.complete < r.invoke);
     if (sup.length > 0) out.push([sup.length, (r.invoke - Math.min(...sup.map((x) => x.complete))) / 1e6]);
   }
@@ -312,11 +315,7 @@ const bruteForceCurve = (e: Executed, ops: readonly Op[]): [number, number][] =>
     let reads = 0;
     let consistent = 0;
     for (const r of e.reads) {
-      const value = ops[r.index]!.value;
-      const from =
-        value === null
-          ? { complete: 0 }
-          : e.writes.filter((w) => w.value === value && w.key === r.key).sort((a, b) => b.complete - a.complete)[0]!;
+      const from = producerOf(e, ops, r);
       const before = e.writes.filter(
         (w) => w.ok && w.key === r.key && (t === 0 ? w.complete < r.invoke : w.complete <= r.invoke - t * 1e6),
       );
