@@ -12,8 +12,14 @@
  *
  * Read: the coordinator merges its own state with the first R replies
  * (itself included) and answers; under version vectors concurrent writes
- * come back as siblings. Read repair: once every replica has answered (or
- * timed out), those whose state differs from the merge receive it.
+ * come back as siblings. Read repair, in two parts: before answering, a
+ * state that fewer than W of the consulted replicas hold is written back to
+ * W replicas (blocking, as Cassandra's quorum reads and ABD's second phase
+ * do: without it a read can return a write still in flight on one replica,
+ * and the next read, meeting two replicas it has not reached, goes back in
+ * time — monotonic reads broken); once every replica has answered (or timed
+ * out), those whose state differs from the merge receive it in the
+ * background.
  *
  * Anti-entropy: every `antiEntropyMs` a node compares a digest (key → hash)
  * with a random peer and both exchange the keys that differ, so replicas
@@ -122,16 +128,15 @@ export class Leaderless implements Topology {
     if (req.kind === 'read') {
       if (req.local) return this.objects.readReply(req, this.objects.store.get(readKey(req)));
       const state = await this.quorumRead(readKey(req));
-      if (state === false)
-        return replies.unavailable('quorum-unavailable', false, `fewer than R=${this.cfg.r} replicas answered`);
+      if (typeof state === 'string') return replies.unavailable('quorum-unavailable', false, state);
       return this.objects.readReply(req, state);
     }
     if (req.op.type === 'transfer') return replies.badRequest(BANK_NEEDS_SINGLE_LEADER);
     if (req.op.type === 'cas') {
       // Bring our replica up to date with a read quorum first, so the comparison sees the latest write.
       const read: ReadRequest = { kind: 'read', type: 'kv', key: req.op.key, local: false };
-      if ((await this.quorumRead(readKey(read))) === false)
-        return replies.unavailable('quorum-unavailable', false, `fewer than R=${this.cfg.r} replicas answered`);
+      const state = await this.quorumRead(readKey(read));
+      if (typeof state === 'string') return replies.unavailable('quorum-unavailable', false, state);
     }
     const result = await this.objects.update(req.op);
     if (!result.ok) return replies.casMismatch(result.current);
@@ -171,10 +176,10 @@ export class Leaderless implements Topology {
   }
 
   /**
-   * Our state merged with R-1 peers' (false when too few answer). The merge
-   * is folded into our replica; read repair follows once all have answered.
+   * Our state merged with R-1 peers' (or why there is none: too few answered,
+   * or too few took the write-back). The merge is folded into our replica.
    */
-  private async quorumRead(key: string): Promise<ObjectState | undefined | false> {
+  private async quorumRead(key: string): Promise<ObjectState | undefined | string> {
     const seen = new Map<string, ObjectState | null>();
     const fetches = this.deps.peers.ids.map((peer) =>
       this.deps.peers.call<{ state: ObjectState | null }>(peer, 'fetch', { key }, this.cfg.rpcTimeoutMs).then((r) => {
@@ -182,18 +187,33 @@ export class Leaderless implements Topology {
       }),
     );
     const enough = await quorum(fetches, this.cfg.r - 1);
-    if (!enough) return false;
+    if (!enough) return `fewer than R=${this.cfg.r} replicas answered`;
     const merged = [...seen.values()].reduce<ObjectState | undefined>(
       (acc, s) => (s ? (acc ? mergeStates(acc, s) : s) : acc),
       undefined,
     );
     if (merged) await this.objects.merge([{ key, state: merged }]);
     const result = this.objects.store.get(key);
+    if (this.cfg.readRepair && result && !(await this.heldByW(key, result, seen)))
+      return `fewer than W=${this.cfg.w} replicas took the read's write-back`;
     if (this.cfg.readRepair)
       void Promise.allSettled(fetches)
         .then(() => this.readRepair(key, seen))
         .catch(() => {});
     return result;
+  }
+
+  /**
+   * True once W replicas hold `state`: us, the consulted peers that answered
+   * with it, and as many others as a write-back reaches.
+   */
+  private async heldByW(key: string, state: ObjectState, seen: Map<string, ObjectState | null>): Promise<boolean> {
+    const want = canonicalJson(state);
+    let holders = 1;
+    for (const theirs of seen.values()) if (theirs && canonicalJson(theirs) === want) holders++;
+    if (holders >= this.cfg.w) return true;
+    this.stats.readRepairs++;
+    return this.replicate({ key, state });
   }
 
   private async readRepair(key: string, seen: Map<string, ObjectState | null>): Promise<void> {
@@ -209,18 +229,31 @@ export class Leaderless implements Topology {
     }
   }
 
+  private deliveringHints = false;
+
+  /**
+   * Sends each peer a batch of its hints. A hint stays queued until delivered
+   * (so status shows it while a send is in flight) and is dropped only if no
+   * newer write was merged into it meanwhile.
+   */
   private async deliverHints(): Promise<void> {
-    for (const [peer, hints] of this.hints) {
-      if (hints.size === 0 || this.stopped) continue;
-      const batch = [...hints].slice(0, this.cfg.replicationBatch).map(([key, state]) => ({ key, state }));
-      for (const { key } of batch) hints.delete(key);
-      try {
-        await this.deps.peers.call(peer, 'merge', { items: batch }, this.cfg.rpcTimeoutMs);
+    if (this.deliveringHints) return;
+    this.deliveringHints = true;
+    try {
+      for (const [peer, hints] of this.hints) {
+        if (hints.size === 0 || this.stopped) continue;
+        const batch = [...hints].slice(0, this.cfg.replicationBatch).map(([key, state]) => ({ key, state }));
+        try {
+          await this.deps.peers.call(peer, 'merge', { items: batch }, this.cfg.rpcTimeoutMs);
+        } catch {
+          continue; // still unreachable: the hints wait for the next round
+        }
+        for (const { key, state } of batch) if (hints.get(key) === state) hints.delete(key);
         this.stats.hintsDelivered += batch.length;
         this.deps.logger.info(`hinted handoff: delivered ${batch.length} keys to ${peer}`);
-      } catch {
-        for (const { key, state } of batch) enqueue(hints, key, state);
       }
+    } finally {
+      this.deliveringHints = false;
     }
   }
 

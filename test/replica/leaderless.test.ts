@@ -89,6 +89,27 @@ describe('leaderless quorums', () => {
     }
   });
 
+  test('a read writes back what it returns to W replicas first, so the next read cannot go back in time', async () => {
+    // R = W = 2 of 3; a long RPC timeout keeps the background repair (after every fetch settled) out of the way.
+    const more = ['--hinted-handoff', 'off', '--anti-entropy-ms', '0', '--rpc-timeout-ms', '2500'];
+    const [blocking, off] = await Promise.all([
+      startCluster(3, [...flags(2, 2), ...more], { links: true }),
+      startCluster(3, [...flags(2, 2), ...more, '--read-repair', 'off'], { links: true }),
+    ]);
+    const values = await Promise.all(
+      [blocking, off].map(async (c) => {
+        c.isolate('n1'); // the write stays on n1: not acknowledged, maybe applied
+        expect((await c.http('n1', 'PUT', '/kv/x', { value: 1 }, 8000)).status).toBe(503);
+        c.partition({ n1: ['n2'], n2: ['n1'] }); // n1 reaches n3 only
+        const first = await c.http('n1', 'GET', '/kv/x', undefined, 8000); // n1 + n3: sees the write
+        expect(first.body).toMatchObject({ value: 1 });
+        return (await c.http('n2', 'GET', '/kv/x', undefined, 8000)).body.value; // n2 + n3
+      }),
+    );
+    expect(values).toEqual([1, null]);
+    expect((await blocking.status('n1'))?.readRepairs).toBeGreaterThan(0);
+  });
+
   test('read repair brings the replicas a read consulted up to date', async () => {
     const c = await startCluster(3, flags(3, 1, '--hinted-handoff', 'off', '--anti-entropy-ms', '0'));
     await c.kill('n3');
