@@ -2,7 +2,7 @@ import { NS_PER_MS } from '../base/time.ts';
 import type { FaultWindow } from '../history/faults.ts';
 import { describeFault, faultWindows } from '../history/faults.ts';
 import type { Op } from '../history/op.ts';
-import { historyEnd, type OpPair, type Outcome, outcomeOf, pairClientOps } from '../history/pairs.ts';
+import { historyEnd, type Outcome, outcomeOf, pairClientOps } from '../history/pairs.ts';
 import type { Checker, CheckerResult } from './checker.ts';
 import { mergeSorted, type Quantiles, quantilesOfSorted, round3 } from './quantiles.ts';
 import { upperBound } from './sorted.ts';
@@ -73,24 +73,32 @@ export const perfChecker: Checker<PerfCheckerResult> = {
 
 export const checkPerf = (history: readonly Op[]): PerfCheckerResult => {
   const pairs = pairClientOps(history);
-  const windows = faultWindows(history);
   const counts: OutcomeCounts = { ok: 0, fail: 0, info: 0 };
   const perF = new Map<string, { counts: OutcomeCounts; latencies: number[] }>();
+  const throughput = emptyThroughput(historyEnd(history));
+  const bucketNs = throughput.bucketMs * NS_PER_MS;
+  const lastBucket = throughput.ok.length - 1;
+  const windows = new WindowCounter(faultWindows(history));
   let unfinished = 0;
+  // One pass: at a million operations each pass over the pairs costs a pointer chase per op.
   for (const p of pairs) {
     const outcome = outcomeOf(p);
     counts[outcome]++;
-    if (p.completion === undefined) unfinished++;
     let entry = perF.get(p.f);
     if (entry === undefined) {
       entry = { counts: { ok: 0, fail: 0, info: 0 }, latencies: [] };
       perF.set(p.f, entry);
     }
     entry.counts[outcome]++;
-    if (outcome === 'ok') {
-      const ms = (p.completion!.time - p.invoke.time) / NS_PER_MS;
-      entry.latencies.push(ms);
+    const completion = p.completion;
+    if (completion === undefined) {
+      unfinished++;
+      continue;
     }
+    const t = completion.time;
+    if (outcome === 'ok') entry.latencies.push((t - p.invoke.time) / NS_PER_MS);
+    throughput[outcome][Math.min(lastBucket, Math.floor(t / bucketNs))]!++;
+    windows.count(t, outcome);
   }
   // Each kind's latencies sorted once; the overall figures merge them rather than sort a million again.
   const byF: PerfCheckerResult['byF'] = {};
@@ -109,8 +117,8 @@ export const checkPerf = (history: readonly Op[]): PerfCheckerResult => {
     counts,
     latencyMs: quantilesOfSorted(mergeSorted(sortedByF)),
     byF,
-    throughput: throughputBuckets(pairs, historyEnd(history)),
-    availability: availability(pairs, windows),
+    throughput,
+    availability: windows.result(),
     summary: '',
   };
   const lat = result.latencyMs;
@@ -120,65 +128,63 @@ export const checkPerf = (history: readonly Op[]): PerfCheckerResult => {
   return result;
 };
 
-/** Completions per time bucket, by outcome; bucket width 1 s, wider for runs over MAX_BUCKETS seconds. */
-export const throughputBuckets = (pairs: readonly OpPair[], endNs: number): Throughput => {
+/** Empty completion buckets up to `endNs`: 1 s wide, wider for runs over MAX_BUCKETS seconds. */
+const emptyThroughput = (endNs: number): Throughput => {
   let bucketMs = 1000;
   while (endNs / NS_PER_MS / bucketMs >= MAX_BUCKETS) bucketMs *= 2;
   const n = Math.floor(endNs / NS_PER_MS / bucketMs) + 1;
-  const out: Throughput = {
-    bucketMs,
-    ok: new Array(n).fill(0),
-    fail: new Array(n).fill(0),
-    info: new Array(n).fill(0),
-  };
-  for (const p of pairs) {
-    if (p.completion === undefined) continue;
-    const i = Math.min(n - 1, Math.floor(p.completion.time / NS_PER_MS / bucketMs));
-    out[outcomeOf(p)][i]!++;
-  }
-  return out;
+  return { bucketMs, ok: new Array(n).fill(0), fail: new Array(n).fill(0), info: new Array(n).fill(0) };
 };
 
-const availability = (pairs: readonly OpPair[], windows: readonly FaultWindow[]): PerfCheckerResult['availability'] => {
-  const overall = emptyAvailability();
-  const outside = emptyAvailability();
-  const inWindow = windows.map(emptyAvailability);
+/** Completions counted overall, per fault window, and outside every window. */
+class WindowCounter {
+  private readonly overall = emptyAvailability();
+  private readonly outside = emptyAvailability();
+  private readonly inWindow: OutcomeCounts[];
   // Windows by start, with the running maximum of their ends: the windows holding t are found by
   // walking back from the last one started by t while some earlier one may still be open
   // (a run can have hundreds of windows and a million operations).
-  const order = windows.map((_, i) => i).sort((a, b) => windows[a]!.start - windows[b]!.start || a - b);
-  const starts = Float64Array.from(order, (i) => windows[i]!.start);
-  const maxEnd = new Float64Array(order.length);
-  order.forEach((i, j) => {
-    maxEnd[j] = Math.max(j > 0 ? maxEnd[j - 1]! : Number.NEGATIVE_INFINITY, windows[i]!.end);
-  });
-  for (const p of pairs) {
-    if (p.completion === undefined) continue;
-    const t = p.completion.time;
-    const outcome = outcomeOf(p);
-    overall[outcome]++;
+  private readonly order: number[];
+  private readonly starts: Float64Array;
+  private readonly maxEnd: Float64Array;
+
+  constructor(private readonly windows: readonly FaultWindow[]) {
+    this.inWindow = windows.map(emptyAvailability);
+    this.order = windows.map((_, i) => i).sort((a, b) => windows[a]!.start - windows[b]!.start || a - b);
+    this.starts = Float64Array.from(this.order, (i) => windows[i]!.start);
+    this.maxEnd = new Float64Array(this.order.length);
+    this.order.forEach((i, j) => {
+      this.maxEnd[j] = Math.max(j > 0 ? this.maxEnd[j - 1]! : Number.NEGATIVE_INFINITY, windows[i]!.end);
+    });
+  }
+
+  count(t: number, outcome: Outcome): void {
+    this.overall[outcome]++;
     let inside = false;
-    for (let j = upperBound(starts, t) - 1; j >= 0 && maxEnd[j]! >= t; j--) {
-      const i = order[j]!;
-      if (windows[i]!.end >= t) {
-        inWindow[i]![outcome]++;
+    for (let j = upperBound(this.starts, t) - 1; j >= 0 && this.maxEnd[j]! >= t; j--) {
+      const i = this.order[j]!;
+      if (this.windows[i]!.end >= t) {
+        this.inWindow[i]![outcome]++;
         inside = true;
       }
     }
-    if (!inside) outside[outcome]++;
+    if (!inside) this.outside[outcome]++;
   }
-  return {
-    overall: finish(overall),
-    outside: finish(outside),
-    windows: windows.map((w, i) => ({
-      f: w.f,
-      description: describeFault(w),
-      startMs: round3(w.start / NS_PER_MS),
-      endMs: Number.isFinite(w.end) ? round3(w.end / NS_PER_MS) : null,
-      ...finish(inWindow[i]!),
-    })),
-  };
-};
+
+  result(): PerfCheckerResult['availability'] {
+    return {
+      overall: finish(this.overall),
+      outside: finish(this.outside),
+      windows: this.windows.map((w, i) => ({
+        f: w.f,
+        description: describeFault(w),
+        startMs: round3(w.start / NS_PER_MS),
+        endMs: Number.isFinite(w.end) ? round3(w.end / NS_PER_MS) : null,
+        ...finish(this.inWindow[i]!),
+      })),
+    };
+  }
+}
 
 const emptyAvailability = (): OutcomeCounts => ({ ok: 0, fail: 0, info: 0 });
 

@@ -42,8 +42,16 @@ const withResult = <K extends CheckerName>(
   return judge(r as CheckerResultMap[K]);
 };
 
-/** A claim is held only with evidence: "0 of 0 lost" tested nothing. */
-const noEvidence = (what: string): Verdict => ({ held: 'unknown', detail: `no ${what}: nothing to vouch for` });
+/**
+ * A claim is held only with evidence: "0 of 0 lost" tested nothing. What the
+ * topology does not claim (allowed, false) has nothing to vouch for, so no
+ * evidence leaves it held: a starved run in which no write was acknowledged
+ * must not turn an async preset's "split brain allowed" into unknown.
+ */
+const noEvidence = (claimed: boolean, what: string): Verdict =>
+  claimed
+    ? { held: 'unknown', detail: `no ${what}: nothing to vouch for` }
+    : { held: true, detail: `no ${what}: nothing measured (not claimed by this topology)` };
 
 /**
  * "none" | "allowed" over a count. `noFinalRead`: the figure needs final
@@ -61,7 +69,7 @@ const countVerdict = (
   },
 ): Verdict => {
   if (m.noFinalRead) return { held: expected === 'none' ? 'unknown' : true, detail: 'no final read succeeded' };
-  if (m.evidence.count === 0) return noEvidence(m.evidence.what);
+  if (m.evidence.count === 0) return noEvidence(expected === 'none', m.evidence.what);
   const figure = `${m.count} ${m.of}`;
   if (m.violation) return { held: false, detail: `${figure}; ${m.violation}` };
   return expected === 'allowed'
@@ -78,7 +86,7 @@ const sessionClaim =
   (expected, checkers) =>
     withResult('session', checkers, (r) => {
       const t = r.guarantees[g];
-      if (r.reads === 0) return noEvidence('read was judged');
+      if (r.reads === 0) return noEvidence(expected, 'read was judged');
       const figure =
         t.violations === 0
           ? `${GUARANTEE_NAMES[g]} held over ${r.reads} reads in ${r.sessions} sessions`
@@ -106,7 +114,8 @@ const convergenceOf = (checkers: CheckerResults): Convergence | Verdict | undefi
 const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
   linearizable: (expected, checkers) =>
     withResult('linearizable', checkers, (lin) => {
-      if (lin.valid !== false && lin.opCount - lin.indeterminate === 0) return noEvidence('operation completed');
+      if (lin.valid !== false && lin.opCount - lin.indeterminate === 0)
+        return noEvidence(expected, 'operation completed');
       const verdict =
         lin.valid === true
           ? 'linearizable'
@@ -141,7 +150,7 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
           evidence: { count: r.reads, what: 'read succeeded' },
         });
       }
-      if (r.reads === 0) return noEvidence('read succeeded');
+      if (r.reads === 0) return noEvidence(true, 'read succeeded'); // a bound is a claim
       return staleBoundVerdict(expected, r, unexpected);
     }),
 
@@ -184,7 +193,7 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
 
   splitBrain: (expected, checkers) =>
     withResult('split-brain', checkers, (r) => {
-      if (r.acks === 0) return noEvidence('write was acknowledged by a known node');
+      if (r.acks === 0) return noEvidence(expected === 'none', 'write was acknowledged by a known node');
       const figure = `${r.splitBrainIntervals} intervals (${r.splitBrainMs} ms) in which two nodes acknowledged writes as leader`;
       if (expected === 'allowed') return { held: true, detail: `${figure} (allowed by this topology)` };
       if (r.splitBrainIntervals > 0 && !r.termsReported)
@@ -194,7 +203,7 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
 
   fencing: (expected, checkers) =>
     withResult('split-brain', checkers, (r) => {
-      if (r.acks === 0) return noEvidence('write was acknowledged by a known node');
+      if (r.acks === 0) return noEvidence(expected, 'write was acknowledged by a known node');
       if (!r.termsReported)
         return { held: expected ? 'unknown' : true, detail: 'the system reports no leader terms: fencing not judged' };
       const figure = `${r.deposedAcks} of ${r.acks} writes acknowledged by a deposed leader after its successor acknowledged one`;
@@ -203,7 +212,7 @@ const JUDGES: { [K in keyof Claims]-?: Judge<NonNullable<Claims[K]>> } = {
 
   totalConserved: (expected, checkers) =>
     withResult('bank', checkers, (r) => {
-      if (r.reads === 0) return noEvidence('well-formed read of the balances');
+      if (r.reads === 0) return noEvidence(expected, 'well-formed read of the balances');
       return boolVerdict(
         expected,
         r.wrongTotal === 0,

@@ -172,6 +172,30 @@ describe('evaluateClaims', () => {
     expect(
       evaluateClaims({ linearizable: true }, { linearizable: { ...linearizable, indeterminate: 2 } })[0]!.held,
     ).toBe(true);
+
+    // What the topology does not claim needs no evidence: the same results leave it held.
+    const unclaimed = evaluateClaims(
+      {
+        lostWrites: 'allowed',
+        staleReads: 'allowed',
+        readYourWrites: false,
+        splitBrain: 'allowed',
+        fencing: false,
+        linearizable: false,
+      },
+      { set, staleness, session, 'split-brain': splitBrain, linearizable },
+    );
+    expect(unclaimed.map((c) => [c.name, c.held])).toEqual([
+      ['linearizable', true],
+      ['lostWrites', true],
+      ['staleReads', true],
+      ['readYourWrites', true],
+      ['splitBrain', true],
+      ['fencing', true],
+    ]);
+    expect(unclaimed[4]!.detail).toBe(
+      'no write was acknowledged by a known node: nothing measured (not claimed by this topology)',
+    );
   });
 
   it('judges lost increments from the counter checker', () => {
