@@ -2,8 +2,8 @@
  * The replica's HTTP/JSON front: parses requests, hands them to the topology,
  * writes its replies. No replication logic lives here.
  *
- *   GET  /kv/:key[?local=1][&after=N]    → 200 {value, siblings?, context?, index?, node}
- *   PUT  /kv/:key        {value, context?}  → 200 {ok, index? | context?}
+ *   GET  /kv/:key[?local=1][&after=N[&afterTerm=T]] → 200 {value, siblings?, context?, index?, node}
+ *   PUT  /kv/:key        {value, context?}  → 200 {ok, index?, term? | context?}
  *   POST /kv/:key/cas    {from, to, context?} → 200 | 412 {error:"cas-mismatch", current}
  *   POST /set/:key/add   {element}          → 200 {ok}
  *   POST /set/:key/remove {element}         → 200 {ok}
@@ -101,7 +101,19 @@ const parseClientRequest = async (
     const after = afterRaw === null || afterRaw === '' ? undefined : Number(afterRaw);
     if (after !== undefined && !(Number.isInteger(after) && after >= 0))
       throw new BadRequest('"after" must be a log index (an integer >= 0)');
-    const read = { kind: 'read', type, key, local, ...(after !== undefined ? { after } : {}) } as const;
+    const afterTermRaw = query.get('afterTerm');
+    const afterTerm = afterTermRaw === null || afterTermRaw === '' ? undefined : Number(afterTermRaw);
+    if (afterTerm !== undefined && !(Number.isInteger(afterTerm) && afterTerm >= 0))
+      throw new BadRequest('"afterTerm" must be a term (an integer >= 0)');
+    if (afterTerm !== undefined && after === undefined) throw new BadRequest('"afterTerm" needs "after"');
+    const read = {
+      kind: 'read',
+      type,
+      key,
+      local,
+      ...(after !== undefined ? { after } : {}),
+      ...(afterTerm !== undefined ? { afterTerm } : {}),
+    } as const;
     if (type !== 'bank') return read;
     const accounts = (query.get('accounts') ?? '').split(',').filter((a) => a !== '');
     const initial = Number(query.get('initial') ?? '0');

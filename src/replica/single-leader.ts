@@ -34,8 +34,13 @@
  * break it. `--reads any`: every node answers from its own state (stale
  * follower reads). `--reads ryw`: a follower answers a read that carries the
  * client's last write position (`after`) once it has applied it, and
- * redirects if it cannot within `--ryw-wait-ms`. `local` reads (`?local=1`)
- * always answer from the node's own state at once.
+ * redirects if it cannot within `--ryw-wait-ms`. With the write's term
+ * (`afterTerm`) the log tells whether the write is still there: a follower
+ * whose entry at `after` has another term redirects, and a leader whose log
+ * lacks the entry refuses (`503 ryw-write-lost`) — an async write lost in a
+ * failover can no longer be read by its writer, and read-your-writes allows
+ * an error, not a read without it. `local` reads (`?local=1`) always answer
+ * from the node's own state at once.
  *
  * `--failover unsafe` turns the safety off, as a naive primary/replica setup
  * would: a follower that stops hearing from the leader promotes itself with
@@ -250,6 +255,12 @@ export class SingleLeader implements Topology {
     }
   }
 
+  /** Whether our log holds the client's last write: the entry at `after` has its term (log matching). */
+  private holdsWrite(req: ReadRequest): boolean {
+    if (req.after === undefined || req.afterTerm === undefined) return true;
+    return termAt(this.log, req.after) === req.afterTerm;
+  }
+
   private answerLocally(req: ReadRequest): Reply {
     return replies.ok({ ...this.view(req), index: this.appliedIndex, node: this.cfg.id });
   }
@@ -261,10 +272,17 @@ export class SingleLeader implements Topology {
         return this.answerLocally(req);
       if (this.cfg.reads === 'ryw' && req.after !== undefined) {
         const after = req.after;
-        if (await this.waitFor(() => this.appliedIndex >= after, this.cfg.rywWaitMs)) return this.answerLocally(req);
+        const applied = await this.waitFor(() => this.appliedIndex >= after, this.cfg.rywWaitMs);
+        if (applied && this.holdsWrite(req)) return this.answerLocally(req);
       }
       return replies.notLeader(this.leaderId);
     }
+    if (this.cfg.reads === 'ryw' && !this.holdsWrite(req))
+      return replies.unavailable(
+        'ryw-write-lost',
+        false,
+        `the client's write at log index ${req.after} of term ${req.afterTerm} is not in the leader's log (lost in a failover)`,
+      );
     // unsafe: no confirmation that we are still leader.
     if (this.cfg.failover === 'unsafe') return this.answerLocally(req);
     const term = this.term;

@@ -22,6 +22,8 @@ export interface ReadRequest {
   local: boolean;
   /** Read-your-writes: the log position of the client's last write (single-leader). */
   after?: number;
+  /** The term of that write: a log with another term at `after` lost it in a failover. */
+  afterTerm?: number;
   /** Bank: the accounts to read, and the balance of an account never written. */
   accounts?: string[];
   initial?: number;

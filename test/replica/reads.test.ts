@@ -38,6 +38,19 @@ describe('single-leader read modes', () => {
       return r.status === 200 ? r.body : undefined;
     });
     expect(late).toMatchObject({ value: 1, node: follower });
+    // With the write's term too; malformed positions are refused, naming the parameter.
+    const term = w.body.term as number;
+    expect(await c.http(follower, 'GET', `/kv/x?after=${after}&afterTerm=${term}`)).toMatchObject({
+      status: 200,
+      body: { value: 1 },
+    });
+    expect(await c.http(follower, 'GET', `/kv/x?afterTerm=${term}`)).toMatchObject({
+      status: 400,
+      body: { message: '"afterTerm" needs "after"' },
+    });
+    expect((await c.http(follower, 'GET', `/kv/x?after=${after}&afterTerm=x`)).body.message).toBe(
+      '"afterTerm" must be a term (an integer >= 0)',
+    );
   });
 
   test('leader lease: a cut-off leader answers reads for a moment without a round; read-index cannot', async () => {

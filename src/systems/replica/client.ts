@@ -24,10 +24,13 @@
  * the client follows that once, to the leader's address in `options.nodes`,
  * and reports the node that served the op in `completion.node`.
  *
- * Sessions: the client remembers the log position of its last acknowledged
- * write and sends it with reads (`?after=N`, used by single-leader
- * `reads: ryw`), and under version vectors the causal context last seen per
- * key, sent with the next write of that key so it supersedes what was read.
+ * Sessions: the client remembers, per key, the log position and term of its
+ * last acknowledged write and sends them with reads of that key
+ * (`?after=N&afterTerm=T`, used by single-leader `reads: ryw`: per key, so
+ * that a write lost in a failover is still looked for after the session wrote
+ * another key under the new leader), and under version vectors the causal
+ * context last seen per key, sent with the next write of that key so it
+ * supersedes what was read.
  *
  * Node-local reads (`ClientOptions.localReads`, the final phase; or workload
  * option `readFrom: local`) send reads with `?local=1`: the bound node
@@ -63,12 +66,21 @@ interface HttpCall {
   read: boolean;
   /** Picks the completion value out of a 2xx body. */
   value?(body: Record<string, unknown>): unknown;
+  /** Which object it reads or writes ("kv/x", "set/s"): the key of the session's write positions. */
+  object: string;
+}
+
+/** A write's place in a single-leader log. */
+export interface LogPosition {
+  index: number;
+  /** Absent when the reply carried none. */
+  term?: number;
 }
 
 /** What a client remembers between operations. */
 export interface Session {
-  /** Log position of the last acknowledged write (single-leader). */
-  lastWriteIndex?: number;
+  /** Per object, the log position of the last acknowledged write to it (single-leader). */
+  writes: Map<string, LogPosition>;
   /** Version-vector context last seen, per register key. */
   contexts: Map<string, Record<string, number>>;
 }
@@ -83,9 +95,11 @@ export const toHttpCall = (
   session: Session,
   bank?: BankSetup,
 ): HttpCall => {
-  const query = (): string => {
+  const query = (object: string): string => {
     if (local) return '?local=1';
-    return session.lastWriteIndex !== undefined ? `?after=${session.lastWriteIndex}` : '';
+    const w = session.writes.get(object);
+    if (w === undefined) return '';
+    return w.term === undefined ? `?after=${w.index}` : `?after=${w.index}&afterTerm=${w.term}`;
   };
   if (workload === 'bank') {
     if (!bank) throw new TypeError('the bank client needs options.accounts and options.initialBalance');
@@ -97,34 +111,51 @@ export const toHttpCall = (
         path: '/bank/b/transfer',
         body: { from: v?.from, to: v?.to, amount: v?.amount, initial },
         read: false,
+        object: 'bank/b',
       };
     }
     if (op.f === 'read') {
-      const q = query();
+      const q = query('bank/b');
       const path = `/bank/b?accounts=${bank.accounts.map(enc).join(',')}&initial=${initial}${q ? `&${q.slice(1)}` : ''}`;
-      return { method: 'GET', path, read: true, value: (b) => b.balances };
+      return { method: 'GET', path, read: true, value: (b) => b.balances, object: 'bank/b' };
     }
     throw new TypeError(`the bank client has no operation "${op.f}"`);
   }
   if (workload === 'register') {
     const key = op.key ?? 'r';
+    const object = `kv/${key}`;
     const context = session.contexts.get(key);
     const withContext = (body: Record<string, unknown>) => (context ? { ...body, context } : body);
     switch (op.f) {
       case 'read':
-        return { method: 'GET', path: `/kv/${enc(key)}${query()}`, key, read: true, value: (b) => b.value ?? null };
+        return {
+          method: 'GET',
+          path: `/kv/${enc(key)}${query(object)}`,
+          key,
+          read: true,
+          value: (b) => b.value ?? null,
+          object,
+        };
       case 'write':
-        return { method: 'PUT', path: `/kv/${enc(key)}`, key, body: withContext({ value: op.value }), read: false };
+        return {
+          method: 'PUT',
+          path: `/kv/${enc(key)}`,
+          key,
+          body: withContext({ value: op.value }),
+          read: false,
+          object,
+        };
       case 'cas': {
         if (!Array.isArray(op.value) || op.value.length !== 2)
           throw new TypeError(`cas expects value [from, to], got ${JSON.stringify(op.value)}`);
         const body = withContext({ from: op.value[0], to: op.value[1] });
-        return { method: 'POST', path: `/kv/${enc(key)}/cas`, key, body, read: false };
+        return { method: 'POST', path: `/kv/${enc(key)}/cas`, key, body, read: false, object };
       }
     }
   } else {
     const type = workload === 'set' ? 'set' : 'counter';
     const key = enc(op.key ?? (workload === 'set' ? 's' : 'c'));
+    const object = `${type}/${key}`;
     switch (op.f) {
       case 'add':
         return {
@@ -132,13 +163,15 @@ export const toHttpCall = (
           path: `/${type}/${key}/add`,
           body: workload === 'set' ? { element: op.value } : { delta: op.value },
           read: false,
+          object,
         };
       case 'read':
         return {
           method: 'GET',
-          path: `/${type}/${key}${query()}`,
+          path: `/${type}/${key}${query(object)}`,
           read: true,
           value: (b) => (workload === 'set' ? b.elements : b.value),
+          object,
         };
     }
   }
@@ -166,7 +199,7 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
   );
   const agent = new Agent({ keepAliveTimeout: 10_000, connectTimeout: Math.min(options.timeoutMs, 5_000) });
   const byId = new Map(options.nodes.map((n) => [n.id, n]));
-  const session: Session = { contexts: new Map() };
+  const session: Session = { writes: new Map(), contexts: new Map() };
 
   const send = async (target: NodeAddress, call: HttpCall, signal: AbortSignal): Promise<Answer> => {
     try {
@@ -192,8 +225,10 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
   const remember = (call: HttpCall, answer: Answer) => {
     if (answer.kind !== 'reply' || answer.status >= 300) return;
     const { body } = answer;
-    if (!call.read && typeof body.index === 'number')
-      session.lastWriteIndex = Math.max(session.lastWriteIndex ?? 0, body.index);
+    if (!call.read && isLogIndex(body.index)) {
+      const w: LogPosition = isLogIndex(body.term) ? { index: body.index, term: body.term } : { index: body.index };
+      session.writes.set(call.object, laterPosition(session.writes.get(call.object), w));
+    }
     if (call.key !== undefined && body.context && typeof body.context === 'object')
       session.contexts.set(call.key, body.context as Record<string, number>);
   };
@@ -227,6 +262,16 @@ export const openReplicaClient = (workload: string, node: NodeAddress, options: 
       await agent.destroy();
     },
   };
+};
+
+const isLogIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** The later of two log positions: by term, then index (a new leader's entries follow the old one's). */
+export const laterPosition = (a: LogPosition | undefined, b: LogPosition): LogPosition => {
+  if (a === undefined) return b;
+  const ta = a.term ?? 0;
+  const tb = b.term ?? 0;
+  return ta !== tb ? (ta > tb ? a : b) : a.index >= b.index ? a : b;
 };
 
 const bankSetup = (workload: string, o: Readonly<Record<string, unknown>>): BankSetup | undefined => {

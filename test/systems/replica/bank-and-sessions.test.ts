@@ -58,6 +58,46 @@ describe('replica: bank, terms, rotating and node-local reads', () => {
     expect([...served].sort()).toEqual(['n1', 'n2', 'n3']);
   });
 
+  test('reads ryw: a write lost in a failover is never read without by its writer — the read fails — even after it wrote another key', async () => {
+    // Async with a 3 s replication delay: the followers cannot have the write when its leader dies.
+    const c = await startCluster(3, [
+      ...FAST,
+      '--replication',
+      'async',
+      '--replication-delay-ms',
+      '3000',
+      '--reads',
+      'ryw',
+    ]);
+    const leader = await c.waitForLeader();
+    const bound = c.nodes.find((n) => n.id !== leader)!.id;
+    const reg = await open(c, 'register', bound);
+    expect(await reg.invoke({ f: 'write', key: 'k', value: 1 }, signal())).toMatchObject({ type: 'ok', node: leader });
+    await c.kill(leader);
+    const next = await c.waitForLeader({ exclude: [leader] });
+    expect(await reg.invoke({ f: 'read', key: 'k', value: null }, signal())).toMatchObject({
+      type: 'fail',
+      error: 'ryw-write-lost',
+      node: next,
+    });
+    // A write of another key under the new leader does not make the lost one readable without it.
+    expect(await reg.invoke({ f: 'write', key: 'j', value: 2 }, signal())).toMatchObject({ type: 'ok', node: next });
+    expect(await reg.invoke({ f: 'read', key: 'j', value: null }, signal())).toMatchObject({ type: 'ok', value: 2 });
+    expect(await reg.invoke({ f: 'read', key: 'k', value: null }, signal())).toMatchObject({
+      type: 'fail',
+      error: 'ryw-write-lost',
+    });
+    // The write is gone for everyone (a client without its position reads the initial state) ...
+    const other = await open(c, 'register', bound);
+    expect(await other.invoke({ f: 'read', key: 'k', value: null }, signal())).toMatchObject({
+      type: 'ok',
+      value: null,
+    });
+    // ... until the session writes the key again.
+    expect(await reg.invoke({ f: 'write', key: 'k', value: 3 }, signal())).toMatchObject({ type: 'ok' });
+    expect(await reg.invoke({ f: 'read', key: 'k', value: null }, signal())).toMatchObject({ type: 'ok', value: 3 });
+  });
+
   test('bank clients need their accounts', async () => {
     const node = { id: 'n1', host: '127.0.0.1', port: 1, ports: { main: 1 } };
     await expect(replicaSystem.openClient('bank', node, { timeoutMs: 1, nodes: [], options: {} })).rejects.toThrow(
