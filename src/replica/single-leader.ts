@@ -281,7 +281,7 @@ export class SingleLeader implements Topology {
       return replies.unavailable(
         'ryw-write-lost',
         false,
-        `the client's write at log index ${req.after} of term ${req.afterTerm} is not in the leader's log (lost in a failover)`,
+        `the client's write at log index ${req.after} of term ${req.afterTerm} is not in this leader's log: lost in a failover (or this leader was deposed)`,
       );
     // unsafe: no confirmation that we are still leader.
     if (this.cfg.failover === 'unsafe') return this.answerLocally(req);
