@@ -62,3 +62,39 @@ export const lowerBoundFrom = (sorted: ArrayLike<number>, x: number, hint: numbe
   }
   return lo;
 };
+
+/**
+ * The first `k` of `items` in `compare` order, sorted: what
+ * `[...items].sort(compare).slice(0, k)` gives for a total order, in
+ * O(n log k) with a heap of the best k seen (its root the worst of them).
+ */
+export const topK = <T>(items: readonly T[], k: number, compare: (a: T, b: T) => number): T[] => {
+  const heap: T[] = [];
+  const siftDown = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let worst = i;
+      if (l < heap.length && compare(heap[l]!, heap[worst]!) > 0) worst = l;
+      if (r < heap.length && compare(heap[r]!, heap[worst]!) > 0) worst = r;
+      if (worst === i) return;
+      [heap[i], heap[worst]] = [heap[worst]!, heap[i]!];
+      i = worst;
+    }
+  };
+  for (const item of items) {
+    if (heap.length < k) {
+      heap.push(item);
+      for (let i = heap.length - 1; i > 0; ) {
+        const parent = (i - 1) >> 1;
+        if (compare(heap[i]!, heap[parent]!) <= 0) break;
+        [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+        i = parent;
+      }
+    } else if (k > 0 && compare(item, heap[0]!) < 0) {
+      heap[0] = item;
+      siftDown(0);
+    }
+  }
+  return heap.sort(compare);
+};

@@ -12,7 +12,7 @@ import {
   readRegisterHistory,
   type ValueId,
 } from './register-history.ts';
-import { lowerBoundFrom, upperBound } from './sorted.ts';
+import { lowerBoundFrom, topK, upperBound } from './sorted.ts';
 
 /**
  * The `staleness` checker: how far behind the register reads were.
@@ -189,23 +189,20 @@ export const checkStaleness = (
   const { stale } = tally;
   const staleMsValues = stale.map((s) => s.staleMs);
   const maxStaleMs = staleMsValues.reduce((m, x) => Math.max(m, x), 0);
-  const stalest = [...stale]
-    .sort((a, b) => b.staleMs - a.staleMs || a.read.index - b.read.index)
-    .slice(0, ITEMS_CAP)
-    .map(
-      (s): StaleReadExample => ({
-        key: s.read.key,
-        value: s.read.value,
-        supersededBy: s.earliest.value,
-        versionsBehind: s.versionsBehind,
-        staleMs: round3(s.staleMs),
-        node: s.read.node,
-        readIndex: s.read.index,
-        writeIndex: s.from.index,
-        supersedingIndex: s.earliest.index,
-        invokeMs: round3(s.read.invoke / NS_PER_MS),
-      }),
-    );
+  const stalest = topK(stale, ITEMS_CAP, (a, b) => b.staleMs - a.staleMs || a.read.index - b.read.index).map(
+    (s): StaleReadExample => ({
+      key: s.read.key,
+      value: s.read.value,
+      supersededBy: s.earliest.value,
+      versionsBehind: s.versionsBehind,
+      staleMs: round3(s.staleMs),
+      node: s.read.node,
+      readIndex: s.read.index,
+      writeIndex: s.from.index,
+      supersedingIndex: s.earliest.index,
+      invokeMs: round3(s.read.invoke / NS_PER_MS),
+    }),
+  );
   const judged = tally.reads - tally.unexpected;
 
   let valid: Validity = true;
@@ -266,24 +263,28 @@ const checkKey = (k: KeyHistory, tally: Tally): void => {
   // Superseding candidates sorted by invoke, with the suffix minimum of their completions:
   // the earliest completion among writes invoked after time t is one binary search away.
   const byInvoke = [...ok].sort((a, b) => a.invoke - b.invoke);
-  const invokes = Float64Array.from(byInvoke, (w) => w.invoke);
+  const invokes = column(byInvoke, (w) => w.invoke);
   const sufMin = new Int32Array(byInvoke.length + 1).fill(-1); // index into byInvoke
   for (let i = byInvoke.length - 1; i >= 0; i--) {
     const next = sufMin[i + 1]!;
     sufMin[i] = next >= 0 && byInvoke[next]!.complete <= byInvoke[i]!.complete ? next : i;
   }
   // The same writes by completion, for "the latest acknowledged before t" and the offline count
-  // (rankByComplete[j]: where byComplete[j] sits in byInvoke).
-  const rankByComplete = Int32Array.from(byInvoke.keys()).sort(
+  // (rankByComplete[j]: where byComplete[j] sits in byInvoke). A plain array: its sort is
+  // adaptive, and writes come nearly in completion order already.
+  const rankByComplete = Array.from(byInvoke.keys()).sort(
     (a, b) => byInvoke[a]!.complete - byInvoke[b]!.complete || a - b,
   );
-  const byComplete = Array.from(rankByComplete, (i) => byInvoke[i]!);
-  const completes = Float64Array.from(byComplete, (w) => w.complete);
-  const invokesByComplete = Float64Array.from(byComplete, (w) => w.invoke);
+  const byComplete = rankByComplete.map((i) => byInvoke[i]!);
+  const completes = column(byComplete, (w) => w.complete);
+  const invokesByComplete = column(byComplete, (w) => w.invoke);
 
   const staleHere: StaleRead[] = [];
-  // Reads come in roughly time order: each curve point's search starts where the last read's ended.
-  const hints = new Int32Array(tally.afterNs.length);
+  // Per judged read, for the curve below: when it began, and when the write it returned completed.
+  const readInvokes = new Float64Array(k.reads.length);
+  const fromCompletes = new Float64Array(k.reads.length);
+  let judged = 0;
+  let hint = 0;
   for (const read of k.reads) {
     tally.reads++;
     let node = tally.byNode.get(read.node);
@@ -298,6 +299,9 @@ const checkKey = (k: KeyHistory, tally: Tally): void => {
       if (tally.unexpectedValues.size < UNEXPECTED_CAP) tally.unexpectedValues.add(previewValue(read.value));
       continue;
     }
+    readInvokes[judged] = read.invoke;
+    fromCompletes[judged] = from.complete;
+    judged++;
 
     const first = upperBound(invokes, from.complete); // first write invoked strictly after `from` completed
     const m = sufMin[first]!;
@@ -314,7 +318,9 @@ const checkKey = (k: KeyHistory, tally: Tally): void => {
     }
 
     // t-visibility: the latest write acknowledged before the read began (the curve's point t = 0).
-    const j = lowerBoundFrom(completes, read.invoke, hints[0]!) - 1;
+    // Reads come in roughly time order: each search starts where the last read's ended.
+    const j = lowerBoundFrom(completes, read.invoke, hint) - 1;
+    hint = j + 1;
     if (j >= 0) {
       const w = byComplete[j]!;
       const bucket = upperBound(T_EDGES_MS, (read.invoke - w.complete) / NS_PER_MS) - 1;
@@ -322,18 +328,33 @@ const checkKey = (k: KeyHistory, tally: Tally): void => {
       // Consistent: it returned w, or a value whose write is not strictly before w.
       if (!(from.complete < w.invoke)) tally.tConsistent[bucket]!++;
     }
-    // The curve: per t, the latest write acknowledged at least t before the read (strictly before for t = 0).
-    for (let p = 0; p < tally.afterNs.length; p++) {
-      const t = tally.afterNs[p]!;
-      const jt = t === 0 ? j : lowerBoundFrom(completes, read.invoke - t + 1, hints[p]!) - 1;
-      hints[p] = jt + 1;
-      if (jt < 0) break; // larger t only goes further back
-      tally.curveReads[p]!++;
-      if (!(from.complete < invokesByComplete[jt]!)) tally.curveConsistent[p]!++;
+  }
+  // The curve: per t, the latest write acknowledged at least t before the read (strictly before
+  // for t = 0). One pass over plain columns per point.
+  for (let p = 0; p < tally.afterNs.length; p++) {
+    const t = tally.afterNs[p]!;
+    let reads = 0;
+    let consistent = 0;
+    let h = 0;
+    for (let i = 0; i < judged; i++) {
+      const jt = lowerBoundFrom(completes, t === 0 ? readInvokes[i]! : readInvokes[i]! - t + 1, h) - 1;
+      h = jt + 1;
+      if (jt < 0) continue;
+      reads++;
+      if (!(fromCompletes[i]! < invokesByComplete[jt]!)) consistent++;
     }
+    tally.curveReads[p]! += reads;
+    tally.curveConsistent[p]! += consistent;
   }
   countVersionsBehind(staleHere, byInvoke, invokes, byComplete, rankByComplete);
   for (const s of staleHere) tally.stale.push(s);
+};
+
+/** A numeric field of each item as a Float64Array (Float64Array.from with a map function is slow). */
+const column = <T>(items: readonly T[], field: (item: T) => number): Float64Array => {
+  const out = new Float64Array(items.length);
+  for (let i = 0; i < items.length; i++) out[i] = field(items[i]!);
+  return out;
 };
 
 /** The write behind the freshest value a read returned, or undefined if any value has no possible write. */
@@ -359,7 +380,7 @@ const countVersionsBehind = (
   byInvoke: readonly RegisterWrite[],
   invokes: Float64Array,
   byComplete: readonly RegisterWrite[],
-  rankByComplete: Int32Array,
+  rankByComplete: ArrayLike<number>,
 ): void => {
   if (stale.length === 0) return;
   const tree = new Fenwick(byInvoke.length);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { lowerBound, lowerBoundFrom, upperBound } from '../../src/checker/sorted.ts';
+import { lowerBound, lowerBoundFrom, topK, upperBound } from '../../src/checker/sorted.ts';
 
 describe('sorted searches', () => {
   it('lowerBound and upperBound count entries < x and <= x', () => {
@@ -22,5 +22,20 @@ describe('sorted searches', () => {
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it('topK gives the first k of a sort, for any k, ties broken by the comparator', () => {
+    type Item = { v: number; i: number };
+    const byVDescThenI = (a: Item, b: Item) => b.v - a.v || a.i - b.i;
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 80 }), fc.nat(90), (vs, k) => {
+        const items = vs.map((v, i) => ({ v, i }));
+        expect(topK(items, k, byVDescThenI)).toEqual([...items].sort(byVDescThenI).slice(0, k));
+      }),
+      { numRuns: 2000 },
+    );
+    // Increasing values, the heap's worst case: every item enters it.
+    const rising = Array.from({ length: 5000 }, (_, i) => ({ v: i, i }));
+    expect(topK(rising, 3, byVDescThenI).map((x) => x.v)).toEqual([4999, 4998, 4997]);
   });
 });
