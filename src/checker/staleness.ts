@@ -434,8 +434,8 @@ const distributionOver = (
   measure: MeasureRequest,
 ): StalenessQuantile[] => {
   const qs = sortedUnique([...STANDARD_QUANTILES, ...(measure.quantiles ?? [])].filter((q) => q > 0 && q <= 1));
-  const ms = Float64Array.from(stale, (s) => s.staleMs).sort();
-  const versions = Float64Array.from(stale, (s) => s.versionsBehind).sort();
+  const ms = column(stale, (s) => s.staleMs).sort();
+  const versions = column(stale, (s) => s.versionsBehind).sort();
   const fresh = judged - stale.length;
   return qs.map((q) => {
     if (judged <= 0) return { q, ms: null, versions: null };
