@@ -84,6 +84,15 @@ const TYPES: readonly DataType[] = ['kv', 'set', 'counter', 'bank'];
 
 const nonNegativeInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
+/** A query parameter that is absent (or empty) or an integer >= 0. */
+const optionalIntParam = (query: URLSearchParams, name: string, what: string): number | undefined => {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  const v = Number(raw);
+  if (!nonNegativeInt(v)) throw new BadRequest(`"${name}" must be ${what} (an integer >= 0)`);
+  return v;
+};
+
 /** Maps method + path + body to a client request, or undefined when no route matches. */
 const parseClientRequest = async (
   method: string,
@@ -97,14 +106,8 @@ const parseClientRequest = async (
   if (key === '') throw new BadRequest('empty key');
   if (method === 'GET' && action === undefined) {
     const local = ['1', 'true'].includes(query.get('local') ?? '');
-    const afterRaw = query.get('after');
-    const after = afterRaw === null || afterRaw === '' ? undefined : Number(afterRaw);
-    if (after !== undefined && !(Number.isInteger(after) && after >= 0))
-      throw new BadRequest('"after" must be a log index (an integer >= 0)');
-    const afterTermRaw = query.get('afterTerm');
-    const afterTerm = afterTermRaw === null || afterTermRaw === '' ? undefined : Number(afterTermRaw);
-    if (afterTerm !== undefined && !(Number.isInteger(afterTerm) && afterTerm >= 0))
-      throw new BadRequest('"afterTerm" must be a term (an integer >= 0)');
+    const after = optionalIntParam(query, 'after', 'a log index');
+    const afterTerm = optionalIntParam(query, 'afterTerm', 'a term');
     if (afterTerm !== undefined && after === undefined) throw new BadRequest('"afterTerm" needs "after"');
     const read = {
       kind: 'read',
