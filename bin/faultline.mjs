@@ -1,11 +1,11 @@
 #!/bin/sh
-':'; //; exec node --max-semi-space-size=64 "$0" "$@"
+//bin/true; exec node --max-semi-space-size=64 "$0" "$@"
 // The two lines above are shell and JavaScript at once: run as a command
-// (npx faultline), sh starts node with a 64 MB young generation, since at a
-// million operations the checkers otherwise spend a third of their time in
-// scavenges (`env -S` would say it in one line, but busybox's env lacks -S);
-// node reads line 2 as a string and a comment. `node bin/faultline.mjs` runs
-// without the flag.
+// (npx faultline), sh runs `//bin/true` (a path to true) and then starts node
+// with a 64 MB young generation, since at a million operations the checkers
+// otherwise spend a third of their time in scavenges (`env -S` would say it
+// in one line, but busybox's env lacks -S); for node, and for the formatter,
+// line 2 is a comment. `node bin/faultline.mjs` runs without the flag.
 // faultline runs from its TypeScript sources through tsx: no build step.
 // One exception, for speed: a one-off `faultline check --history FILE` runs
 // from a bundle of that command (bin/bundle.mjs builds it on first use and

@@ -5,7 +5,7 @@ import { packagePath } from '../../src/base/ts-node.ts';
 /**
  * bin/faultline.mjs is shell and JavaScript at once: as a command, /bin/sh
  * reads its second line and starts node with the CLI's heap flags; as
- * `node bin/faultline.mjs`, node reads that line as a string and a comment.
+ * `node bin/faultline.mjs`, node reads that line as a comment.
  */
 const BIN = packagePath('bin/faultline.mjs');
 
@@ -17,6 +17,8 @@ describe('bin/faultline.mjs', () => {
     const direct = spawnSync(BIN, ['--help'], { encoding: 'utf8' });
     expect(direct.status, direct.stderr).toBe(0);
     expect(direct.stdout).toMatch(/^Usage: faultline/);
+    // Nothing from the shell line on stderr (a formatter once turned `':' //` into `':'; //`, which sh ran as a command).
+    expect(direct.stderr).toBe('');
   });
 
   it('run by node, the shell line is inert', () => {
