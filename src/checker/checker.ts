@@ -35,6 +35,12 @@ export interface MeasureRequest {
 
 export interface Checker<R extends CheckerResult = CheckerResult> {
   readonly name: string;
+  /**
+   * Its check hands the work to a worker thread (when the history is large):
+   * `runCheckers` starts it first, and the calling thread runs the others
+   * meanwhile.
+   */
+  readonly offThread?: boolean;
   check(history: readonly Op[], ctx: CheckContext): Promise<R>;
 }
 

@@ -6,7 +6,7 @@ import { EXIT, FaultlineError } from '../base/errors.ts';
 import { writeFileAtomic } from '../base/files.ts';
 import { packagePath } from '../base/ts-node.ts';
 import type { CheckContext, CheckerResult } from '../checker/checker.ts';
-import { type CheckerName, type CheckerResults, isCheckerName, isCrash, loadChecker } from '../checker/index.ts';
+import { type CheckerName, type CheckerResults, isCheckerName, isCrash, runCheckers } from '../checker/index.ts';
 import { faultWindows } from '../history/faults.ts';
 import { type HistoryHeader, parseJsonlHistory } from '../history/jsonl.ts';
 import type { Op } from '../history/op.ts';
@@ -111,23 +111,6 @@ export const checkersOf = (config: ResolvedRunConfig): CheckerName[] => {
   const names = new Set(config.workload.checkers.filter(isCheckerName));
   for (const c of claimedGenericCheckers(config.cluster.claims)) names.add(c);
   return [...names];
-};
-
-const runCheckers = async (
-  names: readonly CheckerName[],
-  history: readonly Op[],
-  ctx: CheckContext,
-): Promise<CheckerResults> => {
-  const results: Record<string, CheckerResult> = {};
-  for (const name of names) {
-    try {
-      results[name] = await loadChecker(name).check(history, ctx);
-    } catch (e) {
-      // A checker that crashed cannot vouch for anything: unknown, with the reason.
-      results[name] = { valid: 'unknown', error: e instanceof Error ? e.message : String(e) };
-    }
-  }
-  return results as CheckerResults;
 };
 
 /**

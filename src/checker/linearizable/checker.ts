@@ -1,10 +1,12 @@
-import { configError } from '../../base/errors.ts';
+import { availableParallelism } from 'node:os';
+import { configError, type ErrorCode, FaultlineError } from '../../base/errors.ts';
 import type { Op } from '../../history/op.ts';
 import type { CheckContext, Checker, CheckerResult, Validity } from '../checker.ts';
 import { getModel, independent, type OpInput } from '../models/index.ts';
 import { check } from './check.ts';
-import { fromHistory } from './from-history.ts';
+import { columnBuffers, fromColumns, type OperationColumns, operationColumns } from './from-history.ts';
 import { partitionOperations, withoutPartitioning } from './model.ts';
+import { newTaskNumber, runTaskOnWorker, startIdleWorker } from './parallel.ts';
 import type { AnyModel, CheckOptions, CheckResult, Operation, PartitionResult, StopReason } from './types.ts';
 
 /** What the `linearizable` checker puts in results.json. */
@@ -19,6 +21,8 @@ export interface LinearizableCheckerResult extends CheckerResult {
   /** Operations that returned at infinity (info, or never completed). */
   indeterminate: number;
   elapsedMs: number;
+  /** Where it was checked: on a worker thread while the others ran, or on the calling thread. */
+  thread?: 'worker' | 'calling';
   /** One line for humans. */
   summary?: string;
   /** Why `valid` is "unknown". */
@@ -44,7 +48,24 @@ export interface LinearizableCheckerOptions {
   maxPartialLinearizations?: number;
   maxPartialSteps?: number;
   workers?: CheckOptions['workers'];
+  /**
+   * Where the check runs. `auto` (default): on a worker thread for a history
+   * of at least `WORKER_THREAD_FROM_OPS` operations checked against a
+   * built-in model, when the machine has a second core, so that the calling
+   * thread runs the other checkers meanwhile (`runCheckers`); otherwise on
+   * the calling thread. `worker` and `calling` force one or the other
+   * (`worker` still checks a model object on the calling thread: it cannot
+   * cross threads).
+   */
+  thread?: 'auto' | 'worker' | 'calling';
 }
+
+/**
+ * From this many operations `thread: 'auto'` checks on a worker thread.
+ * Below, starting the thread (hundreds of ms through the tsx loader) costs
+ * about what it would free.
+ */
+export const WORKER_THREAD_FROM_OPS = 50_000;
 
 const isModelObject = (v: unknown): v is AnyModel<unknown, OpInput, unknown> =>
   typeof v === 'object' && v !== null && typeof (v as { step?: unknown }).step === 'function';
@@ -58,71 +79,132 @@ export const resolveCheckerModel = (
   history: readonly Op[],
   spec: unknown,
   initial: unknown,
-): AnyModel<unknown, OpInput, unknown> => {
+): AnyModel<unknown, OpInput, unknown> =>
+  modelFor(
+    history.some((op) => op.key !== undefined && op.process !== 'nemesis'),
+    spec,
+    initial,
+  );
+
+const modelFor = (hasKeys: boolean, spec: unknown, initial: unknown): AnyModel<unknown, OpInput, unknown> => {
   let model: AnyModel<unknown, OpInput, unknown>;
   if (isModelObject(spec)) model = spec;
   else if (typeof spec === 'string') model = getModel(spec, initial === undefined ? {} : { initial });
   else if (spec === undefined) model = getModel('cas-register', initial === undefined ? {} : { initial });
   else throw configError(`the linearizable checker's model must be a model name, got ${JSON.stringify(spec)}`);
   const keyed = model.partition !== undefined || model.partitionKey !== undefined;
-  const hasKeys = history.some((op) => op.key !== undefined && op.process !== 'nemesis');
   return !keyed && hasKeys && (model.name === 'register' || model.name === 'cas-register') ? independent(model) : model;
 };
+
+/** What one check needs besides its operations; plain data but for a model object, so it can cross to a worker. */
+export interface CheckerSettings {
+  model: unknown;
+  initial: unknown;
+  timeoutMs: number | undefined;
+  workers: CheckOptions['workers'] | undefined;
+  maxPartialLinearizations: number | undefined;
+  maxPartialSteps: number | undefined;
+}
 
 /**
  * The `linearizable` checker: a faultline history in, a verdict out. It
  * checks without keeping partial linearizations (cheaper on large valid
  * histories), then, when a partition is illegal, checks that partition
- * again with them kept, for the report.
+ * again with them kept, for the report. A large history is checked on a
+ * worker thread (see `thread`).
  */
 export const linearizableChecker = (defaults: LinearizableCheckerOptions = {}): Checker<LinearizableCheckerResult> => ({
   name: 'linearizable',
+  offThread: true,
   async check(history: readonly Op[], ctx: CheckContext): Promise<LinearizableCheckerResult> {
     const started = performance.now();
-    const model = resolveCheckerModel(
-      history,
-      ctx.options?.model ?? defaults.model,
-      ctx.options?.initial ?? defaults.initial,
-    );
-    const ops = fromHistory(history);
-    const options: CheckOptions = {
-      ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(defaults.workers === undefined ? {} : { workers: defaults.workers }),
+    const settings: CheckerSettings = {
+      model: ctx.options?.model ?? defaults.model,
+      initial: ctx.options?.initial ?? defaults.initial,
+      timeoutMs: ctx.timeoutMs,
+      workers: defaults.workers,
+      maxPartialLinearizations: defaults.maxPartialLinearizations,
+      maxPartialSteps: defaults.maxPartialSteps,
     };
-    const result = await check(model, ops, options);
-    const out: LinearizableCheckerResult = {
-      valid: result.result === 'ok' ? true : result.result === 'illegal' ? false : 'unknown',
-      model: result.model,
-      partitions: result.partitions.length,
-      opCount: result.opCount,
-      indeterminate: ops.filter((o) => o.return === Number.POSITIVE_INFINITY).length,
-      elapsedMs: 0,
-    };
-    if (result.result === 'unknown') {
-      if (result.reason) out.reason = result.reason;
-      out.undecided = result.partitions.filter((p) => p.result === 'unknown').length;
-    }
-    if (result.result === 'illegal' && result.failingPartition !== undefined) {
-      const failing = result.partitions[result.failingPartition]!;
-      if (failing.key !== undefined) out.failingKey = failing.key;
-      out.failure = await explain(
-        model,
-        ops,
-        failing,
-        {
-          ...options,
-          ...(defaults.maxPartialLinearizations ? { maxPartialLinearizations: defaults.maxPartialLinearizations } : {}),
-          ...(defaults.maxPartialSteps ? { maxPartialSteps: defaults.maxPartialSteps } : {}),
-        },
-        started,
-      );
-    }
+    const thread = defaults.thread ?? 'auto';
+    // Events ≥ operations: a history this short never has enough operations to leave the thread.
+    const mayLeave =
+      !isModelObject(settings.model) &&
+      (thread === 'worker' ||
+        (thread === 'auto' && history.length >= WORKER_THREAD_FROM_OPS && availableParallelism() > 1));
+    // The thread boots (hundreds of ms through the tsx loader) while this one reads the operations.
+    if (mayLeave) startIdleWorker();
+    const columns = operationColumns(history);
+    const onWorker = mayLeave && (thread === 'worker' || columns.length >= WORKER_THREAD_FROM_OPS);
+    const out = onWorker
+      ? await checkOnWorker(columns, settings, ctx.signal)
+      : await checkOperations(fromColumns(columns), columns.hasKeys, settings, ctx.signal);
     out.elapsedMs = performance.now() - started;
+    out.thread = onWorker ? 'worker' : 'calling';
     out.summary = summarize(out);
     return out;
   },
 });
+
+/** The check itself, on whichever thread: operations in, the checker's result out (its `elapsedMs` and `summary` are the caller's). */
+export const checkOperations = async (
+  ops: Operation<OpInput, unknown>[],
+  hasKeys: boolean,
+  settings: CheckerSettings,
+  signal: AbortSignal | undefined,
+): Promise<LinearizableCheckerResult> => {
+  const started = performance.now();
+  const model = modelFor(hasKeys, settings.model, settings.initial);
+  const options: CheckOptions = {
+    ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
+    ...(signal ? { signal } : {}),
+    ...(settings.workers === undefined ? {} : { workers: settings.workers }),
+  };
+  const result = await check(model, ops, options);
+  const out: LinearizableCheckerResult = {
+    valid: result.result === 'ok' ? true : result.result === 'illegal' ? false : 'unknown',
+    model: result.model,
+    partitions: result.partitions.length,
+    opCount: result.opCount,
+    indeterminate: ops.filter((o) => o.return === Number.POSITIVE_INFINITY).length,
+    elapsedMs: 0,
+  };
+  if (result.result === 'unknown') {
+    if (result.reason) out.reason = result.reason;
+    out.undecided = result.partitions.filter((p) => p.result === 'unknown').length;
+  }
+  if (result.result === 'illegal' && result.failingPartition !== undefined) {
+    const failing = result.partitions[result.failingPartition]!;
+    if (failing.key !== undefined) out.failingKey = failing.key;
+    out.failure = await explain(
+      model,
+      ops,
+      failing,
+      {
+        ...options,
+        ...(settings.maxPartialLinearizations ? { maxPartialLinearizations: settings.maxPartialLinearizations } : {}),
+        ...(settings.maxPartialSteps ? { maxPartialSteps: settings.maxPartialSteps } : {}),
+      },
+      started,
+    );
+  }
+  return out;
+};
+
+/** Hands the check to a pooled worker thread (worker.ts runs `checkOperations` there). */
+const checkOnWorker = async (
+  columns: OperationColumns,
+  settings: CheckerSettings,
+  signal: AbortSignal | undefined,
+): Promise<LinearizableCheckerResult> => {
+  const task = { type: 'checker', task: newTaskNumber(), columns, settings } as const;
+  const reply = await runTaskOnWorker(task, columnBuffers(columns), signal);
+  if (reply.type === 'checker-result') return reply.result;
+  if (reply.type === 'error') {
+    throw new FaultlineError((reply.code as ErrorCode | undefined) ?? 'FL_ERR_INTERNAL', reply.message);
+  }
+  throw new Error(`unexpected reply from a linearizability worker: ${reply.type}`);
+};
 
 export interface ExplainOptions extends CheckOptions {
   maxPartialLinearizations?: number;

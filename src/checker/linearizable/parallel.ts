@@ -4,7 +4,7 @@ import { type ErrorCode, FaultlineError } from '../../base/errors.ts';
 import type { ResolvedCheckOptions, SettledPartition } from './check.ts';
 import type { Partition, ResolvedModel } from './model.ts';
 import type { ModelSpec, Operation, PartitionResult } from './types.ts';
-import type { WorkerReply, WorkerTask } from './worker.ts';
+import type { WorkerMessage, WorkerReply, WorkerTask } from './worker.ts';
 
 /**
  * Partitions checked in parallel on worker threads, with early exit.
@@ -82,8 +82,12 @@ export const closeWorkers = async (): Promise<void> => {
   await Promise.allSettled(workers.map((w) => w.worker.terminate()));
 };
 
-/** Runs one task on a pooled worker. */
-const runOnWorker = (pooled: PooledWorker, task: WorkerTask): Promise<WorkerReply> =>
+/** Runs one task on a pooled worker; `transfer` moves buffers to it rather than copying them. */
+const runOnWorker = (
+  pooled: PooledWorker,
+  task: Exclude<WorkerMessage, { type: 'abort' }>,
+  transfer: ArrayBuffer[] = [],
+): Promise<WorkerReply> =>
   new Promise((resolve, reject) => {
     pooled.busy = true;
     pooled.worker.ref(); // keep the process alive while it works for us
@@ -102,10 +106,46 @@ const runOnWorker = (pooled: PooledWorker, task: WorkerTask): Promise<WorkerRepl
       done();
       reject(error);
     };
-    pooled.worker.postMessage(task);
+    try {
+      pooled.worker.postMessage(task, transfer);
+    } catch (e) {
+      // Something that cannot be cloned (a user's initial value holding a function): the worker never saw it.
+      done();
+      reject(e);
+    }
   });
 
+/**
+ * Runs one task on an idle pooled worker (started when none is), and sends
+ * it an abort when `signal` aborts. For a whole check handed to a worker
+ * thread (see checker.ts), so that the calling thread can do other work.
+ */
+export const runTaskOnWorker = async (
+  task: Exclude<WorkerMessage, { type: 'abort' | 'check' }>,
+  transfer: ArrayBuffer[],
+  signal: AbortSignal | undefined,
+): Promise<WorkerReply> => {
+  const pooled = pool.find((w) => !w.busy) ?? startWorker();
+  const abort = () => pooled.worker.postMessage({ type: 'abort', task: task.task } satisfies WorkerMessage);
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    const reply = runOnWorker(pooled, task, transfer);
+    if (signal?.aborted) abort();
+    return await reply;
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
+};
+
+/** Starts a worker into the pool unless an idle one waits there already, so that it boots while the caller prepares a task. */
+export const startIdleWorker = (): void => {
+  if (!pool.some((w) => !w.busy)) startWorker();
+};
+
 let nextTask = 0;
+
+/** A task number no other task of this thread has. */
+export const newTaskNumber = (): number => nextTask++;
 
 /** Whether pooled workers are idle and started already (a check can then use them at once). */
 export const warmWorkersIdle = (): boolean => pool.some((w) => !w.busy);
@@ -215,6 +255,10 @@ export const startWorkers = <I, O>(
       }
       if (reply.type === 'error') {
         fail(new FaultlineError((reply.code as ErrorCode | undefined) ?? 'FL_ERR_INTERNAL', reply.message));
+        return;
+      }
+      if (reply.type === 'checker-result') {
+        fail(new Error('a linearizability worker answered a partition with a whole check'));
         return;
       }
       if (reply.type === 'paused') {

@@ -1,12 +1,16 @@
 /**
- * Worker thread entry: checks one partition at a time for `parallel.ts`.
- * Models cannot cross threads (they hold functions), so each task names a
- * model by its spec and the worker rebuilds it. Runs under the tsx loader.
+ * Worker thread entry: checks one partition at a time for `parallel.ts`, or
+ * a whole history for the linearizable checker (`checker` tasks, see
+ * checker.ts). Models cannot cross threads (they hold functions), so each
+ * task names a model by its spec (or name) and the worker rebuilds it. Runs
+ * under the tsx loader.
  */
 import { parentPort } from 'node:worker_threads';
 import { FaultlineError } from '../../base/errors.ts';
 import { getModel } from '../models/index.ts';
+import { type CheckerSettings, checkOperations, type LinearizableCheckerResult } from './checker.ts';
 import { type DescribeLimits, describePartition } from './describe.ts';
+import { fromColumns, type OperationColumns } from './from-history.ts';
 import { memoryWatch } from './memory.ts';
 import { type ResolvedModel, resolveModel } from './model.ts';
 import { PartitionCheck } from './search.ts';
@@ -34,8 +38,19 @@ export interface WorkerTask {
   cancel: SharedArrayBuffer;
 }
 
+/** A whole check: the linearizable checker's operations as columns (their typed arrays transferred, not copied). */
+export interface CheckerTask {
+  type: 'checker';
+  task: number;
+  columns: OperationColumns;
+  settings: CheckerSettings;
+}
+
+export type WorkerMessage = WorkerTask | CheckerTask | { type: 'abort'; task: number };
+
 export type WorkerReply =
   | { type: 'result'; task: number; result: PartitionResult; stopped: 'timeout' | 'memory' | 'cancelled' | undefined }
+  | { type: 'checker-result'; task: number; result: LinearizableCheckerResult }
   | { type: 'paused'; task: number; iterations: number }
   | { type: 'error'; task: number; message: string; code: string | undefined };
 
@@ -95,15 +110,42 @@ const runTask = async (t: WorkerTask): Promise<WorkerReply> => {
   return { type: 'result', task: t.task, result, stopped };
 };
 
-parentPort?.on('message', (t: WorkerTask) => {
-  runTask(t).then(
-    (reply) => parentPort!.postMessage(reply),
-    (e: unknown) =>
-      parentPort!.postMessage({
-        type: 'error',
-        task: t.task,
-        message: e instanceof Error ? e.message : String(e),
-        code: e instanceof FaultlineError ? e.code : undefined,
-      } satisfies WorkerReply),
+/** Aborts for the `checker` tasks running here, by task. */
+const aborts = new Map<number, AbortController>();
+
+const runChecker = async (t: CheckerTask): Promise<WorkerReply> => {
+  const controller = new AbortController();
+  aborts.set(t.task, controller);
+  try {
+    const ops = fromColumns(t.columns);
+    const result = await checkOperations(ops, t.columns.hasKeys, t.settings, controller.signal);
+    return { type: 'checker-result', task: t.task, result };
+  } finally {
+    aborts.delete(t.task);
+  }
+};
+
+const errorReply = (task: number, e: unknown): WorkerReply => ({
+  type: 'error',
+  task,
+  message: e instanceof Error ? e.message : String(e),
+  code: e instanceof FaultlineError ? e.code : undefined,
+});
+
+parentPort?.on('message', (m: WorkerMessage) => {
+  if (m.type === 'abort') {
+    aborts.get(m.task)?.abort();
+    return;
+  }
+  (m.type === 'check' ? runTask(m) : runChecker(m)).then(
+    (reply) => {
+      try {
+        parentPort!.postMessage(reply);
+      } catch (e) {
+        // A result that cannot be cloned back: say so rather than leave the caller waiting.
+        parentPort!.postMessage(errorReply(m.task, e));
+      }
+    },
+    (e: unknown) => parentPort!.postMessage(errorReply(m.task, e)),
   );
 });
