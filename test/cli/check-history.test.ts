@@ -101,6 +101,8 @@ describe('exit codes on hand-made histories', () => {
     const spec: Array<[number, Op['type'], string, unknown]> = [];
     for (let p = 0; p < 400; p++) spec.push([p, 'invoke', 'write', p + 1]);
     for (let p = 0; p < 400; p++) spec.push([p, 'info', 'write', p + 1]);
+    // Each crashed write read back once (so the search cannot leave them out as unobserved), then a read of a value never written.
+    for (let p = 0; p < 400; p++) spec.push([500, 'invoke', 'read', null], [500, 'ok', 'read', p + 1]);
     spec.push([500, 'invoke', 'read', null], [500, 'ok', 'read', 42_000]);
     const file = write('never-written.edn', formatEdnHistory(ops(spec)));
     const html = join(dir, 'never-written.html');
@@ -108,7 +110,9 @@ describe('exit codes on hand-made histories', () => {
     expect(code).toBe(1);
     expect(text).toMatch(/verdict {2}NOT linearizable/);
     expect(text).toContain("an operation no reachable state accepts, found by the model's pre-check:");
-    expect(text).toMatch(/read\(\) → 42000 — pre-check: it reads 42000, which no operation .*\(process 500, op #800\)/);
+    expect(text).toMatch(
+      /read\(\) → 42000 — pre-check: it reads 42000, which no operation .*\(process 500, op #1600\)/,
+    );
     expect(text).not.toContain('the longest linearization covers');
     expect(readFileSync(html, 'utf8')).toContain("found by the model's pre-check, without a search");
   });
@@ -130,13 +134,16 @@ describe('exit codes on hand-made histories', () => {
   });
 
   it('2 when the check runs out of time', async () => {
-    // Many indeterminate writes, then reads no order explains: the search has 2^n subsets to try.
+    // Many indeterminate writes, each read by a read concurrent with everything (so none is left out
+    // as unobserved), then reads no order explains: the search has 2^n subsets to try.
     const n = 26;
     const spec: Array<[number, Op['type'], string, unknown]> = [];
+    for (let p = 0; p < n; p++) spec.push([200 + p, 'invoke', 'read', null]);
     for (let p = 0; p < n; p++) spec.push([p, 'invoke', 'write', p + 1]);
     for (let p = 0; p < n; p++) spec.push([p, 'info', 'write', p + 1]);
     spec.push([100, 'invoke', 'read', null], [100, 'ok', 'read', 3], [100, 'invoke', 'read', null]);
     spec.push([100, 'ok', 'read', 4], [100, 'invoke', 'read', null], [100, 'ok', 'read', 3]);
+    for (let p = 0; p < n; p++) spec.push([200 + p, 'ok', 'read', p + 1]);
     const file = write('hard.edn', formatEdnHistory(ops(spec)));
     const { code, text } = await run({ history: file, model: 'cas-register', initial: '0', timeoutMs: 300 });
     expect(code).toBe(2);

@@ -384,6 +384,7 @@ class CheckRun<I, O> implements WorkSource<I, O> {
       ...(result === 'unknown' && reason ? { reason } : {}),
       model: this.resolved.name,
       opCount: this.operations.length,
+      leftOut: this.partitions.reduce((n, p) => n + p.leftOut, 0),
       partitions,
       ...(this.illegal >= 0 ? { failingPartition: this.illegal } : {}),
       elapsedMs: performance.now() - this.started,

@@ -20,6 +20,12 @@ export interface LinearizableCheckerResult extends CheckerResult {
   opCount: number;
   /** Operations that returned at infinity (info, or never completed). */
   indeterminate: number;
+  /**
+   * Of those, how many the search left out: crashed operations nothing
+   * could have observed (a timed-out write of a value nobody read), which
+   * may as well not have happened (`ModelHooks.prune`). Absent in older results.
+   */
+  leftOut?: number;
   elapsedMs: number;
   /** Where it was checked: on a worker thread while the others ran, or on the calling thread. */
   thread?: 'worker' | 'calling';
@@ -167,6 +173,7 @@ export const checkOperations = async (
     partitions: result.partitions.length,
     opCount: result.opCount,
     indeterminate: ops.filter((o) => o.return === Number.POSITIVE_INFINITY).length,
+    leftOut: result.leftOut ?? 0,
     elapsedMs: 0,
   };
   if (result.result === 'unknown') {
@@ -268,5 +275,6 @@ const summarize = (r: LinearizableCheckerResult): string => {
         ? `not linearizable${r.failingKey !== undefined ? ` on key ${r.failingKey}` : ''}`
         : `undecided (${r.reason ?? 'unknown'}${r.undecided ? `, ${r.undecided} partitions open` : ''})`;
   const parts = `${r.partitions} partition${r.partitions === 1 ? '' : 's'}`;
-  return `${verdict}; ${r.opCount} operations (${r.indeterminate} indeterminate) in ${parts} checked in ${Math.round(r.elapsedMs)} ms`;
+  const unobserved = (r.leftOut ?? 0) > 0 ? `, ${r.leftOut} of them unobserved and left out` : '';
+  return `${verdict}; ${r.opCount} operations (${r.indeterminate} indeterminate${unobserved}) in ${parts} checked in ${Math.round(r.elapsedMs)} ms`;
 };

@@ -33,6 +33,8 @@ export interface ResolvedModel<S = unknown, I = unknown, O = unknown> {
 export interface Partition<I = unknown, O = unknown> {
   key: string | undefined;
   ops: Operation<I, O>[];
+  /** Indeterminate operations of the group left out of `ops` (`ModelHooks.prune`). */
+  leftOut: number;
 }
 
 /** Short, single-line rendering of a value for reports. */
@@ -59,6 +61,11 @@ const resolveDeterministic = <S, I, O>(model: Model<S, I, O>): ResolvedModel<S, 
   const describeOperation = model.describeOperation?.bind(model);
   const describeState = model.describeState?.bind(model);
   const impossible = model.impossible?.bind(model);
+  const prune = model.prune?.bind(model);
+  const pruned = ({ key, ops }: { key: string | undefined; ops: Operation<I, O>[] }): Partition<I, O> => {
+    const kept = prune ? prune(ops) : ops;
+    return { key, ops: kept === ops ? ops : [...kept], leftOut: ops.length - kept.length };
+  };
   return {
     name: model.name,
     spec: model.spec,
@@ -67,9 +74,9 @@ const resolveDeterministic = <S, I, O>(model: Model<S, I, O>): ResolvedModel<S, 
     equal: model.equal ? model.equal.bind(model) : deepEqual,
     hash: model.hash ? model.hash.bind(model) : deepHash,
     partitions: (ops) => {
-      if (partition) return partition(ops).map((group) => ({ key: undefined, ops: group }));
-      if (partitionKey) return groupByKey(ops, partitionKey);
-      return [{ key: undefined, ops: [...ops] }];
+      if (partition) return partition(ops).map((group) => pruned({ key: undefined, ops: group }));
+      if (partitionKey) return groupByKey(ops, partitionKey).map(pruned);
+      return [pruned({ key: undefined, ops: [...ops] })];
     },
     impossible: impossible ?? (() => undefined),
     describeOperation: describeOperation ?? ((i, o) => `${showValue(i)} → ${showValue(o)}`),
@@ -77,7 +84,10 @@ const resolveDeterministic = <S, I, O>(model: Model<S, I, O>): ResolvedModel<S, 
   };
 };
 
-const groupByKey = <I, O>(ops: readonly Operation<I, O>[], keyOf: (input: I) => string): Partition<I, O>[] => {
+const groupByKey = <I, O>(
+  ops: readonly Operation<I, O>[],
+  keyOf: (input: I) => string,
+): { key: string; ops: Operation<I, O>[] }[] => {
   const groups = new Map<string, Operation<I, O>[]>();
   for (const op of ops) {
     const key = keyOf(op.input);

@@ -86,6 +86,17 @@ export interface ModelHooks<S, I, O> {
    * on). Throws as `step` would on an operation the model does not know.
    */
   impossible?(ops: readonly Operation<I, O>[]): ImpossibleOperation | undefined;
+  /**
+   * Indeterminate operations of one partition that the search may leave
+   * out, because had they taken effect no other operation could have
+   * observed it (a crashed write of a value nobody read): the operations to
+   * check, `ops` itself when none is left out. Must keep the verdict both
+   * ways: the partition is linearizable with them exactly when it is
+   * without. Thousands of crashed writes otherwise make the search try each
+   * of them at every later point (etcd's robustness tests drop such writes
+   * for the same reason).
+   */
+  prune?(ops: readonly Operation<I, O>[]): readonly Operation<I, O>[];
   /** Present on built-in models so partitions can be checked on worker threads. */
   readonly spec?: ModelSpec;
 }
@@ -247,8 +258,10 @@ export interface CheckResult<I = unknown, O = unknown> {
   reason?: StopReason;
   /** Model name. */
   model: string;
-  /** Number of operations checked (all partitions). */
+  /** Number of operations checked (all partitions), those left out by `ModelHooks.prune` included. */
   opCount: number;
+  /** Indeterminate operations left out before the search, since nothing could have observed them (`ModelHooks.prune`; absent in older results). */
+  leftOut?: number;
   /** One per partition, in partition order. Partitions not checked after an early exit are `unknown`. */
   partitions: PartitionResult<I, O>[];
   /** Index of the first illegal partition, when `result` is `illegal`. */

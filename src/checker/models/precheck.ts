@@ -95,6 +95,45 @@ export const neverWritten = (
 
 const NEVER = 'which no operation of this partition could have written, nor is it the initial value';
 
+/**
+ * Registers (`ModelHooks.prune`): the crashed operations no other operation
+ * could have observed. A crashed read observes and changes nothing. A
+ * crashed write (or cas) of value v that no definite read returned and no
+ * cas expects: had it taken effect, the register held v until the next
+ * write, and every operation in between is a crashed read, or a crashed
+ * cas that then did not swap (any cas that needs v is excluded); a
+ * linearization without it is one with those crashed operations moved to
+ * the end, where nothing sees them. And a linearization without it is one
+ * with it, placed last. So the verdict stays, and the search no longer tries
+ * thousands of crashed writes at every later point. Returns `ops` itself
+ * when nothing is left out.
+ */
+export const unobservedLeftOut = (
+  ops: readonly Operation<OpInput, unknown>[],
+  o: RegisterPrecheck,
+): readonly Operation<OpInput, unknown>[] => {
+  // Crashed: it returns at infinity. (A definite operation must take effect inside its interval: never left out.)
+  const crashed = (op: Operation<OpInput, unknown>) => op.return === Number.POSITIVE_INFINITY;
+  if (!ops.some(crashed)) return ops;
+  const hasCas = o.functions.includes('cas');
+  const observed = new ValueSet();
+  for (const op of ops) {
+    const input = op.input;
+    if (input.f === 'read') {
+      if (op.output !== undefined && !(op.output === null && o.nilUnknown)) observed.add(op.output);
+    } else if (input.f === 'cas' && hasCas) observed.add(casArgs(o.model, input)[0]);
+  }
+  const kept = ops.filter((op) => {
+    if (!crashed(op)) return true;
+    const input = op.input;
+    if (input.f === 'read') return false;
+    if (input.f === 'write') return observed.has(input.value);
+    if (input.f === 'cas' && hasCas) return observed.has(casArgs(o.model, input)[1]);
+    return true; // a function the model does not know: its step will say so
+  });
+  return kept.length === ops.length ? ops : kept;
+};
+
 export interface AppendPrecheck {
   /** Every key's value before any put or append. */
   initial: string;

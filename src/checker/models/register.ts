@@ -2,7 +2,7 @@ import { showValue } from '../linearizable/model.ts';
 import { deepHash } from '../linearizable/structural.ts';
 import { ILLEGAL, type Model } from '../linearizable/types.ts';
 import { casArgs, describeOpInput, type OpInput, sameValue, unknownFunction } from './op-input.ts';
-import { neverWritten } from './precheck.ts';
+import { neverWritten, unobservedLeftOut } from './precheck.ts';
 
 export interface RegisterOptions {
   /** The register's value before any write. Default null (Jepsen's nil). */
@@ -57,6 +57,7 @@ const registerModel = (
       throw unknownFunction(name, input, functions);
     },
     impossible: (ops) => neverWritten(ops, { model: name, functions, initial, nilUnknown }),
+    prune: (ops) => unobservedLeftOut(ops, { model: name, functions, initial, nilUnknown }),
     equal: sameValue,
     hash: deepHash,
     describeOperation: (input, output) => describeOpInput(input, output, { showsOutput: input.f === 'read' }),

@@ -138,9 +138,12 @@ describe("check: the models' pre-check", () => {
     return { ops: [...ops, last], last };
   };
 
+  // Without `prune`, which would leave the crashed writes nobody read out before the search.
+  const unpruned = { ...reg, prune: undefined };
+
   it('refutes a read of a value never written, after 5,000 crashed writes, without exploring their interleavings', async () => {
     const { ops, last } = crashedWritesThenRead(5_000, -1);
-    const r = await check(reg, ops, { workers: 0 });
+    const r = await check(unpruned, ops, { workers: 0 });
     expect(r.result).toBe('illegal');
     const p = r.partitions[0]!;
     expect(p.precheck).toEqual({ id: last.id, why: expect.stringMatching(/^pre-check: it reads -1/) });
@@ -150,9 +153,22 @@ describe("check: the models' pre-check", () => {
 
   it('accepts a read of a value that only a crashed write wrote', async () => {
     const { ops } = crashedWritesThenRead(5_000, 2_500);
-    const r = await check(reg, ops, { workers: 0, timeoutMs: 60_000 });
+    const r = await check(unpruned, ops, { workers: 0, timeoutMs: 60_000 });
     expect(r.result).toBe('ok');
     expect(r.partitions[0]!.precheck).toBeUndefined();
+  });
+
+  it('leaves out the crashed writes nobody read, and counts them', async () => {
+    const { ops } = crashedWritesThenRead(5_000, 2_500);
+    const r = await check(reg, ops, { workers: 0, timeoutMs: 60_000 });
+    expect(r.result).toBe('ok');
+    expect(r.opCount).toBe(5_001);
+    expect(r.leftOut).toBe(4_999); // all but the write of 2,500
+    expect(r.partitions[0]!.opCount).toBe(2);
+    const bad = crashedWritesThenRead(5_000, -1);
+    const refuted = await check(reg, bad.ops, { workers: 0 });
+    expect(refuted.result).toBe('illegal');
+    expect(refuted.leftOut).toBe(5_000);
   });
 
   it('leaves a stale read of a written value to the search, which refutes it', async () => {
@@ -179,7 +195,7 @@ describe("check: the models' pre-check", () => {
 
   it('with keepPartial, names the operation as a search failure does: stuck after an empty linearization', async () => {
     const { ops, last } = crashedWritesThenRead(200, 999);
-    const r = await check(reg, ops, { keepPartial: true, workers: 0 });
+    const r = await check(unpruned, ops, { keepPartial: true, workers: 0 });
     const p = r.partitions[0]!;
     expect(p.result).toBe('illegal');
     expect(p.stuck).toEqual([{ id: last.id, why: 'illegal' }]);

@@ -66,7 +66,7 @@ describe('check on worker threads', () => {
     const settled: unknown[] = [];
     const run = startWorkers(
       resolveModel(kv({ initial: INITIAL })),
-      listSource([{ index: 0, partition: { key: undefined, ops: broken } }]),
+      listSource([{ index: 0, partition: { key: undefined, ops: broken, leftOut: 0 } }]),
       resolveCheckOptions({ workers: 1 }),
       Number.POSITIVE_INFINITY,
       (s) => settled.push(s),

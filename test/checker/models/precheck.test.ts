@@ -104,3 +104,39 @@ describe('kv-append pre-check', () => {
     expect(check([append(0, 0, null, 'x'), get(1, 5, 6, 'x'), get(1, 7, 8, '')])).toBeUndefined();
   });
 });
+
+describe('register and cas-register: crashed operations nobody observed (prune)', () => {
+  const ids = (ops: readonly Operation<OpInput, unknown>[]) => ops.map((o) => o.id);
+
+  it('leaves out crashed reads and crashed writes of values no read returned and no cas expects', () => {
+    const unread = write(1, 0, null, 7);
+    const crashedRead = read(2, 0, null, undefined);
+    const read5 = read(0, 5, 6, 5);
+    const ops = [write(0, 0, 1, 5), unread, crashedRead, read5];
+    expect(ids(register({ initial: 0 }).prune!(ops))).toEqual(ids([ops[0]!, read5]));
+  });
+
+  it('keeps a crashed write whose value was read, or that a cas expects, and a crashed cas whose new value was read', () => {
+    const readBack = write(1, 0, null, 7);
+    const expected = write(1, 10, null, 8);
+    const swapped = cas(2, 20, null, 8, 9);
+    const ops = [readBack, read(0, 5, 6, 7), expected, swapped, read(0, 30, 31, 9)];
+    const pruned = casRegister({ initial: 0 }).prune!(ops);
+    expect(pruned).toBe(ops); // nothing left out: the same array
+  });
+
+  it('never leaves out a definite operation, observed or not', () => {
+    // write(5) completed before the read began: the read of 0 is illegal, and must stay so.
+    const ops = [write(0, 0, 1, 5), read(1, 2, 3, 0)];
+    expect(register({ initial: 0 }).prune!(ops)).toBe(ops);
+  });
+
+  it('treats a nil read as observing nothing where nil means unknown', () => {
+    const crashedNil = write(1, 0, null, null);
+    const ops = [crashedNil, read(0, 5, 6, null)];
+    // initial 0: a nil read means "not known", so the crashed write of nil is unobserved.
+    expect(ids(register({ initial: 0 }).prune!(ops))).toEqual([ops[1]!.id]);
+    // initial nil: nil is a real value, read back.
+    expect(register({ initial: null }).prune!(ops)).toBe(ops);
+  });
+});
