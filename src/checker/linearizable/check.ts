@@ -111,6 +111,8 @@ export const check = async <S, I, O>(
     // A short first pass: most checks end in it; the others hand work to workers early.
     let budget = wantsWorkers ? 1 : YIELD_EVERY_MS;
     while (!run.work(budget, turbofan)) {
+      // A lane that failed (a worker that could not start) holds its partition forever: stop, and throw below.
+      if (parallel?.failure) break;
       budget = YIELD_EVERY_MS;
       if (parallel === undefined && wantsWorkers && run.cpuMs() >= after) {
         parallel = startWorkers(run.resolved, run, run.options, run.deadline, (settled) => run.absorb(settled));
