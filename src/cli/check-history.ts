@@ -95,6 +95,11 @@ const checkHistory = async (options: CheckHistoryOptions, out: (line: string) =>
   // Partial linearizations are kept only for the failing partition, in a second pass (see checkExplained).
   const result = await checkExplained(model, operations, { timeoutMs });
   out(`verdict  ${verdictLine(result, timeoutMs)}`);
+  const leftOut = result.leftOut ?? 0;
+  if (leftOut > 0) {
+    const what = `crashed operation${leftOut === 1 ? '' : 's'}`;
+    out(`         ${leftOut} ${what} nobody observed left out of the search (the verdict holds either way)`);
+  }
   if (result.result === 'illegal') printFailure(result, ops, out);
 
   if (options.html) {

@@ -69,6 +69,27 @@ describe('exit codes on hand-made histories', () => {
     expect(text).toContain(`history  ${file} (edn): 4 ops, 2 client operations, 0 nemesis`);
     expect(text).toContain('model    cas-register, initial 0');
     expect(text).toMatch(/verdict {2}linearizable \(1 partition, checked in/);
+    expect(text).not.toContain('nobody observed');
+  });
+
+  it('says how many crashed operations nobody observed it left out', async () => {
+    // Two timed-out writes: 2 is read back, 3 never is.
+    const file = write(
+      'crashed.edn',
+      formatEdnHistory(
+        ops([
+          [0, 'invoke', 'write', 2],
+          [0, 'info', 'write', 2],
+          [1, 'invoke', 'write', 3],
+          [1, 'info', 'write', 3],
+          [2, 'invoke', 'read', null],
+          [2, 'ok', 'read', 2],
+        ]),
+      ),
+    );
+    const { code, text } = await run({ history: file, model: 'cas-register', initial: '0' });
+    expect(code).toBe(0);
+    expect(text).toContain('1 crashed operation nobody observed left out of the search');
   });
 
   it('1 for a stale read, naming the partition and the operation that fails', async () => {
@@ -148,6 +169,7 @@ describe('exit codes on hand-made histories', () => {
     const { code, text } = await run({ history: file, model: 'cas-register', initial: '0', timeoutMs: 300 });
     expect(code).toBe(2);
     expect(text).toContain('verdict  unknown: timed out after 300ms');
+    expect(text).not.toContain('nobody observed'); // every crashed write is read: none left out
   });
 });
 
