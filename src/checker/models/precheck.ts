@@ -112,26 +112,37 @@ export const unobservedLeftOut = (
   ops: readonly Operation<OpInput, unknown>[],
   o: RegisterPrecheck,
 ): readonly Operation<OpInput, unknown>[] => {
-  // Crashed: it returns at infinity. (A definite operation must take effect inside its interval: never left out.)
-  const crashed = (op: Operation<OpInput, unknown>) => op.return === Number.POSITIVE_INFINITY;
-  if (!ops.some(crashed)) return ops;
   const hasCas = o.functions.includes('cas');
+  // One pass: what definite reads returned and what every cas expects, and where the crashed
+  // operations are (those returning at infinity; a definite operation must take effect inside its
+  // interval, so it is never left out).
   const observed = new ValueSet();
-  for (const op of ops) {
+  const crashed: number[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
     const input = op.input;
-    if (input.f === 'read') {
-      if (op.output !== undefined && !(op.output === null && o.nilUnknown)) observed.add(op.output);
-    } else if (input.f === 'cas' && hasCas) observed.add(casArgs(o.model, input)[0]);
+    if (input.f === 'cas' && hasCas) observed.add(casArgs(o.model, input)[0]);
+    if (op.return === Number.POSITIVE_INFINITY) crashed.push(i);
+    else if (input.f === 'read' && op.output !== undefined && !(op.output === null && o.nilUnknown)) {
+      observed.add(op.output);
+    }
   }
-  const kept = ops.filter((op) => {
-    if (!crashed(op)) return true;
-    const input = op.input;
-    if (input.f === 'read') return false;
-    if (input.f === 'write') return observed.has(input.value);
-    if (input.f === 'cas' && hasCas) return observed.has(casArgs(o.model, input)[1]);
-    return true; // a function the model does not know: its step will say so
-  });
-  return kept.length === ops.length ? ops : kept;
+  const left = new Set<number>();
+  for (const i of crashed) {
+    const input = ops[i]!.input;
+    if (
+      input.f === 'read' ||
+      (input.f === 'write' && !observed.has(input.value)) ||
+      (input.f === 'cas' && hasCas && !observed.has(casArgs(o.model, input)[1]))
+    ) {
+      left.add(i);
+    }
+    // Anything else (a function the model does not know) stays: its step will say so.
+  }
+  if (left.size === 0) return ops;
+  const kept: Operation<OpInput, unknown>[] = [];
+  for (let i = 0; i < ops.length; i++) if (!left.has(i)) kept.push(ops[i]!);
+  return kept;
 };
 
 export interface AppendPrecheck {
