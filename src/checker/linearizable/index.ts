@@ -18,7 +18,9 @@
  * `ILLEGAL`; `output` is undefined for an operation whose outcome is unknown.
  * Optional: `equal`/`hash` (defaults: structural), `partitionKey` or
  * `partition`, `describeOperation`, `describeState`, `impossible` (a
- * linear pre-check that refutes a partition without its search); or a
+ * linear pre-check that refutes a partition without its search), `prune`
+ * (crashed operations nobody could have observed, left out before the
+ * search); or a
  * `NondeterministicModel` whose step returns the possible next states.
  */
 export { check, checkSync, resolveCheckOptions } from './check.ts';

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { isMainThread } from 'node:worker_threads';
 
 /**
  * A one-off check in a fresh process is short, and V8's optimising
@@ -23,7 +24,9 @@ export type QuickStart = (now?: 'now') => void;
 
 /** Turns TurboFan off for the first check in this process. */
 export const quickStart = (): QuickStart => {
-  if (used) return noop;
+  // V8's flags are the process's: a worker thread (a whole check handed over by the linearizable
+  // checker, always a large one) leaves them to the main thread.
+  if (used || !isMainThread) return noop;
   used = true;
   const nodeOptions = process.env.NODE_OPTIONS ?? '';
   if (
