@@ -164,9 +164,10 @@ try {
       });
       const renderMs = performance.now() - t0;
       const renderCpu = cpuMs() - c0;
-      const file = join(work, `${variant.replace(/\W+/g, '-')}-${n}.html`);
+      const slug = `${variant.replace(/\W+/g, '-')}-${n}`;
+      const file = join(work, `${slug}.html`);
       writeFileSync(file, html);
-      const draw = await drawInChromium(file, join(work, `profile-${variant.replace(/\W+/g, '-')}-${n}`));
+      const draw = await drawInChromium(file, join(work, `profile-${slug}`));
       const lin = results.linearizable as { valid?: unknown } | undefined;
       rows.push([
         String(n),

@@ -1,12 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { configError, type ErrorCode, FaultlineError } from '../../base/errors.ts';
+import { configError } from '../../base/errors.ts';
 import type { Op } from '../../history/op.ts';
 import type { CheckContext, Checker, CheckerResult, Validity } from '../checker.ts';
 import { getModel, independent, type OpInput } from '../models/index.ts';
 import { check } from './check.ts';
 import { columnBuffers, fromColumns, type OperationColumns, operationColumns } from './from-history.ts';
 import { partitionOperations, withoutPartitioning } from './model.ts';
-import { newTaskNumber, runTaskOnWorker, startIdleWorker } from './parallel.ts';
+import { newTaskNumber, replyError, runTaskOnWorker, startIdleWorker } from './parallel.ts';
 import type { AnyModel, CheckOptions, CheckResult, Operation, PartitionResult, StopReason } from './types.ts';
 
 /** What the `linearizable` checker puts in results.json. */
@@ -207,9 +207,7 @@ const checkOnWorker = async (
   const task = { type: 'checker', task: newTaskNumber(), columns, settings } as const;
   const reply = await runTaskOnWorker(task, columnBuffers(columns), signal);
   if (reply.type === 'checker-result') return reply.result;
-  if (reply.type === 'error') {
-    throw new FaultlineError((reply.code as ErrorCode | undefined) ?? 'FL_ERR_INTERNAL', reply.message);
-  }
+  if (reply.type === 'error') throw replyError(reply);
   throw new Error(`unexpected reply from a linearizability worker: ${reply.type}`);
 };
 

@@ -144,6 +144,10 @@ export const startIdleWorker = (): void => {
 
 let nextTask = 0;
 
+/** A worker's error reply as the error its task threw there, with the same stable code. */
+export const replyError = (reply: Extract<WorkerReply, { type: 'error' }>): FaultlineError =>
+  new FaultlineError((reply.code as ErrorCode | undefined) ?? 'FL_ERR_INTERNAL', reply.message);
+
 /** A task number no other task of this thread has. */
 export const newTaskNumber = (): number => nextTask++;
 
@@ -254,7 +258,7 @@ export const startWorkers = <I, O>(
         return;
       }
       if (reply.type === 'error') {
-        fail(new FaultlineError((reply.code as ErrorCode | undefined) ?? 'FL_ERR_INTERNAL', reply.message));
+        fail(replyError(reply));
         return;
       }
       if (reply.type === 'checker-result') {
